@@ -1,0 +1,149 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// One settings list for every target (STYLE.md, rule 1). `NonisolatedNonsendingByDefault` is
+/// deliberately off: async functions run where Swift 6.0 runs them, and that stays fixed.
+/// CI sets `CI=true`, which turns every warning into an error.
+let isCI = Context.environment["CI"] == "true"
+let swiftSettings: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ] + (isCI ? [.treatAllWarnings(as: .error)] : [])
+
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let protobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+/// A daemon: a library with all its logic and a thin `@main` executable named `choros-<name>`.
+func daemon(_ name: String, folder: String, extra: [Target.Dependency] = []) -> [Target] {
+    [
+        .target(
+            name: "Choros\(name)",
+            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle] + extra,
+            path: "Services/\(folder)/Choros\(name)",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Choros\(name)Daemon",
+            dependencies: [.target(name: "Choros\(name)"), "ChorosCore", argumentParser],
+            path: "Services/\(folder)/Choros\(name)Daemon",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let daemons: [(name: String, product: String)] = [
+    ("Store", "choros-store"), ("Audit", "choros-audit"), ("Index", "choros-index"),
+    ("Airlock", "choros-airlock"), ("Gateway", "choros-gateway"),
+]
+
+let package = Package(
+    name: "Choros",
+    platforms: [.macOS(.v15)],
+    products: daemons.map { .executable(name: $0.product, targets: ["Choros\($0.name)Daemon"]) } + [
+        .executable(name: "choros", targets: ["ChorosSupervisorCLI"]),
+        .executable(name: "choros-admin", targets: ["ChorosAdminCLI"]),
+        .executable(name: "choros-mcp", targets: ["ChorosMCPBridge"]),
+        .executable(name: "choros-bench", targets: ["ChorosBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        .target(
+            name: "ChorosProto",
+            dependencies: [protobuf],
+            path: "Shared/ChorosProto",
+            exclude: ["Generated/protos.sha256"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChorosWire",
+            dependencies: ["ChorosProto", nioCore, nioPosix, protobuf, logging, lifecycle],
+            path: "Shared/ChorosWire",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChorosCore",
+            dependencies: [
+                "ChorosProto", "ChorosWire", logging, lifecycle, nioPosix,
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Shared/ChorosCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChorosTesting",
+            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle, nioPosix],
+            path: "Shared/ChorosTesting",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(name: "CGit2", path: "Services/Store/CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+    ]
+        + daemon("Store", folder: "Store", extra: ["CGit2"])
+        + daemon("Audit", folder: "Audit")
+        + daemon("Index", folder: "Index")
+        + daemon("Airlock", folder: "Airlock")
+        + daemon("Gateway", folder: "Gateway")
+        + [
+            .target(
+                name: "ChorosSupervisor",
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle],
+                path: "Services/Supervisor/ChorosSupervisor",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "ChorosSupervisorCLI",
+                dependencies: ["ChorosSupervisor", "ChorosCore", argumentParser, logging],
+                path: "Services/Supervisor/ChorosSupervisorCLI",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "ChorosAdminCLI",
+                dependencies: ["ChorosCore", argumentParser],
+                path: "Services/Admin/ChorosAdminCLI",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "ChorosMCPBridge",
+                dependencies: ["ChorosCore", argumentParser],
+                path: "Services/MCP/ChorosMCPBridge",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "ChorosBenchmarks",
+                dependencies: [
+                    "ChorosWire", "ChorosProto", nioCore, nioPosix, argumentParser,
+                    .product(name: "NIOExtras", package: "swift-nio-extras"),
+                ],
+                path: "Benchmarks",
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ChorosWireTests",
+                dependencies: ["ChorosWire", "ChorosProto", "ChorosTesting", nioCore, nioPosix, logging, protobuf],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ChorosCoreTests",
+                dependencies: ["ChorosCore", "ChorosTesting"],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "IntegrationTests",
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting"],
+                swiftSettings: swiftSettings
+            ),
+        ]
+)

@@ -1,0 +1,18 @@
+#ifndef CHOROS_CGIT2_SHIM_H
+#define CHOROS_CGIT2_SHIM_H
+
+#include <git2.h>
+
+// git_libgit2_opts is variadic, which Swift cannot call: one wrapper per option we use.
+
+/// Turns on fsync of objects, packs and refs: an acknowledged commit survives a power cut.
+static inline int choros_git_enable_fsync(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, enabled);
+}
+
+/// Verifies every object a commit or tree refers to exists before writing it.
+static inline int choros_git_enable_strict_object_creation(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, enabled);
+}
+
+#endif

@@ -1,0 +1,149 @@
+internal import ChorosProto
+internal import Foundation
+internal import NIOCore
+package import NIOPosix
+internal import SwiftProtobuf
+internal import Synchronization
+
+/// A multiplexed RPC client over one Unix socket connection.
+///
+/// The connection is opened on first use and reopened after it drops, with exponential
+/// backoff between failed attempts. Idempotent calls are retried on UNAVAILABLE until their
+/// deadline; everything else fails on the first UNAVAILABLE, since nothing is retried blindly.
+package final class WireClient: Sendable {
+    package let socketPath: String
+    private let configuration: WireClientConfiguration
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let connection: Mutex<ConnectionState>
+    private let nextCallID = Atomic<UInt64>(1)
+
+    package init(
+        socketPath: String,
+        configuration: WireClientConfiguration = .init(),
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
+    ) {
+        self.socketPath = socketPath
+        self.configuration = configuration
+        self.eventLoopGroup = eventLoopGroup
+        self.connection = Mutex(ConnectionState(initialBackoff: configuration.initialBackoff))
+    }
+
+    /// Calls `method` and returns its response.
+    ///
+    /// - Throws: `RPCError`: the server's status for a refusal; DEADLINE_EXCEEDED past the
+    ///   deadline (a CANCEL is sent); UNAVAILABLE when the server cannot be reached;
+    ///   CANCELLED when the calling task is cancelled (a CANCEL is sent).
+    package func call<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        options: CallOptions = CallOptions()
+    ) async throws -> Response {
+        var frame = Choros_V1_Frame()
+        frame.kind = .request
+        frame.method = method.path
+        frame.metadata = options.metadata
+        frame.payload = Data(try request.serializedBytes(options: .deterministic) as [UInt8])
+        let timeout = options.timeout ?? self.configuration.defaultTimeout
+        frame.timeoutMs = UInt32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
+        let isIdempotent = options.isIdempotent ?? method.isIdempotent
+
+        let response = try await self.send(frame, deadline: deadline, retryingUnavailable: isIdempotent)
+        guard response.status.code == .ok else { throw RPCError(status: response.status) }
+        do {
+            return try Response(serializedBytes: Array(response.payload))
+        } catch {
+            throw RPCError(
+                code: .internal,
+                message: "response of \(method.path) does not decode as \(Response.protoMessageName)"
+            )
+        }
+    }
+
+    private func send(
+        _ frame: Choros_V1_Frame,
+        deadline: NIODeadline,
+        retryingUnavailable: Bool
+    ) async throws -> Choros_V1_Frame {
+        while true {
+            do {
+                return try await self.sendOnce(frame, deadline: deadline)
+            } catch let error as RPCError where error.code == .unavailable && retryingUnavailable {
+                let delay = self.connection.withLock { $0.delayBeforeNextAttempt() }
+                guard NIODeadline.now() + delay < deadline else { throw error }
+                try await Task.sleep(for: .nanoseconds(max(delay.nanoseconds, 5_000_000)))
+            }
+        }
+    }
+
+    private func sendOnce(_ request: Choros_V1_Frame, deadline: NIODeadline) async throws -> Choros_V1_Frame {
+        let channel = try await self.connectedChannel()
+        var frame = request
+        frame.callID = self.nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let callID = frame.callID
+        let responsePromise = channel.eventLoop.makePromise(of: Choros_V1_Frame.self)
+        let writePromise = channel.eventLoop.makePromise(of: Void.self)
+        writePromise.futureResult.whenFailure { error in
+            responsePromise.fail(RPCError(code: .unavailable, message: "cannot send on \(self.socketPath): \(error)"))
+        }
+        channel.writeAndFlush(ClientOutbound.request(frame, responsePromise, deadline: deadline), promise: writePromise)
+        return try await withTaskCancellationHandler {
+            try await responsePromise.futureResult.get()
+        } onCancel: {
+            channel.writeAndFlush(ClientOutbound.cancel(callID: callID), promise: nil)
+        }
+    }
+
+    /// The open channel, connecting first if there is none (or it dropped).
+    private func connectedChannel() async throws -> any Channel {
+        let action = self.connection.withLock { state in
+            state.nextAction { self.connect() }
+        }
+        let future: EventLoopFuture<any Channel>
+        switch action {
+        case .use(let channel): return channel
+        case .wait(let connecting): future = connecting
+        case .refuse(let remaining):
+            throw RPCError(
+                code: .unavailable,
+                message: "\(self.socketPath) is unreachable; next attempt in \(remaining.nanoseconds / 1_000_000) ms"
+            )
+        }
+        do {
+            return try await future.get()
+        } catch {
+            throw RPCError(code: .unavailable, message: "cannot connect to \(self.socketPath): \(error)")
+        }
+    }
+
+    private func connect() -> EventLoopFuture<any Channel> {
+        let path = self.socketPath
+        let maximumFrameBytes = self.configuration.maximumFrameBytes
+        let future = ClientBootstrap(group: self.eventLoopGroup)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)),
+                        MessageToByteHandler(FrameEncoder()),
+                        ClientChannelHandler(socketPath: path),
+                    ])
+                }
+            }
+            .connect(unixDomainSocketPath: path)
+        future.whenComplete { result in
+            self.connection.withLock { $0.connectionAttemptEnded(result, maximumBackoff: self.configuration.maximumBackoff) }
+            if case .success(let channel) = result {
+                channel.closeFuture.whenComplete { _ in
+                    self.connection.withLock { $0.channelClosed(channel) }
+                }
+            }
+        }
+        return future
+    }
+
+    /// Closes the connection; later calls reconnect.
+    package func close() async {
+        let channel = self.connection.withLock { $0.takeChannel() }
+        try? await channel?.close()
+    }
+}

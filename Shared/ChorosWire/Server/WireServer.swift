@@ -1,0 +1,95 @@
+internal import ChorosProto
+internal import Foundation
+package import Logging
+internal import NIOCore
+package import NIOPosix
+internal import ServiceLifecycle
+
+/// Serves framed RPC on a Unix domain socket until graceful shutdown.
+///
+/// Shutdown order (STYLE.md, 29): stop accepting, answer new calls with UNAVAILABLE, let
+/// in-flight calls finish, close each connection, then unlink the socket file, since NIO
+/// leaves it behind.
+package struct WireServer: Service {
+    private let configuration: WireServerConfiguration
+    private let router: RPCRouter
+    private let logger: Logger
+    private let eventLoopGroup: MultiThreadedEventLoopGroup
+
+    package init(
+        configuration: WireServerConfiguration,
+        router: RPCRouter,
+        logger: Logger,
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
+    ) {
+        self.configuration = configuration
+        self.router = router
+        self.logger = logger
+        self.eventLoopGroup = eventLoopGroup
+    }
+
+    package func run() async throws {
+        let path = self.configuration.socketPath
+        let maximumFrameBytes = self.configuration.maximumFrameBytes
+        let listener = try await ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.backlog, value: 256)
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
+                PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes))
+                    )
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
+                    let asyncChannel = try NIOAsyncChannel<Choros_V1_Frame, Choros_V1_Frame>(
+                        wrappingChannelSynchronously: channel
+                    )
+                    return AcceptedConnection(channel: asyncChannel, peer: peer)
+                }
+            }
+        defer { Self.unlinkSocket(at: path) }
+        guard chmod(path, mode_t(self.configuration.socketMode)) == 0 else {
+            throw WireServerError.cannotSetSocketMode(path: path, errno: errno)
+        }
+        self.logger.info("listening", metadata: ["socket": "\(path)"])
+
+        try await withThrowingDiscardingTaskGroup { group in
+            try await listener.executeThenClose { connections in
+                for try await accepted in connections.cancelOnGracefulShutdown() {
+                    let connection = WireConnection(
+                        channel: accepted.channel,
+                        peer: accepted.peer,
+                        router: self.router,
+                        maximumInFlightCalls: self.configuration.maximumInFlightCallsPerConnection,
+                        logger: self.logger
+                    )
+                    group.addTask { await connection.run() }
+                }
+            }
+        }
+        self.logger.info("stopped listening", metadata: ["socket": "\(path)"])
+    }
+
+    /// Removes our socket file, and only if it is still a socket.
+    private static func unlinkSocket(at path: String) {
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK {
+            unlink(path)
+        }
+    }
+}
+
+private struct AcceptedConnection: Sendable {
+    let channel: NIOAsyncChannel<Choros_V1_Frame, Choros_V1_Frame>
+    let peer: PeerCredentials?
+}
+
+/// Why a server could not start listening.
+package enum WireServerError: Error, CustomStringConvertible {
+    case cannotSetSocketMode(path: String, errno: Int32)
+
+    package var description: String {
+        switch self {
+        case .cannotSetSocketMode(let path, let errno):
+            "cannot set the mode of socket \(path): \(String(cString: strerror(errno)))"
+        }
+    }
+}
