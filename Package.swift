@@ -137,7 +137,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "ChorosCoreTests",
-                dependencies: ["ChorosCore", "ChorosTesting"],
+                dependencies: ["ChorosCore", "ChorosTesting", "ChorosWire", "ChorosProto"],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

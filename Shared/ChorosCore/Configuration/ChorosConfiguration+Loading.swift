@@ -1,0 +1,132 @@
+internal import Foundation
+
+extension ChorosConfiguration {
+    /// The file name looked up in `--data-dir`.
+    package static let fileName = "choros.toml"
+
+    /// Loads the configuration: the file (if any), then `CHOROS_*` variables over it.
+    ///
+    /// - Parameters:
+    ///   - file: `--config FILE`; a missing file is an error.
+    ///   - dataDirectory: `--data-dir DIR`; its `choros.toml` is read when present, and it
+    ///     is the data directory whatever the file says.
+    /// - Throws: `ConfigurationError` listing every bad key with its own message.
+    package static func load(
+        file: String? = nil,
+        dataDirectory: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ChorosConfiguration {
+        var source = ConfigurationSource()
+        var configurationFile = file
+        if configurationFile == nil, let dataDirectory {
+            let candidate = dataDirectory + "/" + Self.fileName
+            if FileManager.default.fileExists(atPath: candidate) { configurationFile = candidate }
+        }
+        if let configurationFile {
+            guard let text = try? String(contentsOfFile: configurationFile, encoding: .utf8) else {
+                let issue = ConfigurationIssue(key: "--config", origin: configurationFile, problem: "cannot read the file")
+                throw ConfigurationError(issues: [issue])
+            }
+            source = try ConfigurationSource(toml: text, origin: configurationFile)
+        }
+        source.overlay(environment: environment)
+        if let dataDirectory {
+            source.values["data_dir"] = (.string(dataDirectory), "--data-dir")
+        }
+        let base = configurationFile.map { ($0 as NSString).deletingLastPathComponent } ?? FileManager.default.currentDirectoryPath
+        return try Self(source: source, configurationFile: configurationFile, baseDirectory: base)
+    }
+
+    /// Builds and validates a configuration from raw values (tests build these in memory).
+    package init(source: ConfigurationSource, configurationFile: String? = nil, baseDirectory: String) throws {
+        var reader = ConfigurationReader(source: source)
+        self.configurationFile = configurationFile
+        let dataDirectory = Self.absolute(reader.string("data_dir", default: "./choros-data"), base: baseDirectory)
+        self.dataDirectory = dataDirectory
+        self.gitDirectory = Self.absolute(reader.string("git_dir", default: "git"), base: dataDirectory)
+        self.auditDatabase = Self.absolute(reader.string("audit_db", default: "audit.sqlite"), base: dataDirectory)
+        self.indexDatabase = Self.absolute(reader.string("index_db", default: "index.sqlite"), base: dataDirectory)
+        self.runDirectory = Self.absolute(reader.string("run_dir", default: "run"), base: dataDirectory)
+        self.keysDirectory = Self.absolute(reader.string("keys_dir", default: "keys"), base: dataDirectory)
+        self.deploymentName = reader.string("deployment_name", default: "choros", nonEmpty: true)
+        self.approvers = reader.stringArray("approvers", default: ["practitioner"])
+        self.canonRef = reader.string("canon_ref", default: "refs/heads/main")
+        self.seqOrigin = reader.sequenceNumber("seq_origin", default: 0)
+        self.committerName = reader.string("committer_name", default: "Choros", nonEmpty: true)
+        self.committerEmail = reader.string("committer_email", default: "choros@choros.local", nonEmpty: true)
+        self.embedBackend = reader.choice("embed_backend", default: .none)
+        self.embedURL = reader.string("embed_url", default: "")
+        self.embedModel = reader.string("embed_model", default: "")
+        self.embedDimension = reader.integer("embed_dim", default: 384, in: 1...8192)
+        self.embedDocumentPrefix = reader.string("embed_doc_prefix", default: "")
+        self.embedQueryPrefix = reader.string("embed_query_prefix", default: "")
+        self.searchScoreFloor = reader.number("search_score_floor", default: 0, in: 0...1)
+        self.airlockSecretPath = Self.absolute(
+            reader.string("airlock_secret_path", default: "airlock.totp"),
+            base: self.keysDirectory
+        )
+        self.airlockFloorSeconds = reader.integer("airlock_floor_s", default: 120, in: 90...86_400)
+        self.airlockCeilingSeconds = reader.integer("airlock_ceiling_s", default: 7200, in: 1...604_800)
+        self.practitionerUID = UInt32(
+            reader.integer("practitioner_uid", default: Int(Self.owner(of: dataDirectory)), in: 0...Int(UInt32.max))
+        )
+        self.maximumFrameBytes = reader.integer("max_frame_bytes", default: 16 << 20, in: 1024...(1 << 30))
+        self.opFreshnessSeconds = reader.integer("op_freshness_s", default: 300, in: 1...86_400)
+        self.logLevel = reader.string("log_level", default: "info")
+        self.validateRelations(&reader)
+        reader.reportUnknownKeys()
+        if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }
+    }
+
+    /// Checks that involve more than one key or a key's meaning rather than its type.
+    private func validateRelations(_ reader: inout ConfigurationReader) {
+        if self.embedBackend == .openAICompatible && self.embedURL.isEmpty {
+            reader.report("embed_url", "is required when embed_backend is \"openai-compatible\"")
+        }
+        if !self.embedURL.isEmpty, !(self.embedURL.hasPrefix("http://") || self.embedURL.hasPrefix("https://")) {
+            reader.report("embed_url", "must be an http:// or https:// URL, got \"\(self.embedURL)\"")
+        }
+        if self.airlockCeilingSeconds <= self.airlockFloorSeconds {
+            reader.report(
+                "airlock_ceiling_s",
+                "must be greater than airlock_floor_s (\(self.airlockCeilingSeconds) ≤ \(self.airlockFloorSeconds))"
+            )
+        }
+        if !self.canonRef.hasPrefix("refs/heads/") || self.canonRef.count <= "refs/heads/".count {
+            reader.report("canon_ref", "must be a branch under refs/heads/, got \"\(self.canonRef)\"")
+        }
+        if self.approvers.isEmpty || self.approvers.contains(where: \.isEmpty) {
+            reader.report("approvers", "must list at least one non-empty name")
+        }
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        if !levels.contains(self.logLevel) {
+            reader.report("log_level", "must be one of \(levels.joined(separator: ", ")), got \"\(self.logLevel)\"")
+        }
+        let socketPath = self.runDirectory + "/" + Self.longestSocketName
+        if socketPath.utf8.count >= Self.maximumSocketPathBytes {
+            reader.report(
+                "run_dir",
+                "is too long for Unix sockets: \(socketPath) is \(socketPath.utf8.count) bytes, "
+                    + "the limit is \(Self.maximumSocketPathBytes - 1)"
+            )
+        }
+    }
+
+    private static func absolute(_ path: String, base: String) -> String {
+        let joined = path.hasPrefix("/") ? path : base + "/" + path
+        return (joined as NSString).standardizingPath
+    }
+
+    /// The owner of `path`, or of the nearest existing parent, or our own uid.
+    private static func owner(of path: String) -> UInt32 {
+        var candidate = path
+        while !candidate.isEmpty {
+            var info = stat()
+            if stat(candidate, &info) == 0 { return info.st_uid }
+            let parent = (candidate as NSString).deletingLastPathComponent
+            if parent == candidate { break }
+            candidate = parent
+        }
+        return getuid()
+    }
+}

@@ -1,0 +1,68 @@
+/// The deployment's configuration: `choros.toml` (flat TOML), overridden by `CHOROS_<KEY>`
+/// environment variables. Every process reads the same file and uses the keys it needs.
+///
+/// Keys (type, default, range; none of them is a secret, they only point at secrets):
+/// - `data_dir` (string, `./choros-data`): everything below defaults inside it. Relative
+///   paths are resolved against the directory holding `choros.toml` (or the working
+///   directory when there is no file); other relative paths against `data_dir`.
+/// - `git_dir` (`<data_dir>/git`), `audit_db` (`<data_dir>/audit.sqlite`), `index_db`
+///   (`<data_dir>/index.sqlite`), `run_dir` (`<data_dir>/run`, the sockets; with the socket
+///   name it must stay under 104 bytes), `keys_dir` (`<data_dir>/keys`).
+/// - `deployment_name` (string, `choros`), `approvers` (array of names, `["practitioner"]`,
+///   not empty), `canon_ref` (string, `refs/heads/main`, must start with `refs/heads/`).
+/// - `seq_origin` (integer ≥ 0 or a hex string like `"0x3b"`, 0).
+/// - `committer_name` (`Choros`), `committer_email` (`choros@choros.local`).
+/// - `embed_backend` (`none` | `hashed` | `openai-compatible`, `none`); `embed_url` (required
+///   for `openai-compatible`, http or https); `embed_model` (string, `""`); `embed_dim`
+///   (integer 1…8192, 384); `embed_doc_prefix` / `embed_query_prefix` (strings, `""`).
+/// - `search_score_floor` (number 0…1, 0).
+/// - `airlock_secret_path` (`<keys_dir>/airlock.totp`); `airlock_floor_s` (integer ≥ 90,
+///   120); `airlock_ceiling_s` (integer > floor, 7200).
+/// - `practitioner_uid` (integer ≥ 0, default the owner of `data_dir`).
+/// - `max_frame_bytes` (integer 1 KiB…1 GiB, 16 MiB); `op_freshness_s` (integer 1…86400, 300).
+/// - `log_level` (`trace` | `debug` | `info` | `notice` | `warning` | `error` | `critical`, `info`).
+package struct ChorosConfiguration: Sendable, Equatable {
+    package enum EmbedBackend: String, Sendable, CaseIterable {
+        case none
+        case hashed
+        case openAICompatible = "openai-compatible"
+    }
+
+    package var configurationFile: String?
+    package var dataDirectory: String
+    package var gitDirectory: String
+    package var auditDatabase: String
+    package var indexDatabase: String
+    package var runDirectory: String
+    package var keysDirectory: String
+    package var deploymentName: String
+    package var approvers: [String]
+    package var canonRef: String
+    package var seqOrigin: Int
+    package var committerName: String
+    package var committerEmail: String
+    package var embedBackend: EmbedBackend
+    package var embedURL: String
+    package var embedModel: String
+    package var embedDimension: Int
+    package var embedDocumentPrefix: String
+    package var embedQueryPrefix: String
+    package var searchScoreFloor: Double
+    package var airlockSecretPath: String
+    package var airlockFloorSeconds: Int
+    package var airlockCeilingSeconds: Int
+    package var practitionerUID: UInt32
+    package var maximumFrameBytes: Int
+    package var opFreshnessSeconds: Int
+    package var logLevel: String
+
+    /// The longest socket file name under `run_dir`; paths are checked against it at load.
+    package static let longestSocketName = "supervisor.sock"
+    /// Unix socket paths must be shorter than this on every platform we run on.
+    package static let maximumSocketPathBytes = 104
+
+    /// `<run_dir>/<name>.sock`.
+    package func socketPath(for name: String) -> String {
+        self.runDirectory + "/" + name + ".sock"
+    }
+}

@@ -1,0 +1,127 @@
+import ChorosCore
+import ChorosTesting
+import Foundation
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    private func load(_ toml: String, environment: [String: String] = [:]) throws -> ChorosConfiguration {
+        var source = try ConfigurationSource(toml: toml, origin: "choros.toml")
+        source.overlay(environment: environment)
+        return try ChorosConfiguration(source: source, baseDirectory: "/srv/choros")
+    }
+
+    private func issues(_ toml: String, environment: [String: String] = [:]) -> [ConfigurationIssue] {
+        do {
+            _ = try self.load(toml, environment: environment)
+            return []
+        } catch let error as ConfigurationError {
+            return error.issues
+        } catch {
+            Issue.record("unexpected error: \(error)")
+            return []
+        }
+    }
+
+    @Test("defaults live inside data_dir, resolved against the config file's directory")
+    func defaults() throws {
+        let configuration = try self.load("")
+        #expect(configuration.dataDirectory == "/srv/choros/choros-data")
+        #expect(configuration.gitDirectory == "/srv/choros/choros-data/git")
+        #expect(configuration.runDirectory == "/srv/choros/choros-data/run")
+        #expect(configuration.airlockSecretPath == "/srv/choros/choros-data/keys/airlock.totp")
+        #expect(configuration.approvers == ["practitioner"])
+        #expect(configuration.airlockFloorSeconds == 120)
+        #expect(configuration.airlockCeilingSeconds == 7200)
+        #expect(configuration.maximumFrameBytes == 16 << 20)
+        #expect(configuration.embedBackend == .none)
+        #expect(configuration.socketPath(for: "store") == "/srv/choros/choros-data/run/store.sock")
+    }
+
+    @Test("CHOROS_* variables override the file, typed like TOML values")
+    func environmentOverrides() throws {
+        let configuration = try self.load(
+            "airlock_floor_s = 200\ndeployment_name = \"file\"",
+            environment: [
+                "CHOROS_AIRLOCK_FLOOR_S": "300",
+                "CHOROS_DEPLOYMENT_NAME": "true",
+                "CHOROS_APPROVERS": "alice, bob",
+                "CHOROS_DATA_DIR": "/var/lib/choros",
+                "CHOROS_SEQ_ORIGIN": "0x3b",
+            ]
+        )
+        #expect(configuration.airlockFloorSeconds == 300)
+        #expect(configuration.deploymentName == "true")
+        #expect(configuration.approvers == ["alice", "bob"])
+        #expect(configuration.dataDirectory == "/var/lib/choros")
+        #expect(configuration.seqOrigin == 0x3b)
+    }
+
+    static let badKeys: [(toml: String, key: String, mentions: String)] = [
+        ("colour = \"blue\"", "colour", "not a configuration key"),
+        ("airlock_floor_s = \"soon\"", "airlock_floor_s", "must be an integer, got a string"),
+        ("approvers = \"alice\"", "approvers", "must be an array of strings"),
+        ("approvers = [\"alice\", 3]", "approvers", "found an integer"),
+        ("approvers = []", "approvers", "at least one"),
+        ("embed_backend = \"openai-compatible\"", "embed_url", "is required"),
+        ("embed_backend = \"magic\"", "embed_backend", "must be one of"),
+        ("embed_url = \"ftp://x\"", "embed_url", "http"),
+        ("embed_dim = 0", "embed_dim", "between 1 and 8192"),
+        ("airlock_floor_s = 60", "airlock_floor_s", "between 90"),
+        ("airlock_floor_s = 300\nairlock_ceiling_s = 300", "airlock_ceiling_s", "greater than airlock_floor_s"),
+        ("seq_origin = \"0xzz\"", "seq_origin", "hex string"),
+        ("seq_origin = -1", "seq_origin", "non-negative"),
+        ("max_frame_bytes = 10", "max_frame_bytes", "between 1024"),
+        ("op_freshness_s = 0", "op_freshness_s", "between 1"),
+        ("practitioner_uid = -5", "practitioner_uid", "between 0"),
+        ("log_level = \"loud\"", "log_level", "must be one of"),
+        ("canon_ref = \"main\"", "canon_ref", "refs/heads/"),
+        ("search_score_floor = 2.5", "search_score_floor", "between 0"),
+        ("deployment_name = \"\"", "deployment_name", "must not be empty"),
+        ("[section]\nkey = 1", "section", "not a configuration key"),
+        ("run_dir = \"/tmp/\(String(repeating: "x", count: 100))\"", "run_dir", "too long for Unix sockets"),
+        ("data_dir = 5", "data_dir", "must be a string, got an integer"),
+    ]
+
+    @Test("each bad key gets its own message naming the key", arguments: Self.badKeys.indices)
+    func badKey(_ index: Int) throws {
+        let (toml, key, mentions) = Self.badKeys[index]
+        let issues = self.issues(toml)
+        #expect(issues.count == 1, "\(issues)")
+        let issue = try #require(issues.first)
+        #expect(issue.key == key)
+        #expect(issue.problem.contains(mentions), "\(issue)")
+        #expect(issue.description.contains(key))
+    }
+
+    @Test("several bad keys are all reported at once")
+    func severalBadKeys() {
+        let issues = self.issues("colour = 1\nairlock_floor_s = 10\nlog_level = \"x\"")
+        #expect(Set(issues.map(\.key)) == ["colour", "airlock_floor_s", "log_level"])
+    }
+
+    @Test("a bad environment value names the variable")
+    func badEnvironmentValue() {
+        let issues = self.issues("", environment: ["CHOROS_AIRLOCK_FLOOR_S": "soon", "CHOROS_COLOUR": "x"])
+        #expect(issues.map(\.origin).sorted() == ["CHOROS_AIRLOCK_FLOOR_S", "CHOROS_COLOUR"])
+    }
+
+    @Test("TOML syntax errors name the line")
+    func syntaxError() {
+        #expect(throws: ConfigurationError.self) { try self.load("a = = 1") }
+        let issues = self.issues("deployment_name = \"ok\"\nbroken here")
+        #expect(issues.first?.problem.contains("line 2") == true)
+    }
+
+    @Test("--data-dir reads its choros.toml and wins over data_dir in it")
+    func dataDirectoryFlag() async throws {
+        try await withTemporaryDirectory { directory in
+            try "data_dir = \"/elsewhere\"\ndeployment_name = \"lab\"\n"
+                .write(toFile: directory.appending("choros.toml"), atomically: true, encoding: .utf8)
+            let configuration = try ChorosConfiguration.load(dataDirectory: directory.path, environment: [:])
+            #expect(configuration.dataDirectory == directory.path)
+            #expect(configuration.deploymentName == "lab")
+            #expect(configuration.configurationFile == directory.appending("choros.toml"))
+        }
+    }
+}
