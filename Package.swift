@@ -77,7 +77,8 @@ let package = Package(
         .target(
             name: "ChorosCore",
             dependencies: [
-                "ChorosProto", "ChorosWire", logging, lifecycle, nioPosix,
+                "ChorosProto", "ChorosWire", logging, lifecycle, nioPosix, argumentParser,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             path: "Shared/ChorosCore",
@@ -105,7 +106,7 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosSupervisorCLI",
-                dependencies: ["ChorosSupervisor", "ChorosCore", argumentParser, logging],
+                dependencies: ["ChorosSupervisor", "ChorosCore", "ChorosWire", "ChorosProto", argumentParser, logging, protobuf],
                 path: "Services/Supervisor/ChorosSupervisorCLI",
                 swiftSettings: swiftSettings
             ),

@@ -1,0 +1,14 @@
+import ArgumentParser
+import ChorosCore
+import ChorosAirlock
+
+@main
+struct AirlockDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "choros-airlock", abstract: "choros-airlock: the practitioner's gate (TOTP, landing).")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async {
+        await DaemonRunner.run(name: "airlock", options: self.options, makeServices: makeAirlockDaemon)
+    }
+}

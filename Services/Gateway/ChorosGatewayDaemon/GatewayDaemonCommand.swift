@@ -1,0 +1,14 @@
+import ArgumentParser
+import ChorosCore
+import ChorosGateway
+
+@main
+struct GatewayDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "choros-gateway", abstract: "choros-gateway: the only socket instances are given.")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async {
+        await DaemonRunner.run(name: "gateway", options: self.options, makeServices: makeGatewayDaemon)
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+import ChorosCore
+import ChorosIndex
+
+@main
+struct IndexDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "choros-index", abstract: "choros-index: the search index.")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async {
+        await DaemonRunner.run(name: "index", options: self.options, makeServices: makeIndexDaemon)
+    }
+}

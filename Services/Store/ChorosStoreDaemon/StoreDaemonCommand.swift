@@ -1,0 +1,14 @@
+import ArgumentParser
+import ChorosCore
+import ChorosStore
+
+@main
+struct StoreDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "choros-store", abstract: "choros-store: the git store (libgit2).")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async {
+        await DaemonRunner.run(name: "store", options: self.options, makeServices: makeStoreDaemon)
+    }
+}

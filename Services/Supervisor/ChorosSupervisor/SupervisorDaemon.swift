@@ -1,0 +1,36 @@
+package import ChorosCore
+internal import ChorosProto
+internal import ChorosWire
+package import Logging
+package import ServiceLifecycle
+
+/// The composition root of `choros up`: the supervisor and its control socket.
+///
+/// The supervisor ending (after Stop) shuts the group down gracefully, so the Stop call is
+/// answered before `supervisor.sock` closes.
+package func makeSupervisorDaemon(
+    configuration: ChorosConfiguration,
+    supervisorConfiguration: SupervisorConfiguration,
+    logger: Logger
+) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+    let supervisor = Supervisor(configuration: supervisorConfiguration, logger: logger)
+    var router = RPCRouter()
+    router.register(SupervisorRPC.status) { _, _ in await supervisor.status() }
+    router.register(SupervisorRPC.restart) { request, _ in
+        try await supervisor.restart(request.name)
+        var response = Choros_V1_SupervisorRestartResponse()
+        if let status = await supervisor.status().daemons.first(where: { $0.name == request.name }) {
+            response.daemon = status
+        }
+        return response
+    }
+    router.register(SupervisorRPC.stop) { _, _ in
+        await supervisor.stop()
+        return Choros_V1_SupervisorStopResponse()
+    }
+    let server = WireServer.daemon(name: "supervisor", configuration: configuration, router: router, logger: logger)
+    return [
+        .init(service: server),
+        .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
+    ]
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct ChorosCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros",
+        abstract: "Run and supervise the Choros daemons.",
+        subcommands: [Up.self, Status.self, Restart.self, Stop.self, Logs.self, Config.self]
+    )
+}

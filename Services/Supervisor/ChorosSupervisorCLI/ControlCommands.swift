@@ -1,0 +1,146 @@
+import ArgumentParser
+import ChorosCore
+import ChorosProto
+import ChorosSupervisor
+import ChorosWire
+import Foundation
+import SwiftProtobuf
+
+/// Options shared by the commands that talk to a running supervisor.
+struct ControlOptions: ParsableArguments {
+    @OptionGroup var daemon: DaemonOptions
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func loadConfiguration() throws -> ChorosConfiguration {
+        var options = self.daemon
+        if options.configurationFile == nil && options.dataDirectory == nil {
+            options.dataDirectory = ProcessInfo.processInfo.environment["CHOROS_DATA_DIR"] ?? "./choros-data"
+        }
+        return try options.loadConfiguration()
+    }
+
+    func supervisorClient() throws -> WireClient {
+        WireClient(socketPath: try self.loadConfiguration().socketPath(for: "supervisor"))
+    }
+}
+
+/// Runs `body`, printing a failure to stderr and exiting 1 (refused or unreachable).
+func reportingFailures(_ command: String, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as RPCError where error.code == .unavailable {
+        FileHandle.standardError.write(Data("choros \(command): the supervisor is not running (\(error.message))\n".utf8))
+        throw ExitCode.failure
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("choros \(command): \(error)\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+func printJSON(_ message: some SwiftProtobuf.Message) throws {
+    var options = JSONEncodingOptions()
+    options.preserveProtoFieldNames = true
+    options.alwaysPrintInt64sAsNumbers = true
+    print(try message.jsonString(options: options))
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show each daemon's pid, uptime, health and figures.")
+
+    @OptionGroup var options: ControlOptions
+
+    func run() async throws {
+        try await reportingFailures("status") {
+            let client = try self.options.supervisorClient()
+            let status = try await client.call(SupervisorRPC.status, Choros_V1_SupervisorStatusRequest())
+            await client.close()
+            if self.options.json { try printJSON(status) } else { print(StatusTable(status).text) }
+        }
+    }
+}
+
+struct Restart: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Restart one daemon; clients reconnect by themselves.")
+
+    @Argument(help: "store, audit, index, airlock or gateway.")
+    var name: String
+
+    @OptionGroup var options: ControlOptions
+
+    func run() async throws {
+        try await reportingFailures("restart") {
+            let client = try self.options.supervisorClient()
+            var request = Choros_V1_SupervisorRestartRequest()
+            request.name = self.name
+            let response = try await client.call(SupervisorRPC.restart, request, options: CallOptions(timeout: .seconds(40)))
+            await client.close()
+            if self.options.json {
+                try printJSON(response)
+            } else {
+                print("restarted \(response.daemon.name): pid \(response.daemon.pid), \(response.daemon.state)")
+            }
+        }
+    }
+}
+
+struct Stop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Stop every daemon and the supervisor, gracefully.")
+
+    @OptionGroup var options: ControlOptions
+
+    func run() async throws {
+        try await reportingFailures("stop") {
+            let configuration = try self.options.loadConfiguration()
+            let client = WireClient(socketPath: configuration.socketPath(for: "supervisor"))
+            _ = try await client.call(
+                SupervisorRPC.stop,
+                Choros_V1_SupervisorStopRequest(),
+                options: CallOptions(timeout: .seconds(90), isIdempotent: false)
+            )
+            await client.close()
+            // Returns only once the supervisor process has exited and released its lock.
+            let lockPath = configuration.runDirectory + "/supervisor.lock"
+            for _ in 0..<300 {
+                if (try? ProcessLock(path: lockPath)) != nil { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            if !self.options.json { print("stopped") }
+        }
+    }
+}
+
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a daemon's log (<data_dir>/logs/NAME.log).")
+
+    @Argument(help: "store, audit, index, airlock or gateway.")
+    var name: String
+
+    @Option(help: "How many lines from the end.")
+    var lines = 100
+
+    @Flag(name: .shortAndLong, help: "Keep printing what is appended.")
+    var follow = false
+
+    @OptionGroup var options: ControlOptions
+
+    func run() async throws {
+        try await reportingFailures("logs") {
+            guard SupervisorRPC.daemonNames.contains(self.name) else { throw SupervisorError.unknownDaemon(self.name) }
+            let path = try self.options.loadConfiguration().dataDirectory + "/logs/\(self.name).log"
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw ValidationError("no log at \(path): has choros up run with this data directory?")
+            }
+            let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(self.lines + 1)
+            print(tail.joined(separator: "\n"), terminator: "")
+            while self.follow {
+                try await Task.sleep(for: .milliseconds(250))
+                FileHandle.standardOutput.write(handle.readDataToEndOfFile())
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+internal import Foundation
+package import Logging
+package import ServiceLifecycle
+internal import UnixSignals
+
+/// Runs a daemon's services the same way for every daemon: configuration, logging, the
+/// process lock, the run directory, signals, and exit codes the supervisor understands.
+package enum DaemonRunner {
+    /// `EX_CONFIG`: the supervisor stops instead of restarting into the same bad config.
+    package static let configurationExitCode: Int32 = 78
+
+    /// Loads the configuration, takes `<run_dir>/<name>.lock`, runs the services returned by
+    /// `makeServices` until SIGTERM or SIGINT, and exits: 0 after a graceful stop, 1 on a
+    /// failure, 78 on a bad configuration. Never returns.
+    package static func run(
+        name: String,
+        options: DaemonOptions,
+        makeServices: (ChorosConfiguration, Logger) async throws -> [any Service]
+    ) async -> Never {
+        await self.run(name: name, options: options) { configuration, logger in
+            try await makeServices(configuration, logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        }
+    }
+
+    /// As `run(name:options:makeServices:)`, for a daemon that sets how each service's end
+    /// affects the group (the supervisor shuts the group down gracefully when it is told to stop).
+    package static func run(
+        name: String,
+        options: DaemonOptions,
+        makeServices: (ChorosConfiguration, Logger) async throws -> [ServiceGroupConfiguration.ServiceConfiguration]
+    ) async -> Never {
+        let configuration: ChorosConfiguration
+        do {
+            configuration = try options.loadConfiguration()
+        } catch {
+            FileHandle.standardError.write(Data("choros-\(name): \(error)\n".utf8))
+            exit(Self.configurationExitCode)
+        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "choros.\(name)")
+        logger[metadataKey: "service"] = "\(name)"
+        // A stray SIGHUP (a closed terminal) must not kill a daemon; nothing reloads on it yet.
+        signal(SIGHUP, SIG_IGN)
+        do {
+            try FileManager.default.createDirectory(
+                atPath: configuration.runDirectory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o750]
+            )
+            let lock = try ProcessLock(path: configuration.runDirectory + "/\(name).lock")
+            logger.info("starting", metadata: ["pid": "\(getpid())", "config": "\(configuration.configurationFile ?? "none")"])
+            let services = try await makeServices(configuration, logger)
+            let group = ServiceGroup(
+                configuration: Self.groupConfiguration(services: services, logger: logger)
+            )
+            try await group.run()
+            logger.info("stopped")
+            withExtendedLifetime(lock) {}
+            exit(0)
+        } catch {
+            logger.critical("daemon failed", metadata: ["error.type": "\(type(of: error))", "error.message": "\(error)"])
+            exit(1)
+        }
+    }
+
+    private static func groupConfiguration(
+        services: [ServiceGroupConfiguration.ServiceConfiguration],
+        logger: Logger
+    ) -> ServiceGroupConfiguration {
+        var configuration = ServiceGroupConfiguration(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+        configuration.maximumGracefulShutdownDuration = .seconds(10)
+        configuration.maximumCancellationDuration = .seconds(3)
+        return configuration
+    }
+}

@@ -1,0 +1,30 @@
+package import ChorosWire
+package import Logging
+
+/// The version every daemon reports in Health/Check.
+package enum ChorosVersion {
+    package static let current = "0.1.0"
+}
+
+extension WireServer {
+    /// The server of daemon `name`: `<run_dir>/<name>.sock`, mode 0660, the configured frame
+    /// limit, and Health/Check registered on `router` with the figures `figures` reports.
+    package static func daemon(
+        name: String,
+        configuration: ChorosConfiguration,
+        router: RPCRouter = RPCRouter(),
+        logger: Logger,
+        figures: @escaping @Sendable () async -> [String: String] = { [:] }
+    ) -> WireServer {
+        var router = router
+        router.registerHealth(service: "choros-\(name)", version: ChorosVersion.current, figures: figures)
+        return WireServer(
+            configuration: WireServerConfiguration(
+                socketPath: configuration.socketPath(for: name),
+                maximumFrameBytes: configuration.maximumFrameBytes
+            ),
+            router: router,
+            logger: logger
+        )
+    }
+}
