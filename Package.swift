@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "ChorosCore",
             dependencies: [
-                "ChorosProto", "ChorosWire", logging, lifecycle, nioPosix, argumentParser,
+                "ChorosProto", "ChorosWire", logging, lifecycle, nioCore, nioPosix, argumentParser,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -90,7 +90,12 @@ let package = Package(
             path: "Shared/ChorosTesting",
             swiftSettings: swiftSettings
         ),
-        .systemLibrary(name: "CGit2", path: "Services/Store/CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(
+            name: "CGit2",
+            path: "Services/Store/CGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
     ]
         + daemon("Store", folder: "Store", extra: ["CGit2"])
         + daemon("Audit", folder: "Audit")
@@ -106,26 +111,28 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosSupervisorCLI",
-                dependencies: ["ChorosSupervisor", "ChorosCore", "ChorosWire", "ChorosProto", argumentParser, logging, protobuf],
+                dependencies: [
+                    "ChorosSupervisor", "ChorosCore", "ChorosWire", "ChorosProto", argumentParser, logging, protobuf,
+                ],
                 path: "Services/Supervisor/ChorosSupervisorCLI",
                 swiftSettings: swiftSettings
             ),
             .executableTarget(
                 name: "ChorosAdminCLI",
-                dependencies: ["ChorosCore", argumentParser],
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", argumentParser],
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
             ),
             .executableTarget(
                 name: "ChorosMCPBridge",
-                dependencies: ["ChorosCore", argumentParser],
+                dependencies: [argumentParser],
                 path: "Services/MCP/ChorosMCPBridge",
                 swiftSettings: swiftSettings
             ),
             .executableTarget(
                 name: "ChorosBenchmarks",
                 dependencies: [
-                    "ChorosWire", "ChorosProto", nioCore, nioPosix, argumentParser,
+                    "ChorosWire", "ChorosProto", nioCore, nioPosix, argumentParser, logging, lifecycle,
                     .product(name: "NIOExtras", package: "swift-nio-extras"),
                 ],
                 path: "Benchmarks",

@@ -9,7 +9,8 @@ package final class ChildProcess: Sendable {
 
     /// The folder holding the built executables: the test bundle's own folder under `.build`.
     package static var binDirectory: String {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (path as NSString).deletingLastPathComponent
     }
 

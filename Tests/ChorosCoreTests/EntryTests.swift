@@ -19,7 +19,9 @@ struct EntryTests {
 
     @Test(
         "scalars that look like syntax round-trip",
-        arguments: ["[not, a, list]", "\"quoted\"", "  padded  ", "tab\there", "", "unicode ✓ — ok", "line\u{2028}sep", "a: b"]
+        arguments: [
+            "[not, a, list]", "\"quoted\"", "  padded  ", "tab\there", "", "unicode ✓ — ok", "line\u{2028}sep", "a: b",
+        ]
     )
     func trickyScalars(_ value: String) throws {
         let entry = try Entry(fields: [("title", .scalar(value))], body: "")

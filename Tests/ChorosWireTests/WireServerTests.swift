@@ -9,7 +9,7 @@ import Testing
 struct WireServerTests {
     @Test("1,000 concurrent calls on one connection complete, answered out of order")
     func thousandConcurrentCalls() async throws {
-        try await withTestServer(configure: { $0.maximumInFlightCallsPerConnection = 1024 }) { path in
+        try await withTestServer(maximumInFlightCalls: 1024) { path in
             let client = WireClient(socketPath: path)
             let completionOrder = Shared<[Int]>([])
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -33,7 +33,7 @@ struct WireServerTests {
 
     @Test("an oversized length prefix gets RESOURCE_EXHAUSTED and closes only that connection")
     func oversizedFrame() async throws {
-        try await withTestServer(configure: { $0.maximumFrameBytes = 1024 }) { path in
+        try await withTestServer(maximumFrameBytes: 1024) { path in
             let healthy = WireClient(socketPath: path)
             _ = try await healthy.call(echo, makeEcho("before"))
 
@@ -169,7 +169,7 @@ struct WireServerTests {
 
     @Test("calls past the in-flight cap get RESOURCE_EXHAUSTED")
     func inFlightCap() async throws {
-        try await withTestServer(configure: { $0.maximumInFlightCallsPerConnection = 4 }) { path in
+        try await withTestServer(maximumInFlightCalls: 4) { path in
             let client = WireClient(socketPath: path)
             let codes = try await withThrowingTaskGroup(of: Choros_V1_Code.self) { group in
                 for index in 0..<10 {

@@ -75,13 +75,17 @@ func makeEcho(_ message: String, sleepMilliseconds: Int? = nil) -> Choros_V1_Sta
 
 /// A server on a fresh socket in a fresh directory, running for the duration of `body`.
 func withTestServer<Result: Sendable>(
-    configure: (inout WireServerConfiguration) -> Void = { _ in },
+    maximumFrameBytes: Int = WireServerConfiguration.defaultMaximumFrameBytes,
+    maximumInFlightCalls: Int = 256,
     observations: Observations = Observations(),
     _ body: (String) async throws -> Result
 ) async throws -> Result {
     try await withTemporaryDirectory { directory in
-        var configuration = WireServerConfiguration(socketPath: directory.appending("test.sock"))
-        configure(&configuration)
+        let configuration = WireServerConfiguration(
+            socketPath: directory.appending("test.sock"),
+            maximumFrameBytes: maximumFrameBytes,
+            maximumInFlightCallsPerConnection: maximumInFlightCalls
+        )
         let server = WireServer(
             configuration: configuration,
             router: makeTestRouter(observations: observations),
@@ -98,7 +102,11 @@ func withTestServer<Result: Sendable>(
 func waitUntilServing(_ socketPath: String) async throws {
     let client = WireClient(socketPath: socketPath)
     let result = await Result(catching: {
-        try await client.call(HealthRPC.check, Choros_V1_HealthCheckRequest(), options: CallOptions(timeout: .seconds(10)))
+        try await client.call(
+            HealthRPC.check,
+            Choros_V1_HealthCheckRequest(),
+            options: CallOptions(timeout: .seconds(10))
+        )
     })
     await client.close()
     _ = try result.get()

@@ -7,13 +7,23 @@ import Testing
 /// Each daemon run alone, as docker-compose and systemd run them.
 @Suite("Daemons run alone", .timeLimit(.minutes(2)))
 struct DaemonProcessTests {
-    @Test("each daemon serves Health with --config and exits 0 on SIGTERM, removing its socket",
-          arguments: ["store", "audit", "index", "airlock", "gateway"])
+    @Test(
+        "each daemon serves Health with --config and exits 0 on SIGTERM, removing its socket",
+        arguments: ["store", "audit", "index", "airlock", "gateway"]
+    )
     func runsAlone(_ name: String) async throws {
         try await withTemporaryDirectory { directory in
             let configuration = directory.appending("choros.toml")
-            try "data_dir = \"\(directory.path)/data\"\n".write(toFile: configuration, atomically: true, encoding: .utf8)
-            let daemon = try ChildProcess("choros-\(name)", ["--config", configuration], outputDirectory: directory.path)
+            try "data_dir = \"\(directory.path)/data\"\n".write(
+                toFile: configuration,
+                atomically: true,
+                encoding: .utf8
+            )
+            let daemon = try ChildProcess(
+                "choros-\(name)",
+                ["--config", configuration],
+                outputDirectory: directory.path
+            )
             defer { daemon.signal(SIGKILL) }
             let socket = directory.path + "/data/run/\(name).sock"
             let client = WireClient(socketPath: socket)
@@ -34,13 +44,21 @@ struct DaemonProcessTests {
     @Test("a second copy on the same data directory exits at once naming the holder's pid")
     func secondCopyRefused() async throws {
         try await withTemporaryDirectory { directory in
-            let first = try ChildProcess("choros-store", ["--data-dir", directory.path], outputDirectory: directory.path)
+            let first = try ChildProcess(
+                "choros-store",
+                ["--data-dir", directory.path],
+                outputDirectory: directory.path
+            )
             defer { first.signal(SIGKILL) }
             let client = WireClient(socketPath: directory.path + "/run/store.sock")
             _ = try await client.call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(20)))
             await client.close()
 
-            let second = try await ChildProcess.run("choros-store", ["--data-dir", directory.path], outputDirectory: directory.path)
+            let second = try await ChildProcess.run(
+                "choros-store",
+                ["--data-dir", directory.path],
+                outputDirectory: directory.path
+            )
             #expect(second.status == 1)
             #expect(second.error.contains("held by pid \(first.pid)"), "\(second.error)")
             first.signal(SIGTERM)
@@ -53,11 +71,19 @@ struct DaemonProcessTests {
         try await withTemporaryDirectory { directory in
             try "airlock_floor_s = 10\ncolour = \"blue\"\n"
                 .write(toFile: directory.appending("choros.toml"), atomically: true, encoding: .utf8)
-            let result = try await ChildProcess.run("choros-audit", ["--data-dir", directory.path], outputDirectory: directory.path)
+            let result = try await ChildProcess.run(
+                "choros-audit",
+                ["--data-dir", directory.path],
+                outputDirectory: directory.path
+            )
             #expect(result.status == 78)
             #expect(result.error.contains("airlock_floor_s"))
             #expect(result.error.contains("colour: is not a configuration key"))
-            let check = try await ChildProcess.run("choros", ["config", "check", "--data-dir", directory.path], outputDirectory: directory.path)
+            let check = try await ChildProcess.run(
+                "choros",
+                ["config", "check", "--data-dir", directory.path],
+                outputDirectory: directory.path
+            )
             #expect(check.status == 78)
             #expect(check.error.contains("colour"))
         }
@@ -66,7 +92,11 @@ struct DaemonProcessTests {
     @Test("choros config check prints the resolved configuration")
     func configCheck() async throws {
         try await withTemporaryDirectory { directory in
-            try "deployment_name = \"lab\"\n".write(toFile: directory.appending("choros.toml"), atomically: true, encoding: .utf8)
+            try "deployment_name = \"lab\"\n".write(
+                toFile: directory.appending("choros.toml"),
+                atomically: true,
+                encoding: .utf8
+            )
             let result = try await ChildProcess.run(
                 "choros",
                 ["config", "check", "--json", "--data-dir", directory.path],

@@ -44,7 +44,11 @@ struct SupervisorTests {
             _ = try await self.waitForStatus(client, within: .seconds(30)) { daemons in
                 Self.daemons.allSatisfy { daemons[$0]?.state == "healthy" }
             }
-            let cli = try await ChildProcess.run("choros", ["status", "--json", "--data-dir", dataDirectory], outputDirectory: directory.path)
+            let cli = try await ChildProcess.run(
+                "choros",
+                ["status", "--json", "--data-dir", dataDirectory],
+                outputDirectory: directory.path
+            )
             #expect(cli.status == 0, "\(cli.error)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(cli.output.utf8)) as? [String: Any])
             let listed = try #require(json["daemons"] as? [[String: Any]])
@@ -67,11 +71,18 @@ struct SupervisorTests {
             }
             let log = up.errorOutput
             for name in Self.daemons {
-                #expect(log.contains("daemon=\(name)") && log.contains("daemon restarted"), "no restart of \(name) in the log")
+                #expect(
+                    log.contains("daemon=\(name)") && log.contains("daemon restarted"),
+                    "no restart of \(name) in the log"
+                )
             }
 
             let beforeRestart = try await self.status(client)
-            let restart = try await ChildProcess.run("choros", ["restart", "index", "--data-dir", dataDirectory], outputDirectory: directory.path)
+            let restart = try await ChildProcess.run(
+                "choros",
+                ["restart", "index", "--data-dir", dataDirectory],
+                outputDirectory: directory.path
+            )
             #expect(restart.status == 0, "\(restart.error)")
             let afterRestart = try await self.status(client)
             for name in Self.daemons {
@@ -84,7 +95,11 @@ struct SupervisorTests {
             let pids = afterRestart.values.map(\.pid) + [up.pid]
             await client.close()
 
-            let stop = try await ChildProcess.run("choros", ["stop", "--data-dir", dataDirectory], outputDirectory: directory.path)
+            let stop = try await ChildProcess.run(
+                "choros",
+                ["stop", "--data-dir", dataDirectory],
+                outputDirectory: directory.path
+            )
             #expect(stop.status == 0, "\(stop.error)")
             #expect(try await up.waitForExit(timeout: .seconds(20)) == 0)
             for pid in pids { #expect(!isProcessAlive(pid), "pid \(pid) still running") }

@@ -1,10 +1,13 @@
 import ArgumentParser
-import ChorosCore
 import ChorosAirlock
+import ChorosCore
 
 @main
-struct AirlockDaemonCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "choros-airlock", abstract: "choros-airlock: the practitioner's gate (TOTP, landing).")
+struct AirlockDaemonCommand: DaemonCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros-airlock",
+        abstract: "choros-airlock: the practitioner's gate (TOTP, landing)."
+    )
 
     @OptionGroup var options: DaemonOptions
 

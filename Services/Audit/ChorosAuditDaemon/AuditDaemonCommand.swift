@@ -1,10 +1,13 @@
 import ArgumentParser
-import ChorosCore
 import ChorosAudit
+import ChorosCore
 
 @main
-struct AuditDaemonCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "choros-audit", abstract: "choros-audit: the hash-chained operation log.")
+struct AuditDaemonCommand: DaemonCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros-audit",
+        abstract: "choros-audit: the hash-chained operation log."
+    )
 
     @OptionGroup var options: DaemonOptions
 

@@ -3,8 +3,11 @@ import ChorosCore
 import ChorosGateway
 
 @main
-struct GatewayDaemonCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "choros-gateway", abstract: "choros-gateway: the only socket instances are given.")
+struct GatewayDaemonCommand: DaemonCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros-gateway",
+        abstract: "choros-gateway: the only socket instances are given."
+    )
 
     @OptionGroup var options: DaemonOptions
 

@@ -3,8 +3,11 @@ import ChorosCore
 import ChorosIndex
 
 @main
-struct IndexDaemonCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "choros-index", abstract: "choros-index: the search index.")
+struct IndexDaemonCommand: DaemonCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros-index",
+        abstract: "choros-index: the search index."
+    )
 
     @OptionGroup var options: DaemonOptions
 

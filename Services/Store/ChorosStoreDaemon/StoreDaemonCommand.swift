@@ -3,8 +3,11 @@ import ChorosCore
 import ChorosStore
 
 @main
-struct StoreDaemonCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "choros-store", abstract: "choros-store: the git store (libgit2).")
+struct StoreDaemonCommand: DaemonCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros-store",
+        abstract: "choros-store: the git store (libgit2)."
+    )
 
     @OptionGroup var options: DaemonOptions
 

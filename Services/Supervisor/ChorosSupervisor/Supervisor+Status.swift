@@ -43,7 +43,8 @@ extension Supervisor {
         var status = snapshot.status
         guard snapshot.isUp else { return status }
         let once = CallOptions(timeout: .seconds(1), isIdempotent: false)
-        if let health = try? await snapshot.client.call(HealthRPC.check, Choros_V1_HealthCheckRequest(), options: once) {
+        if let health = try? await snapshot.client.call(HealthRPC.check, Choros_V1_HealthCheckRequest(), options: once)
+        {
             status.state = "healthy"
             status.figures = health.figures
         } else {

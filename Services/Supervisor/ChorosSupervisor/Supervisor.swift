@@ -46,7 +46,10 @@ package actor Supervisor: Service {
             await self.stopAll()
             throw error
         }
-        self.logger.info("all daemons healthy", metadata: ["socket": "\(self.configuration.socketPath(for: "gateway"))"])
+        self.logger.info(
+            "all daemons healthy",
+            metadata: ["socket": "\(self.configuration.socketPath(for: "gateway"))"]
+        )
         let sink = self.eventSink
         await withDiscardingTaskGroup { timers in
             await withGracefulShutdownHandler {
@@ -79,7 +82,10 @@ package actor Supervisor: Service {
             do {
                 try await self.start(name)
                 self.daemons[name]?.restarts += 1
-                self.logger.warning("daemon restarted", metadata: ["daemon": "\(name)", "pid": "\(self.daemons[name]?.process?.pid ?? 0)"])
+                self.logger.warning(
+                    "daemon restarted",
+                    metadata: ["daemon": "\(name)", "pid": "\(self.daemons[name]?.process?.pid ?? 0)"]
+                )
             } catch {
                 self.logger.error("restart failed", metadata: ["daemon": "\(name)", "error.message": "\(error)"])
                 self.daemons[name]?.process?.signal(SIGKILL)
@@ -110,7 +116,10 @@ package actor Supervisor: Service {
     }
 
     private func startAll() async throws {
-        try FileManager.default.createDirectory(atPath: self.configuration.logDirectory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: self.configuration.logDirectory,
+            withIntermediateDirectories: true
+        )
         for name in self.configuration.daemonNames {
             try await self.start(name)
         }
@@ -153,7 +162,10 @@ package actor Supervisor: Service {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw SupervisorError.daemonDidNotStart(name: name, reason: "no health answer within \(self.configuration.startTimeout)")
+        throw SupervisorError.daemonDidNotStart(
+            name: name,
+            reason: "no health answer within \(self.configuration.startTimeout)"
+        )
     }
 
     /// SIGTERM, then SIGKILL after the stop timeout; returns once the process is gone.
@@ -165,7 +177,10 @@ package actor Supervisor: Service {
             try? await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning {
-            self.logger.warning("daemon ignored SIGTERM, killing it", metadata: ["daemon": "\(name)", "pid": "\(process.pid)"])
+            self.logger.warning(
+                "daemon ignored SIGTERM, killing it",
+                metadata: ["daemon": "\(name)", "pid": "\(process.pid)"]
+            )
             process.signal(SIGKILL)
             while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
         }

@@ -1,7 +1,8 @@
 import ArgumentParser
+import ChorosCore
 
 @main
-struct ChorosCommand: AsyncParsableCommand {
+struct ChorosCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros",
         abstract: "Run and supervise the Choros daemons.",

@@ -31,7 +31,9 @@ func reportingFailures(_ command: String, _ body: () async throws -> Void) async
     do {
         try await body()
     } catch let error as RPCError where error.code == .unavailable {
-        FileHandle.standardError.write(Data("choros \(command): the supervisor is not running (\(error.message))\n".utf8))
+        FileHandle.standardError.write(
+            Data("choros \(command): the supervisor is not running (\(error.message))\n".utf8)
+        )
         throw ExitCode.failure
     } catch let error as ExitCode {
         throw error
@@ -76,7 +78,11 @@ struct Restart: AsyncParsableCommand {
             let client = try self.options.supervisorClient()
             var request = Choros_V1_SupervisorRestartRequest()
             request.name = self.name
-            let response = try await client.call(SupervisorRPC.restart, request, options: CallOptions(timeout: .seconds(40)))
+            let response = try await client.call(
+                SupervisorRPC.restart,
+                request,
+                options: CallOptions(timeout: .seconds(40))
+            )
             await client.close()
             if self.options.json {
                 try printJSON(response)

@@ -5,7 +5,8 @@ import Foundation
 enum Deployment {
     /// The folder of this executable, where `swift build` also puts every daemon.
     static var binDirectory: String {
-        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let path =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return (path as NSString).deletingLastPathComponent
     }
@@ -39,9 +40,7 @@ enum Deployment {
               data:    \(configuration.dataDirectory)
               gateway: \(configuration.socketPath(for: "gateway"))  (the only socket instances are given)
               logs:    \(configuration.dataDirectory)/logs/<daemon>.log   (choros logs NAME)
-            Enroll an instance with `choros-admin instance add NAME` and give its MCP client
-            `choros-mcp --key <its key file> --socket \(configuration.socketPath(for: "gateway"))`.
-            Stop with Ctrl-C or `choros stop`.
+            Check it with `choros status`; stop it with Ctrl-C or `choros stop`.
             """
         )
     }

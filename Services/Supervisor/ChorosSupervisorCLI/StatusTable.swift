@@ -26,7 +26,8 @@ struct StatusTable {
         let lines = rows.map { row in
             zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
         }
-        let header = "supervisor pid \(self.status.supervisorPid), up \(Self.duration(self.status.uptimeMs)), data \(self.status.dataDir)"
+        let header =
+            "supervisor pid \(self.status.supervisorPid), up \(Self.duration(self.status.uptimeMs)), data \(self.status.dataDir)"
         return ([header] + lines.map { $0.trimmingCharacters(in: .whitespaces) }).joined(separator: "\n")
     }
 

@@ -24,7 +24,11 @@ extension ChorosConfiguration {
         }
         if let configurationFile {
             guard let text = try? String(contentsOfFile: configurationFile, encoding: .utf8) else {
-                let issue = ConfigurationIssue(key: "--config", origin: configurationFile, problem: "cannot read the file")
+                let issue = ConfigurationIssue(
+                    key: "--config",
+                    origin: configurationFile,
+                    problem: "cannot read the file"
+                )
                 throw ConfigurationError(issues: [issue])
             }
             source = try ConfigurationSource(toml: text, origin: configurationFile)
@@ -33,7 +37,9 @@ extension ChorosConfiguration {
         if let dataDirectory {
             source.values["data_dir"] = (.string(dataDirectory), "--data-dir")
         }
-        let base = configurationFile.map { ($0 as NSString).deletingLastPathComponent } ?? FileManager.default.currentDirectoryPath
+        let base =
+            configurationFile.map { ($0 as NSString).deletingLastPathComponent }
+            ?? FileManager.default.currentDirectoryPath
         return try Self(source: source, configurationFile: configurationFile, baseDirectory: base)
     }
 

@@ -18,7 +18,9 @@ package enum DaemonRunner {
         makeServices: (ChorosConfiguration, Logger) async throws -> [any Service]
     ) async -> Never {
         await self.run(name: name, options: options) { configuration, logger in
-            try await makeServices(configuration, logger).map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            try await makeServices(configuration, logger).map {
+                ServiceGroupConfiguration.ServiceConfiguration(service: $0)
+            }
         }
     }
 
@@ -53,7 +55,10 @@ package enum DaemonRunner {
                 attributes: [.posixPermissions: 0o750]
             )
             let lock = try ProcessLock(path: configuration.runDirectory + "/\(name).lock")
-            logger.info("starting", metadata: ["pid": "\(getpid())", "config": "\(configuration.configurationFile ?? "none")"])
+            logger.info(
+                "starting",
+                metadata: ["pid": "\(getpid())", "config": "\(configuration.configurationFile ?? "none")"]
+            )
             let services = try await makeServices(configuration, logger)
             let group = ServiceGroup(
                 configuration: Self.groupConfiguration(services: services, logger: logger)
@@ -63,7 +68,10 @@ package enum DaemonRunner {
             withExtendedLifetime(lock) {}
             exit(0)
         } catch {
-            logger.critical("daemon failed", metadata: ["error.type": "\(type(of: error))", "error.message": "\(error)"])
+            logger.critical(
+                "daemon failed",
+                metadata: ["error.type": "\(type(of: error))", "error.message": "\(error)"]
+            )
             exit(1)
         }
     }

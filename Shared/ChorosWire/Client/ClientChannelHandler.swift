@@ -12,6 +12,8 @@ enum ClientOutbound: Sendable {
 /// Matches RESPONSE frames to waiting calls by call_id, enforces deadlines and sends CANCEL.
 ///
 /// Everything here runs on the channel's event loop, so the pending table needs no lock.
+/// Deadlines share one timer per connection, armed for the earliest pending deadline: a timer
+/// per call costs more than the rest of a small call together.
 final class ClientChannelHandler: ChannelDuplexHandler {
     typealias InboundIn = Choros_V1_Frame
     typealias OutboundIn = ClientOutbound
@@ -19,12 +21,13 @@ final class ClientChannelHandler: ChannelDuplexHandler {
 
     private struct PendingCall {
         var promise: EventLoopPromise<Choros_V1_Frame>
-        var timer: Scheduled<Void>
+        var deadline: NIODeadline
         var method: String
         var timeoutMilliseconds: UInt32
     }
 
     private var pending: [UInt64: PendingCall] = [:]
+    private var sweep: (deadline: NIODeadline, task: Scheduled<Void>)?
     private let socketPath: String
 
     init(socketPath: String) {
@@ -55,21 +58,41 @@ final class ClientChannelHandler: ChannelDuplexHandler {
         }
         let callID = frame.callID
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let timer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.expire(callID, context: context)
-        }
         self.pending[callID] = PendingCall(
             promise: responsePromise,
-            timer: timer,
+            deadline: deadline,
             method: frame.method,
             timeoutMilliseconds: frame.timeoutMs
         )
+        self.armSweep(at: deadline, context: context)
         let writePromise = context.eventLoop.makePromise(of: Void.self)
         writePromise.futureResult.whenFailure { error in
             loopBound.value.0.fail(callID, with: RPCError(code: .unavailable, message: "cannot send: \(error)"))
         }
         context.writeAndFlush(self.wrapOutboundOut(frame), promise: writePromise)
+    }
+
+    /// Makes sure the sweep runs no later than `deadline`.
+    private func armSweep(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        if let sweep = self.sweep, sweep.deadline <= deadline { return }
+        self.sweep?.task.cancel()
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let task = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.sweep = nil
+            handler.expireDueCalls(context: context)
+        }
+        self.sweep = (deadline, task)
+    }
+
+    private func expireDueCalls(context: ChannelHandlerContext) {
+        let now = NIODeadline.now()
+        for (callID, call) in self.pending where call.deadline <= now {
+            self.expire(callID, context: context)
+        }
+        if let next = self.pending.values.lazy.map(\.deadline).min() {
+            self.armSweep(at: next, context: context)
+        }
     }
 
     private func expire(_ callID: UInt64, context: ChannelHandlerContext) {
@@ -95,7 +118,6 @@ final class ClientChannelHandler: ChannelDuplexHandler {
 
     private func fail(_ callID: UInt64, with error: RPCError) {
         guard let call = self.pending.removeValue(forKey: callID) else { return }
-        call.timer.cancel()
         call.promise.fail(error)
     }
 
@@ -107,7 +129,6 @@ final class ClientChannelHandler: ChannelDuplexHandler {
             return
         }
         guard let call = self.pending.removeValue(forKey: frame.callID) else { return }
-        call.timer.cancel()
         call.promise.succeed(frame)
     }
 
@@ -124,8 +145,9 @@ final class ClientChannelHandler: ChannelDuplexHandler {
     private func failAll(with error: RPCError) {
         let calls = self.pending
         self.pending.removeAll()
+        self.sweep?.task.cancel()
+        self.sweep = nil
         for call in calls.values {
-            call.timer.cancel()
             call.promise.fail(error)
         }
     }

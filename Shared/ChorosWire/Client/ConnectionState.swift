@@ -12,6 +12,8 @@ struct ConnectionState {
     enum Action {
         case use(any Channel)
         case wait(EventLoopFuture<any Channel>)
+        /// Start connecting and complete this promise; others wait on its future meanwhile.
+        case connect(EventLoopPromise<any Channel>)
         /// Backing off; the next attempt is allowed after this much time.
         case refuse(remaining: TimeAmount)
     }
@@ -26,7 +28,9 @@ struct ConnectionState {
         self.backoff = TimeAmount(initialBackoff)
     }
 
-    mutating func nextAction(connect: () -> EventLoopFuture<any Channel>) -> Action {
+    /// What a caller needing the channel must do. Never connects itself: connecting under the
+    /// caller's lock could complete inline on an event loop and re-enter that lock.
+    mutating func nextAction(eventLoop: @autoclosure () -> any EventLoop) -> Action {
         switch self.phase {
         case .connected(let channel) where channel.isActive:
             return .use(channel)
@@ -35,10 +39,9 @@ struct ConnectionState {
         case .idle, .connected:
             let now = NIODeadline.now()
             guard now >= self.nextAttempt else { return .refuse(remaining: self.nextAttempt - now) }
-            let future = connect()
-            // `connect` may have completed synchronously and already recorded the outcome.
-            if case .idle = self.phase { self.phase = .connecting(future) }
-            return .wait(future)
+            let promise = eventLoop().makePromise(of: (any Channel).self)
+            self.phase = .connecting(promise.futureResult)
+            return .connect(promise)
         }
     }
 

@@ -44,7 +44,9 @@ package final class WireClient: Sendable {
         frame.metadata = options.metadata
         frame.payload = Data(try request.serializedBytes(options: .deterministic) as [UInt8])
         let timeout = options.timeout ?? self.configuration.defaultTimeout
-        frame.timeoutMs = UInt32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        frame.timeoutMs = UInt32(
+            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        )
         let deadline = NIODeadline.now() + TimeAmount(timeout)
         let isIdempotent = options.isIdempotent ?? method.isIdempotent
 
@@ -96,13 +98,14 @@ package final class WireClient: Sendable {
 
     /// The open channel, connecting first if there is none (or it dropped).
     private func connectedChannel() async throws -> any Channel {
-        let action = self.connection.withLock { state in
-            state.nextAction { self.connect() }
-        }
+        let action = self.connection.withLock { $0.nextAction(eventLoop: self.eventLoopGroup.next()) }
         let future: EventLoopFuture<any Channel>
         switch action {
         case .use(let channel): return channel
         case .wait(let connecting): future = connecting
+        case .connect(let promise):
+            self.connect(completing: promise)
+            future = promise.futureResult
         case .refuse(let remaining):
             throw RPCError(
                 code: .unavailable,
@@ -116,10 +119,10 @@ package final class WireClient: Sendable {
         }
     }
 
-    private func connect() -> EventLoopFuture<any Channel> {
+    private func connect(completing promise: EventLoopPromise<any Channel>) {
         let path = self.socketPath
         let maximumFrameBytes = self.configuration.maximumFrameBytes
-        let future = ClientBootstrap(group: self.eventLoopGroup)
+        ClientBootstrap(group: promise.futureResult.eventLoop)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers([
@@ -130,15 +133,17 @@ package final class WireClient: Sendable {
                 }
             }
             .connect(unixDomainSocketPath: path)
-        future.whenComplete { result in
-            self.connection.withLock { $0.connectionAttemptEnded(result, maximumBackoff: self.configuration.maximumBackoff) }
+            .cascade(to: promise)
+        promise.futureResult.whenComplete { result in
+            self.connection.withLock {
+                $0.connectionAttemptEnded(result, maximumBackoff: self.configuration.maximumBackoff)
+            }
             if case .success(let channel) = result {
                 channel.closeFuture.whenComplete { _ in
                     self.connection.withLock { $0.channelClosed(channel) }
                 }
             }
         }
-        return future
     }
 
     /// Closes the connection; later calls reconnect.

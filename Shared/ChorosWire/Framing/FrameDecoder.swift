@@ -1,6 +1,6 @@
-internal import SwiftProtobuf
 package import ChorosProto
 package import NIOCore
+internal import SwiftProtobuf
 
 /// Splits the byte stream into `uint32 big-endian length | Frame` units and decodes each one.
 ///

@@ -1,4 +1,5 @@
 internal import ChorosProto
+
 /// Why a connection's byte stream could not be read as frames; every case closes that connection.
 package enum FrameError: Error, Equatable, CustomStringConvertible {
     /// The length prefix announced more bytes than the configured limit allows.

@@ -1,7 +1,8 @@
+internal import NIOCore
+
 #if canImport(Glibc)
 internal import Glibc
 #endif
-internal import NIOCore
 
 /// Who is on the other end of a Unix domain socket, as the kernel reports it (SO_PEERCRED).
 package struct PeerCredentials: Sendable, Equatable {

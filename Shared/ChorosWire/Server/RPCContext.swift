@@ -10,8 +10,15 @@ package struct RPCContext: Sendable {
     package var deadline: NIODeadline?
     /// The peer process (uid, pid), for services that authorize by it.
     package var peer: PeerCredentials?
-    /// Carries `call.id` and `rpc.method`.
-    package var logger: Logger
+    private var baseLogger: Logger
+
+    /// The server's logger with `call.id` and `rpc.method`, built only when a handler logs.
+    package var logger: Logger {
+        var logger = self.baseLogger
+        logger[metadataKey: "call.id"] = "\(self.callID)"
+        logger[metadataKey: "rpc.method"] = "\(self.method)"
+        return logger
+    }
 
     package init(
         callID: UInt64,
@@ -26,6 +33,6 @@ package struct RPCContext: Sendable {
         self.metadata = metadata
         self.deadline = deadline
         self.peer = peer
-        self.logger = logger
+        self.baseLogger = logger
     }
 }

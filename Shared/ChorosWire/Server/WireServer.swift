@@ -31,18 +31,29 @@ package struct WireServer: Service {
     package func run() async throws {
         let path = self.configuration.socketPath
         let maximumFrameBytes = self.configuration.maximumFrameBytes
+        let router = self.router
+        let logger = self.logger
+        let maximumInFlightCalls = self.configuration.maximumInFlightCallsPerConnection
         let listener = try await ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes))
+                    let handler = ServerConnectionHandler(
+                        router: router,
+                        peer: peer,
+                        maximumInFlightCalls: maximumInFlightCalls,
+                        logger: logger,
+                        eventLoop: channel.eventLoop
                     )
-                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
-                    let asyncChannel = try NIOAsyncChannel<Choros_V1_Frame, Choros_V1_Frame>(
-                        wrappingChannelSynchronously: channel
+                    try channel.pipeline.syncOperations.addHandlers([
+                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)),
+                        MessageToByteHandler(FrameEncoder()),
+                        handler,
+                    ])
+                    return AcceptedConnection(
+                        channel: channel,
+                        handler: NIOLoopBound(handler, eventLoop: channel.eventLoop)
                     )
-                    return AcceptedConnection(channel: asyncChannel, peer: peer)
                 }
             }
         defer { Self.unlinkSocket(at: path) }
@@ -54,14 +65,7 @@ package struct WireServer: Service {
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.executeThenClose { connections in
                 for try await accepted in connections.cancelOnGracefulShutdown() {
-                    let connection = WireConnection(
-                        channel: accepted.channel,
-                        peer: accepted.peer,
-                        router: self.router,
-                        maximumInFlightCalls: self.configuration.maximumInFlightCallsPerConnection,
-                        logger: self.logger
-                    )
-                    group.addTask { await connection.run() }
+                    group.addTask { await accepted.run() }
                 }
             }
         }
@@ -77,9 +81,23 @@ package struct WireServer: Service {
     }
 }
 
+/// An accepted connection, served by its handler on its event loop. Its task only waits for
+/// the close, passing on graceful shutdown (drain) and cancellation (close now).
 private struct AcceptedConnection: Sendable {
-    let channel: NIOAsyncChannel<Choros_V1_Frame, Choros_V1_Frame>
-    let peer: PeerCredentials?
+    let channel: any Channel
+    let handler: NIOLoopBound<ServerConnectionHandler>
+
+    func run() async {
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await self.channel.closeFuture.get()
+            } onGracefulShutdown: {
+                self.handler.eventLoop.execute { self.handler.value.beginDraining() }
+            }
+        } onCancel: {
+            self.channel.close(promise: nil)
+        }
+    }
 }
 
 /// Why a server could not start listening.

@@ -1,0 +1,65 @@
+import ArgumentParser
+import ChorosCore
+import ChorosProto
+import ChorosWire
+import Foundation
+
+/// `choros-admin`: the practitioner's client. Today it reports each daemon's health directly
+/// from its socket; the practitioner's commands of OPERATIONS.md arrive with issue #8.
+@main
+struct AdminCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros-admin",
+        abstract: "The practitioner's client for a Choros deployment.",
+        subcommands: [DaemonStatus.self]
+    )
+}
+
+struct DaemonStatus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Ask daemons' sockets for their health (works without the supervisor); exit 1 if one is down."
+    )
+
+    @Argument(help: "The daemons to ask (default: all five).")
+    var names: [String] = []
+
+    @OptionGroup var options: DaemonOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() async throws {
+        var options = self.options
+        if options.configurationFile == nil && options.dataDirectory == nil { options.dataDirectory = "./choros-data" }
+        let configuration = try options.loadConfiguration()
+        var report: [[String: String]] = []
+        var isHealthy = true
+        for name in self.names.isEmpty ? ["store", "audit", "index", "airlock", "gateway"] : self.names {
+            let client = WireClient(socketPath: configuration.socketPath(for: name))
+            let once = CallOptions(timeout: .seconds(2), isIdempotent: false)
+            do {
+                let health = try await client.call(HealthRPC.check, Choros_V1_HealthCheckRequest(), options: once)
+                report.append([
+                    "daemon": name, "state": "serving", "pid": String(health.pid), "version": health.version,
+                ])
+            } catch {
+                isHealthy = false
+                report.append(["daemon": name, "state": "unreachable", "error": "\(error)"])
+            }
+            await client.close()
+        }
+        if self.json {
+            let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            for row in report {
+                print(
+                    [row["daemon"], row["state"], row["pid"].map { "pid \($0)" }, row["error"]].compactMap { $0 }
+                        .joined(separator: "  ")
+                )
+            }
+        }
+        if !isHealthy { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,28 @@
+package import ArgumentParser
+internal import NIOCore
+internal import NIOPosix
+
+/// The `@main` type of every daemon (and of `choros up`).
+///
+/// Before anything else runs, it makes NIO's event loops Swift concurrency's global executor:
+/// calls, their handlers and their clients then run on the same few threads instead of
+/// hopping between the cooperative pool and the event loops (the wire benchmark measures the
+/// difference). Nothing in a daemon may block a task; blocking work goes to a thread pool.
+package protocol DaemonCommand: AsyncParsableCommand {}
+
+extension DaemonCommand {
+    package static func main() async {
+        // Must run on the main thread before any other task; `async main` starts there.
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        do {
+            var command = try Self.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            Self.exit(withError: error)
+        }
+    }
+}
