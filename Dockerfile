@@ -1,6 +1,6 @@
 # Multi-stage build (OPERATIONS.md): the Swift toolchain image builds every product in
 # release with the Swift runtime linked statically; a slim Debian runs them.
-FROM swift:6.1-bookworm AS build
+FROM swift:6.2-bookworm AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libgit2-dev libsqlite3-dev libsodium-dev \
         libprotobuf-c-dev pkg-config \

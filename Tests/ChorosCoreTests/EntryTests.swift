@@ -77,6 +77,16 @@ struct EntryTests {
         #expect(entry.body == "body\r\n")
     }
 
+    @Test("a body whose first line is --- round-trips, with or without fields")
+    func bodyStartingWithRule() throws {
+        for fields: [(key: String, value: Entry.Value)] in [[], [("type", .scalar("kno"))]] {
+            let entry = try Entry(fields: fields, body: "---\nnot: a field\n---\ntext")
+            let parsed = try Entry(parsing: entry.text)
+            #expect(parsed == entry)
+            #expect(parsed["not"] == nil)
+        }
+    }
+
     @Test("plain markdown is all body")
     func plainMarkdown() throws {
         let entry = try Entry(parsing: "# Title\n\ntext")

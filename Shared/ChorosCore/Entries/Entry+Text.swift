@@ -33,7 +33,15 @@ extension Entry {
 
     /// The file text; `Entry(parsing: entry.text) == entry` for every entry.
     package var text: String {
-        guard !self.fields.isEmpty else { return self.body }
+        // A body whose first line is "---" would read as front-matter: give it an empty block.
+        let firstLine = self.body.utf8.split(
+            separator: UInt8(ascii: "\n"),
+            maxSplits: 1,
+            omittingEmptySubsequences: false
+        ).first
+        let bodyOpensBlock =
+            firstLine.map { String(decoding: $0, as: UTF8.self) }.map { $0 == "---" || $0 == "---\r" } ?? false
+        guard !self.fields.isEmpty || bodyOpensBlock else { return self.body }
         var lines = ["---"]
         for (key, value) in self.fields {
             switch value {
