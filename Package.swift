@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "ChorosCore",
             dependencies: [
-                "ChorosProto", "ChorosWire", logging, lifecycle, nioCore, nioPosix, argumentParser,
+                "ChorosProto", "ChorosWire", "CSodium", logging, lifecycle, nioCore, nioPosix, argumentParser,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
@@ -89,6 +89,12 @@ let package = Package(
             dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle, nioPosix],
             path: "Shared/ChorosTesting",
             swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CSodium",
+            path: "Shared/CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
         ),
         .systemLibrary(
             name: "CGit2",
@@ -132,7 +138,7 @@ let package = Package(
             .executableTarget(
                 name: "ChorosBenchmarks",
                 dependencies: [
-                    "ChorosWire", "ChorosProto", nioCore, nioPosix, argumentParser, logging, lifecycle,
+                    "ChorosWire", "ChorosProto", "ChorosCore", nioCore, nioPosix, argumentParser, logging, lifecycle,
                     .product(name: "NIOExtras", package: "swift-nio-extras"),
                 ],
                 path: "Benchmarks",

@@ -18,7 +18,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "Run only the wire measurements, only sequential (for profiling).")
+    @Option(help: "Run one part: wire-sequential, client-sequential, raw-sequential or identity.")
     var only: String?
 
     @Flag(help: "Run Swift concurrency on the default cooperative pool instead of NIO's event loops.")
@@ -63,6 +63,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 )
                 BenchmarkResult.printTable([result])
             }
+            return
+        }
+        if self.only == "identity" {
+            BenchmarkResult.printTable(try IdentityBenchmark().measure(duration: duration))
             return
         }
         if self.only == "client-sequential" {
@@ -117,6 +121,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 )
             )
         }
+        results += try IdentityBenchmark().measure(duration: duration)
         BenchmarkResult.printTable(results)
         let ratios = [
             "sequential_vs_raw_1": results[3].perSecond / results[0].perSecond,
@@ -146,7 +151,7 @@ struct BenchmarkResult {
     }
 
     static func printTable(_ results: [BenchmarkResult]) {
-        print("benchmark".padding(toLength: 36, withPad: " ", startingAt: 0) + "round trips/s")
+        print("benchmark".padding(toLength: 36, withPad: " ", startingAt: 0) + "per second")
         for result in results {
             print(
                 result.name.padding(toLength: 36, withPad: " ", startingAt: 0)

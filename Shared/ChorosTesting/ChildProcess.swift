@@ -15,14 +15,20 @@ package final class ChildProcess: Sendable {
     }
 
     /// Starts `choros…` executable `name` with `arguments`.
-    package init(_ name: String, _ arguments: [String], outputDirectory: String) throws {
+    package convenience init(_ name: String, _ arguments: [String], outputDirectory: String) throws {
+        try self.init(executable: Self.binDirectory + "/" + name, arguments, outputDirectory: outputDirectory)
+    }
+
+    /// Starts the program at `executable` (an absolute path) with `arguments`.
+    package init(executable: String, _ arguments: [String], outputDirectory: String) throws {
+        let name = (executable as NSString).lastPathComponent
         let stamp = UUID().uuidString.prefix(8)
         self.outputPath = "\(outputDirectory)/\(name)-\(stamp).out"
         self.errorPath = "\(outputDirectory)/\(name)-\(stamp).err"
         _ = FileManager.default.createFile(atPath: self.outputPath, contents: nil)
         _ = FileManager.default.createFile(atPath: self.errorPath, contents: nil)
         self.process = Process()
-        self.process.executableURL = URL(fileURLWithPath: Self.binDirectory + "/" + name)
+        self.process.executableURL = URL(fileURLWithPath: executable)
         self.process.arguments = arguments
         self.process.standardInput = FileHandle.nullDevice
         self.process.standardOutput = FileHandle(forWritingAtPath: self.outputPath)
@@ -56,7 +62,8 @@ package final class ChildProcess: Sendable {
         outputDirectory: String,
         timeout: Duration = .seconds(60)
     ) async throws -> (status: Int32, output: String, error: String) {
-        let child = try ChildProcess(name, arguments, outputDirectory: outputDirectory)
+        let executable = name.hasPrefix("/") ? name : Self.binDirectory + "/" + name
+        let child = try ChildProcess(executable: executable, arguments, outputDirectory: outputDirectory)
         guard let status = try await child.waitForExit(timeout: timeout) else {
             child.signal(SIGKILL)
             return (-1, child.output, child.errorOutput + "\n(timed out)")

@@ -1,0 +1,6 @@
+#ifndef CHOROS_CSODIUM_SHIM_H
+#define CHOROS_CSODIUM_SHIM_H
+
+#include <sodium.h>
+
+#endif
