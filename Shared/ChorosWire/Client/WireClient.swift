@@ -42,7 +42,7 @@ package final class WireClient: Sendable {
         frame.kind = .request
         frame.method = method.path
         frame.metadata = options.metadata
-        frame.payload = Data(try request.serializedBytes(options: .deterministic) as [UInt8])
+        frame.payload = try request.serializedData(options: .deterministic)
         let timeout = options.timeout ?? self.configuration.defaultTimeout
         frame.timeoutMs = UInt32(
             clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
@@ -53,7 +53,7 @@ package final class WireClient: Sendable {
         let response = try await self.send(frame, deadline: deadline, retryingUnavailable: isIdempotent)
         guard response.status.code == .ok else { throw RPCError(status: response.status) }
         do {
-            return try Response(serializedBytes: Array(response.payload))
+            return try Response(serializedBytes: response.payload)
         } catch {
             throw RPCError(
                 code: .internal,

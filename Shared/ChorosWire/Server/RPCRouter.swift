@@ -8,7 +8,7 @@ internal import SwiftProtobuf
 /// Decoding the request, encoding the response and mapping errors to codes happen here, once,
 /// so handlers deal only in typed messages and domain errors.
 package struct RPCRouter: Sendable {
-    typealias ErasedHandler = @Sendable ([UInt8], RPCContext) async throws -> [UInt8]
+    typealias ErasedHandler = @Sendable (Data, RPCContext) async throws -> Data
 
     private var handlers: [String: ErasedHandler] = [:]
 
@@ -33,7 +33,7 @@ package struct RPCRouter: Sendable {
                 )
             }
             let response = try await handler(request, context)
-            return try response.serializedBytes(options: .deterministic)
+            return try response.serializedData(options: .deterministic)
         }
     }
 
@@ -47,7 +47,7 @@ package struct RPCRouter: Sendable {
             return response
         }
         do {
-            response.payload = Data(try await handler(Array(request.payload), context))
+            response.payload = try await handler(request.payload, context)
             response.status.code = .ok
         } catch {
             response.status = Self.wireError(for: error, context: context).status
