@@ -103,7 +103,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
     ]
-        + daemon("Store", folder: "Store", extra: ["CGit2"])
+        + daemon("Store", folder: "Store", extra: ["CGit2", protobuf])
         + daemon("Audit", folder: "Audit")
         + daemon("Index", folder: "Index")
         + daemon("Airlock", folder: "Airlock")
@@ -156,7 +156,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "IntegrationTests",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting"],
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore", protobuf],
                 swiftSettings: swiftSettings
             ),
         ]

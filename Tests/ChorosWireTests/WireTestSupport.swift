@@ -19,21 +19,6 @@ let mutate = RPCMethod<Choros_V1_Status, Choros_V1_Status>("/test.Echo/Mutate", 
 /// `/test.Echo/Peer`: answers with the caller's uid and pid as the server saw them.
 let peer = RPCMethod<Choros_V1_Status, Choros_V1_Status>("/test.Echo/Peer", isIdempotent: true)
 
-/// A lock-protected value that escaping test closures can share.
-final class Shared<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-
-    init(_ value: Value) {
-        self.storage = Mutex(value)
-    }
-
-    var value: Value { self.storage.withLock { $0 } }
-
-    func mutate<Result>(_ body: (inout Value) -> Result) -> Result {
-        self.storage.withLock { body(&$0) }
-    }
-}
-
 /// What the test handlers observed, for assertions made from the client side.
 final class Observations: Sendable {
     let cancelledCalls = Shared<[String]>([])

@@ -3,14 +3,24 @@ internal import ChorosWire
 package import Logging
 package import ServiceLifecycle
 
-/// The composition root of `choros-store`: opens (or creates) the bare repository and serves
-/// `store.sock`. The store RPCs of STORE.md arrive with issue #3; today it serves Health.
+/// The composition root of `choros-store`: the git store (locked to this process, its op-id
+/// index caught up) serving `store.sock`.
 package func makeStoreDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let repository = try GitRepository.openOrCreate(at: configuration.gitDirectory, canonRef: configuration.canonRef)
-    let figures: [String: String] = [
-        "git_dir": repository.path,
-        "libgit2": GitLibrary.version,
-        "bare": String(repository.isBare),
-    ]
-    return [WireServer.daemon(name: "store", configuration: configuration, logger: logger) { figures }]
+    let store = try GitStore(configuration: StoreConfiguration(configuration))
+    var router = RPCRouter()
+    store.register(on: &router)
+    let server = WireServer.daemon(name: "store", configuration: configuration, router: router, logger: logger) {
+        await store.figures()
+    }
+    return [StoreLifecycle(store: store), server]
+}
+
+/// Closes the repository pools after the server has stopped (services stop in reverse order).
+struct StoreLifecycle: Service {
+    let store: GitStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await self.store.shutdown()
+    }
 }

@@ -1,18 +1,15 @@
 internal import CGit2
 internal import Foundation
 
-/// The store's bare repository, opened through libgit2. The only type that holds a
-/// `git_repository` pointer; it never leaves this wrapper.
-// @unchecked: the pointer is used only from the store's serialized executor (issue #3 adds
-// the RPCs that need it); this type itself does no concurrent access.
+/// One open handle on the store's bare repository. libgit2 handles are not shared across
+/// threads, so the `RepositoryPool` lends each to one job at a time; no `git_repository`
+/// pointer leaves this type and its extensions.
+// @unchecked: a handle is used by one pool job at a time (RepositoryPool enforces it).
 final class GitRepository: @unchecked Sendable {
-    private let pointer: OpaquePointer
+    let pointer: OpaquePointer
     let path: String
 
-    /// Opens the bare repository at `path`, creating it (HEAD → `canonRef`) when absent, with
-    /// fsync of objects and refs and strict object creation turned on.
-    ///
-    /// - Throws: `GitError` with libgit2's message.
+    /// Opens the bare repository at `path`, creating it (HEAD → `canonRef`) when absent.
     static func openOrCreate(at path: String, canonRef: String) throws -> GitRepository {
         GitLibrary.initializeOnce()
         var pointer: OpaquePointer?
@@ -47,7 +44,23 @@ final class GitRepository: @unchecked Sendable {
     var isBare: Bool { git_repository_is_bare(self.pointer) == 1 }
 }
 
-/// Process-wide libgit2 setup, done once before the first repository opens.
+/// An owned libgit2 object (commit, tree, reference, ...), freed when released.
+final class GitObject {
+    let pointer: OpaquePointer
+    private let free: (OpaquePointer) -> Void
+
+    init(_ pointer: OpaquePointer, free: @escaping (OpaquePointer) -> Void) {
+        self.pointer = pointer
+        self.free = free
+    }
+
+    deinit {
+        self.free(self.pointer)
+    }
+}
+
+/// Process-wide libgit2 set-up, done once before the first repository opens: fsync of
+/// objects and refs (acknowledged means durable) and strict object creation.
 enum GitLibrary {
     private static let setUp: Void = {
         git_libgit2_init()
@@ -69,17 +82,21 @@ enum GitLibrary {
 }
 
 /// A libgit2 call failed; carries the operation, libgit2's code and its message.
-struct GitError: Error, CustomStringConvertible {
+package struct GitError: Error, CustomStringConvertible {
     var operation: String
     var code: Int32
     var message: String
 
-    var description: String { "\(self.operation) failed (\(self.code)): \(self.message)" }
+    package var description: String { "\(self.operation) failed (\(self.code)): \(self.message)" }
 
     /// Reads libgit2's per-thread last error right after the failing call, as it may be reset.
     static func check(_ status: Int32, operation: String) throws {
         guard status < 0 else { return }
+        throw self.last(status, operation: operation)
+    }
+
+    static func last(_ status: Int32, operation: String) -> GitError {
         let message = git_error_last().flatMap { $0.pointee.message.map { String(cString: $0) } } ?? "unknown error"
-        throw GitError(operation: operation, code: status, message: message)
+        return GitError(operation: operation, code: status, message: message)
     }
 }

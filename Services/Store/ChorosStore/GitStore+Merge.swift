@@ -1,0 +1,133 @@
+internal import ChorosCore
+internal import ChorosProto
+internal import Foundation
+
+extension GitStore {
+    /// Pins canon's and the proposal's tips to oids once, then analyzes the merge.
+    private func analyze(_ proposalRef: String, in repository: GitRepository) throws -> MergeAnalysis {
+        guard proposalRef.hasPrefix("refs/cap/proposals/") else {
+            throw StoreError.invalidRef(proposalRef, reason: "proposals live under refs/cap/proposals/")
+        }
+        guard let canon = try repository.target(ofRef: self.configuration.canonRef) else {
+            throw StoreError.noSuchRef(self.configuration.canonRef)
+        }
+        guard let proposal = try repository.target(ofRef: proposalRef) else { throw StoreError.noSuchRef(proposalRef) }
+        return try repository.analyzeMerge(canon: canon, proposal: proposal)
+    }
+
+    /// Conflicts, changes and authors; creates nothing that is referenced.
+    func previewMerge(_ proposalRef: String) async throws -> MergeAnalysis {
+        try await self.pool.read { try self.analyze(proposalRef, in: $0) }
+    }
+
+    /// An unreferenced two-parent candidate (canon's tip, the proposal's tip).
+    ///
+    /// - Throws: `StoreError.conflicts` naming the paths; `.removesCanon` when the merge would
+    ///   remove a canon path (canon is append-only).
+    func prepareMerge(_ proposalRef: String) async throws -> (candidate: GitOID, analysis: MergeAnalysis) {
+        let canonRef = self.configuration.canonRef
+        let (committerName, committerEmail) = (self.configuration.committerName, self.configuration.committerEmail)
+        return try await self.pool.write { repository in
+            let analysis = try self.analyze(proposalRef, in: repository)
+            guard analysis.conflicts.isEmpty, let tree = analysis.tree else {
+                throw StoreError.conflicts(analysis.conflicts)
+            }
+            guard analysis.changes.removed.isEmpty else { throw StoreError.removesCanon(analysis.changes.removed) }
+            let plan = CommitPlan(
+                ref: canonRef,
+                changes: [],
+                message: "Merge \(proposalRef) into \(canonRef)\n",
+                authorName: committerName,
+                committerName: committerName,
+                committerEmail: committerEmail,
+                expectedParent: analysis.canon
+            )
+            let candidate = try repository.writeCommit(
+                tree: tree,
+                parents: [analysis.canon, analysis.proposal],
+                plan: plan
+            )
+            return (candidate, analysis)
+        }
+    }
+
+    /// Moves canon from the candidate's first parent to the candidate, by compare-and-swap,
+    /// for a `canon.land` op naming this exact candidate, signed by an enrolled approver.
+    ///
+    /// - Throws: `StoreError.approvalRefused` (PERMISSION_DENIED) naming what is wrong with the
+    ///   approval; `.canonMoved` (ABORTED) when canon is no longer the candidate's base.
+    func land(
+        candidate candidateText: String,
+        approval: Choros_V1_SignedOp
+    ) async throws -> (canon: GitOID, previous: GitOID) {
+        let candidate = try Self.oid(candidateText, field: "candidate_oid")
+        let canonRef = self.configuration.canonRef
+        let index = self.index
+        return try await self.pool.write { repository in
+            let parents = try repository.parents(of: candidate)
+            guard parents.count == 2 else { throw StoreError.notACandidate(candidate.hex) }
+            try self.verifyApproval(approval, candidate: candidate, repository: repository)
+            let current = try repository.target(ofRef: canonRef)
+            guard current == parents[0] else {
+                throw StoreError.canonMoved(expected: parents[0].hex, actual: current?.hex ?? "absent")
+            }
+            do {
+                try repository.moveRef(canonRef, to: candidate, from: parents[0])
+            } catch StoreError.lostRace {
+                let actual = (try? repository.target(ofRef: canonRef))??.hex ?? "unknown"
+                throw StoreError.canonMoved(expected: parents[0].hex, actual: actual)
+            }
+            let opID = approval.opID
+            try index.record(OpIndex.Entry(commit: candidate, ref: canonRef, opID: opID, key: ""))
+            return (candidate, parents[0])
+        }
+    }
+
+    private func verifyApproval(_ approval: Choros_V1_SignedOp, candidate: GitOID, repository: GitRepository) throws {
+        let registry = try self.registry(in: repository)
+        let verifier = OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let operation: SignedOperation
+        do {
+            operation = try verifier.verify(approval, ledger: RegistryLedger(registry: registry), now: now).operation
+        } catch {
+            throw StoreError.approvalRefused("\(error)")
+        }
+        guard operation.type == .canonLand else {
+            throw StoreError.approvalRefused("a \(operation.type.rawValue) op is not a canon.land approval")
+        }
+        let named = operation.body["candidate_oid"]?.stringValue ?? ""
+        guard named == candidate.hex else {
+            throw StoreError.approvalRefused("it approves \(named), not the candidate \(candidate.hex)")
+        }
+        let approvers = Set(self.configuration.approvers.map { $0.lowercased() })
+        guard let record = registry.record(for: operation.author), approvers.contains(record.name.folded) else {
+            let name = registry.record(for: operation.author)?.name.rawValue ?? operation.author.rawValue
+            throw StoreError.approvalRefused(
+                "'\(name)' is not a configured approver (\(self.configuration.approvers.joined(separator: ", ")))"
+            )
+        }
+    }
+
+    /// The enrolled keys: `instances/*.json` on `refs/cap/registry`.
+    func registry(in repository: GitRepository) throws -> InstanceRegistry {
+        guard let tip = try repository.target(ofRef: "refs/cap/registry") else { return try InstanceRegistry() }
+        let paths =
+            (try? repository.paths(in: tip, prefix: "instances", recursive: false, rev: "refs/cap/registry")) ?? []
+        var records: [InstanceRecord] = []
+        for path in paths where path.hasSuffix(".json") {
+            let content = try repository.blob(at: path, commit: tip, rev: "refs/cap/registry").content
+            if let record = try? InstanceRecord(fileContent: content) { records.append(record) }
+        }
+        return try InstanceRegistry(records: records)
+    }
+}
+
+/// Verification against the registry alone: the store is not the authority on which ops
+/// ran, so every `prev` counts as known.
+private struct RegistryLedger: OperationLedger {
+    let registry: InstanceRegistry
+
+    func isKnown(_ id: OpID) -> Bool { true }
+    func record(for author: AuthorID) -> InstanceRecord? { self.registry.record(for: author) }
+}

@@ -1,0 +1,85 @@
+internal import ChorosCore
+internal import ChorosProto
+
+extension GitStore {
+    func resolve(_ rev: String) async throws -> GitOID {
+        try await self.pool.read { try $0.resolve(rev) }
+    }
+
+    func readBlob(rev: String, path: String) async throws -> (content: [UInt8], blob: GitOID, commit: GitOID) {
+        let path = try Self.validate(path).rawValue
+        return try await self.pool.read { repository in
+            let commit = try repository.resolve(rev)
+            let blob = try repository.blob(at: path, commit: commit, rev: rev)
+            return (blob.content, blob.oid, commit)
+        }
+    }
+
+    func blobOID(rev: String, path: String) async throws -> GitOID {
+        let path = try Self.validate(path).rawValue
+        return try await self.pool.read { repository in
+            guard let oid = try repository.blobOID(at: path, commit: try repository.resolve(rev)) else {
+                throw StoreError.noSuchPath(path: path, rev: rev)
+            }
+            return oid
+        }
+    }
+
+    func references(prefix: String) async throws -> [(name: String, oid: GitOID)] {
+        try await self.pool.read { try $0.references(withPrefix: prefix) }
+    }
+
+    func paths(rev: String, prefix: String, recursive: Bool) async throws -> [String] {
+        let prefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        if !prefix.isEmpty { _ = try Self.validate(prefix) }
+        return try await self.pool.read { repository in
+            try repository.paths(in: try repository.resolve(rev), prefix: prefix, recursive: recursive, rev: rev)
+        }
+    }
+
+    func history(rev: String, path: String, limit: Int) async throws -> [Choros_V1_HistoryEntry] {
+        if !path.isEmpty { _ = try Self.validate(path) }
+        return try await self.pool.read { repository in
+            try repository.history(from: try repository.resolve(rev), path: path, limit: limit).map(Self.entry)
+        }
+    }
+
+    func changes(from: String, to: String) async throws -> PathChanges {
+        try await self.pool.read { try $0.changes(from: try $0.resolve(from), to: try $0.resolve(to)) }
+    }
+
+    func isAncestor(_ ancestor: String, of descendant: String) async throws -> Bool {
+        try await self.pool.read { try $0.isAncestor(try $0.resolve(ancestor), of: try $0.resolve(descendant)) }
+    }
+
+    /// The author of the branch's oldest commit not in canon.
+    func creator(of ref: String) async throws -> String {
+        let canonRef = self.configuration.canonRef
+        return try await self.pool.read { repository in
+            let tip = try repository.resolve(ref)
+            let canon = try repository.target(ofRef: canonRef)
+            guard let oldest = try repository.commits(from: tip, hiding: canon).last else { return "" }
+            return try repository.summary(of: oldest).author
+        }
+    }
+
+    /// Every commit of `ref` with its op id and author: raw material for audit reconciliation.
+    func commitOps(of ref: String) async throws -> [Choros_V1_HistoryEntry] {
+        try await self.pool.read { repository in
+            try repository.commits(from: try repository.resolve(ref), hiding: nil).map {
+                try Self.entry(repository.summary(of: $0))
+            }
+        }
+    }
+
+    static func entry(_ summary: CommitSummary) -> Choros_V1_HistoryEntry {
+        var entry = Choros_V1_HistoryEntry()
+        entry.oid = summary.oid.hex
+        entry.author = summary.author
+        entry.subject = summary.subject
+        entry.timeMs = summary.timeMilliseconds
+        entry.opID = summary.trailer("op-id") ?? ""
+        entry.key = summary.trailer("key") ?? ""
+        return entry
+    }
+}

@@ -1,0 +1,122 @@
+internal import CGit2
+
+extension GitRepository {
+    /// Blob paths under `prefix` (a directory; empty for the root) in `commit`'s tree, walking
+    /// only that subtree.
+    func paths(in commit: GitOID, prefix: String, recursive: Bool, rev: String) throws -> [String] {
+        let root = try self.tree(ofCommit: commit)
+        var subtree = root
+        if !prefix.isEmpty {
+            guard let entry = try self.entry(prefix, in: root), git_tree_entry_type(entry.pointer) == GIT_OBJECT_TREE
+            else {
+                throw StoreError.noSuchPath(path: prefix, rev: rev)
+            }
+            var object: OpaquePointer?
+            try StoreError.check(git_tree_entry_to_object(&object, self.pointer, entry.pointer), "open \(prefix)")
+            guard let object else { throw StoreError.noSuchPath(path: prefix, rev: rev) }
+            subtree = GitObject(object, free: git_object_free)
+        }
+        let base = prefix.isEmpty ? "" : prefix + "/"
+        guard recursive else {
+            return (0..<git_tree_entrycount(subtree.pointer)).compactMap { index in
+                guard let entry = git_tree_entry_byindex(subtree.pointer, index),
+                    git_tree_entry_type(entry) == GIT_OBJECT_BLOB
+                else { return nil }
+                return base + String(cString: git_tree_entry_name(entry))
+            }
+        }
+        final class Collector { var paths: [String] = [] }
+        let collector = Collector()
+        let status = git_tree_walk(
+            subtree.pointer,
+            GIT_TREEWALK_PRE,
+            { root, entry, payload in
+                guard let entry, let payload, git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return 0 }
+                let collector = Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue()
+                collector.paths.append(String(cString: root!) + String(cString: git_tree_entry_name(entry)))
+                return 0
+            },
+            Unmanaged.passUnretained(collector).toOpaque()
+        )
+        try StoreError.check(status, "walk \(rev)")
+        return collector.paths.map { base + $0 }
+    }
+
+    /// Commits of `tip` newest first; with a path, only those that changed it (vs. the first
+    /// parent). Stops after `limit` matches.
+    func history(from tip: GitOID, path: String, limit: Int) throws -> [CommitSummary] {
+        var walk: OpaquePointer?
+        try StoreError.check(git_revwalk_new(&walk, self.pointer), "walk history")
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+        var raw = tip.raw
+        try StoreError.check(git_revwalk_push(walk, &raw), "walk from \(tip)")
+        var result: [CommitSummary] = []
+        var next = git_oid()
+        while result.count < limit, git_revwalk_next(&next, walk) == 0 {
+            let oid = GitOID(next)
+            if !path.isEmpty {
+                let here = try self.blobOID(at: path, commit: oid)
+                let before = try self.parents(of: oid).first.flatMap { try self.blobOID(at: path, commit: $0) }
+                guard here != before else { continue }
+            }
+            result.append(try self.summary(of: oid))
+        }
+        return result
+    }
+
+    func blobOID(at path: String, commit: GitOID) throws -> GitOID? {
+        let tree = try self.tree(ofCommit: commit)
+        guard let entry = try self.entry(path, in: tree), let id = git_tree_entry_id(entry.pointer) else { return nil }
+        return GitOID(id.pointee)
+    }
+
+    /// Paths added, removed and modified from `from` to `to` (no rename detection: a rename
+    /// is a removal plus an addition). libgit2 skips subtrees whose ids match, so the cost is
+    /// the size of the change, not of the tree.
+    func changes(from: GitOID, to: GitOID) throws -> PathChanges {
+        try self.changes(from: try self.tree(ofCommit: from), to: try self.tree(ofCommit: to))
+    }
+
+    func changes(from old: GitObject, to new: GitObject) throws -> PathChanges {
+        var diff: OpaquePointer?
+        try StoreError.check(git_diff_tree_to_tree(&diff, self.pointer, old.pointer, new.pointer, nil), "diff")
+        defer { git_diff_free(diff) }
+        var added: [String] = []
+        var removed: [String] = []
+        var modified: [String] = []
+        for index in 0..<git_diff_num_deltas(diff) {
+            guard let delta = git_diff_get_delta(diff, index) else { continue }
+            switch delta.pointee.status {
+            case GIT_DELTA_ADDED: added.append(String(cString: delta.pointee.new_file.path))
+            case GIT_DELTA_DELETED: removed.append(String(cString: delta.pointee.old_file.path))
+            default: modified.append(String(cString: delta.pointee.new_file.path))
+            }
+        }
+        return PathChanges(added: added, removed: removed, modified: modified)
+    }
+
+    /// Commits reachable from `tip` and not from `hidden`, newest first.
+    func commits(from tip: GitOID, hiding hidden: GitOID?) throws -> [GitOID] {
+        var walk: OpaquePointer?
+        try StoreError.check(git_revwalk_new(&walk, self.pointer), "walk commits")
+        defer { git_revwalk_free(walk) }
+        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+        var raw = tip.raw
+        try StoreError.check(git_revwalk_push(walk, &raw), "walk from \(tip)")
+        if var hiddenRaw = hidden?.raw {
+            try StoreError.check(git_revwalk_hide(walk, &hiddenRaw), "hide \(hidden?.hex ?? "")")
+        }
+        var result: [GitOID] = []
+        var next = git_oid()
+        while git_revwalk_next(&next, walk) == 0 { result.append(GitOID(next)) }
+        return result
+    }
+}
+
+/// Paths added, removed and modified between two trees.
+struct PathChanges: Sendable {
+    var added: [String]
+    var removed: [String]
+    var modified: [String]
+}

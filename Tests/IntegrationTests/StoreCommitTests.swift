@@ -1,0 +1,322 @@
+import ChorosProto
+import ChorosStore
+import ChorosTesting
+import ChorosWire
+import Foundation
+import SwiftProtobuf
+import Testing
+
+@Suite("choros-store: reads and commits", .timeLimit(.minutes(3)))
+struct StoreCommitTests {
+    let perspective = "refs/cap/perspectives/alice"
+
+    @Test("reads: resolve, blobs at ref and commit, ref vs path misses, refs, paths, history, changes, ancestry")
+    func reads() async throws {
+        try await StoreFixture.with { store in
+            let first = try await store.commit(
+                self.perspective,
+                ["practice/a.md": "A", "practice/deep/b.md": "B"],
+                opID: "op_1",
+                key: "k1"
+            )
+            let second = try await store.commit(
+                self.perspective,
+                ["practice/c.md": "C", "practice/a.md": "A2"],
+                deleting: ["practice/deep/b.md"],
+                expectedParent: first.commitOid,
+                opID: "op_2",
+                key: "k2"
+            )
+            #expect(try await store.tip(self.perspective) == second.commitOid)
+            #expect(try await store.read(self.perspective, "practice/a.md") == "A2")
+            #expect(try await store.read(first.commitOid, "practice/a.md") == "A")
+            #expect(try await store.read(first.commitOid, "practice/deep/b.md") == "B")
+
+            let noRef = await expectRPCError(.notFound) {
+                try await store.read("refs/cap/perspectives/nobody", "practice/a.md")
+            }
+            #expect(noRef?.details["kind"] == "ref")
+            let noPath = await expectRPCError(.notFound) {
+                try await store.read(self.perspective, "practice/missing.md")
+            }
+            #expect(noPath?.details["kind"] == "path")
+            let noCommit = await expectRPCError(.notFound) {
+                try await store.read(String(repeating: "a", count: 40), "x.md")
+            }
+            #expect(noCommit?.details["kind"] == "commit")
+
+            let blob = try await store.client.call(
+                StoreRPC.blobOid,
+                .with {
+                    $0.rev = self.perspective
+                    $0.path = "practice/c.md"
+                }
+            )
+            #expect(blob.blobOid == (try await store.git(["rev-parse", "\(second.commitOid):practice/c.md"])))
+
+            try await store.commit("refs/cap/perspectives/bob", ["x.md": "x"], author: "bob")
+            let refs = try await store.client.call(StoreRPC.listRefs, .with { $0.prefix = "refs/cap/perspectives/" })
+            #expect(refs.refs.map(\.name) == ["refs/cap/perspectives/alice", "refs/cap/perspectives/bob"])
+
+            try await store.commit(self.perspective, ["practice/deep/e/f.md": "F"], expectedParent: second.commitOid)
+            let all = try await store.client.call(
+                StoreRPC.listPaths,
+                .with {
+                    $0.rev = self.perspective
+                    $0.recursive = true
+                }
+            )
+            #expect(all.paths.sorted() == ["practice/a.md", "practice/c.md", "practice/deep/e/f.md"])
+            let deep = try await store.client.call(
+                StoreRPC.listPaths,
+                .with {
+                    $0.rev = self.perspective
+                    $0.prefix = "practice/deep"
+                    $0.recursive = true
+                }
+            )
+            #expect(deep.paths == ["practice/deep/e/f.md"])
+            let shallow = try await store.client.call(
+                StoreRPC.listPaths,
+                .with {
+                    $0.rev = self.perspective
+                    $0.prefix = "practice"
+                }
+            )
+            #expect(shallow.paths.sorted() == ["practice/a.md", "practice/c.md"])
+
+            let history = try await store.client.call(
+                StoreRPC.history,
+                .with {
+                    $0.rev = self.perspective
+                    $0.path = "practice/a.md"
+                }
+            )
+            #expect(history.entries.map(\.oid) == [second.commitOid, first.commitOid])
+            #expect(history.entries.map(\.opID) == ["op_2", "op_1"])
+            #expect(history.entries.first?.author == "alice")
+
+            let changes = try await store.client.call(
+                StoreRPC.changedPaths,
+                .with {
+                    $0.from = first.commitOid
+                    $0.to = second.commitOid
+                }
+            )
+            #expect(changes.added == ["practice/c.md"])
+            #expect(changes.removed == ["practice/deep/b.md"])
+            #expect(changes.modified == ["practice/a.md"])
+
+            let forward = try await store.client.call(
+                StoreRPC.isAncestor,
+                .with {
+                    $0.ancestor = first.commitOid
+                    $0.descendant = second.commitOid
+                }
+            )
+            let backward = try await store.client.call(
+                StoreRPC.isAncestor,
+                .with {
+                    $0.ancestor = second.commitOid
+                    $0.descendant = first.commitOid
+                }
+            )
+            #expect(forward.isAncestor && !backward.isAncestor)
+        }
+    }
+
+    @Test("commit: canon refused, create-only, CAS naming both oids, trailers, single parent, deletion")
+    func commitSemantics() async throws {
+        try await StoreFixture.with { store in
+            await expectRPCError(.permissionDenied) { try await store.commit("refs/heads/main", ["a.md": "x"]) }
+            let first = try await store.commit(self.perspective, ["a.md": "1"], opID: "op_a", key: "key-a")
+            let exists = await expectRPCError(.aborted) { try await store.commit(self.perspective, ["b.md": "2"]) }
+            #expect(exists?.message.contains(first.commitOid) == true)
+            let stale = String(repeating: "0", count: 40)
+            let cas = await expectRPCError(.aborted) {
+                try await store.commit(self.perspective, ["b.md": "2"], expectedParent: stale)
+            }
+            #expect(cas?.message.contains(stale) == true && cas?.message.contains(first.commitOid) == true)
+
+            let second = try await store.commit(
+                self.perspective,
+                [:],
+                deleting: ["a.md"],
+                expectedParent: first.commitOid
+            )
+            #expect(second.parentOid == first.commitOid)
+            #expect(
+                try await store.git(["rev-list", "--parents", "-n", "1", second.commitOid])
+                    == "\(second.commitOid) \(first.commitOid)"
+            )
+            #expect(try await store.git(["ls-tree", "-r", "--name-only", second.commitOid]) == "")
+            let message = try await store.git(["log", "-1", "--format=%B", first.commitOid])
+            #expect(
+                message.contains("op-id: op_a") && message.contains("key: key-a")
+                    && message.contains("instance-id: alice")
+            )
+            #expect(
+                try await store.git(["log", "-1", "--format=%an <%ae>", first.commitOid])
+                    == "alice <alice@choros.local>"
+            )
+            await expectRPCError(.notFound) {
+                try await store.commit(self.perspective, [:], deleting: ["gone.md"], expectedParent: second.commitOid)
+            }
+        }
+    }
+
+    @Test("the same op id returns the original commit after 50 others and after a restart")
+    func idempotency() async throws {
+        try await StoreFixture.with { store in
+            let original = try await store.commit(
+                self.perspective,
+                ["a.md": "original"],
+                opID: "op_first",
+                key: "k-first"
+            )
+            var tip = original.commitOid
+            for index in 0..<50 {
+                tip = try await store.commit(
+                    self.perspective,
+                    ["n\(index).md": "\(index)"],
+                    expectedParent: tip,
+                    opID: "op_\(index)"
+                ).commitOid
+            }
+            let retry = try await store.commit(
+                self.perspective,
+                ["a.md": "original"],
+                expectedParent: tip,
+                opID: "op_first"
+            )
+            #expect(retry.replayed && retry.commitOid == original.commitOid)
+            #expect(retry.blobs.first?.blobOid == original.blobs.first?.blobOid)
+            let byKey = try await store.commit(
+                self.perspective,
+                ["a.md": "different"],
+                expectedParent: tip,
+                opID: "op_new",
+                key: "k-first"
+            )
+            #expect(byKey.replayed && byKey.commitOid == original.commitOid)
+            #expect(byKey.blobs.first?.blobOid != nil && byKey.blobs.first?.blobOid == original.blobs.first?.blobOid)
+            #expect(try await store.tip(self.perspective) == tip, "a replay changes nothing")
+
+            try await store.stop()
+            try FileManager.default.removeItem(atPath: store.gitDirectory + "/choros-op-index")
+            try await store.start()
+            let afterRestart = try await store.commit(
+                self.perspective,
+                ["a.md": "original"],
+                expectedParent: tip,
+                opID: "op_first"
+            )
+            #expect(
+                afterRestart.replayed && afterRestart.commitOid == original.commitOid,
+                "rebuilt from commit trailers"
+            )
+            let found = try await store.client.call(StoreRPC.findOp, .with { $0.opID = "op_25" })
+            #expect(found.ref == self.perspective)
+        }
+    }
+
+    static let refusedPaths = [
+        "../x", "/abs", "a//b", ".git/config", "a\u{0}b", "a\\b", String(repeating: "p", count: 513), "cafe\u{301}.md",
+    ]
+
+    @Test("every path rule refuses with INVALID_ARGUMENT before touching git", arguments: Self.refusedPaths)
+    func badPaths(_ path: String) async throws {
+        try await StoreFixture.with { store in
+            let first = try await store.commit(self.perspective, ["ok.md": "ok"])
+            await expectRPCError(.invalidArgument, "\(path)") {
+                try await store.commit(self.perspective, [path: "x"], expectedParent: first.commitOid)
+            }
+            await expectRPCError(.invalidArgument) { try await store.read(self.perspective, path) }
+            #expect(try await store.tip(self.perspective) == first.commitOid)
+        }
+    }
+
+    @Test("tags: create-only, same oid is a no-op, another oid is refused")
+    func tags() async throws {
+        try await StoreFixture.with { store in
+            let first = try await store.commit(self.perspective, ["a.md": "1"])
+            let second = try await store.commit(self.perspective, ["b.md": "2"], expectedParent: first.commitOid)
+            let created = try await store.client.call(
+                StoreRPC.createTag,
+                .with {
+                    $0.name = "state/1"
+                    $0.oid = first.commitOid
+                }
+            )
+            #expect(!created.alreadyExisted)
+            let again = try await store.client.call(
+                StoreRPC.createTag,
+                .with {
+                    $0.name = "state/1"
+                    $0.oid = first.commitOid
+                }
+            )
+            #expect(again.alreadyExisted)
+            let moved = await expectRPCError(.alreadyExists) {
+                try await store.client.call(
+                    StoreRPC.createTag,
+                    .with {
+                        $0.name = "state/1"
+                        $0.oid = second.commitOid
+                    }
+                )
+            }
+            #expect(moved?.message.contains(first.commitOid) == true)
+            #expect(try await store.git(["rev-parse", "refs/tags/state/1"]) == first.commitOid)
+        }
+    }
+
+    @Test("concurrency: 8 writers on 8 refs and 8 racing on one ref lose no update")
+    func concurrency() async throws {
+        try await StoreFixture.with { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var parent = ""
+                        for index in 0..<10 {
+                            parent = try await store.commit(
+                                "refs/cap/perspectives/w\(writer)",
+                                ["f\(index).md": "\(index)"],
+                                expectedParent: parent,
+                                author: "w\(writer)"
+                            ).commitOid
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for writer in 0..<8 {
+                #expect(try await store.git(["rev-list", "--count", "refs/cap/perspectives/w\(writer)"]) == "10")
+            }
+
+            let base = try await store.commit("refs/cap/perspectives/race", ["base.md": "0"], author: "race")
+            let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for racer in 0..<8 {
+                    group.addTask {
+                        do {
+                            let won = try await store.commit(
+                                "refs/cap/perspectives/race",
+                                ["r\(racer).md": "\(racer)"],
+                                expectedParent: base.commitOid,
+                                author: "race"
+                            )
+                            return (racer, won.commitOid)
+                        } catch let error as RPCError where error.code == .aborted {
+                            return (racer, nil)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+            }
+            let winners = outcomes.compactMap(\.1)
+            #expect(winners.count == 1, "exactly one racer wins, the others get ABORTED")
+            #expect(try await store.tip("refs/cap/perspectives/race") == winners.first)
+            #expect(try await store.git(["rev-list", "--count", "refs/cap/perspectives/race"]) == "2")
+        }
+    }
+}
