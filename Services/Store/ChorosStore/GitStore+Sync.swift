@@ -10,10 +10,31 @@ extension GitStore {
     /// - Throws: `StoreError.pushRejected` naming each refused ref (non-fast-forward).
     func pushAll(to remote: String) async throws -> Choros_V1_SyncReport {
         let rejected = try await self.pool.write { repository in
-            try repository.push(try self.mirroredReferences(repository).map(\.name), to: remote)
+            let local = try self.mirroredReferences(repository)
+            let nonFastForward = try Self.nonFastForward(local, remote: remote, repository: repository)
+            guard nonFastForward.isEmpty else { return nonFastForward }
+            return try repository.push(local.map(\.name), to: remote)
         }
         guard rejected.isEmpty else { throw StoreError.pushRejected(rejected) }
         return try await self.verifySync(with: remote)
+    }
+
+    /// Refs whose remote value is not an ancestor of ours: pushing them would rewrite the
+    /// mirror's history, so the whole push is refused and they are named. (libgit2's own
+    /// refusal does not say which ref.)
+    private static func nonFastForward(
+        _ local: [(name: String, oid: GitOID)],
+        remote: String,
+        repository: GitRepository
+    ) throws -> [String: String] {
+        let remoteRefs = (try? repository.remoteReferences(remote)) ?? [:]
+        var refused: [String: String] = [:]
+        for (name, oid) in local {
+            guard let theirs = remoteRefs[name], theirs != oid else { continue }
+            let isAncestor = (try? repository.isAncestor(theirs, of: oid)) ?? false
+            if !isAncestor { refused[name] = "non-fast-forward: the remote has \(theirs.hex), not an ancestor of \(oid.hex)" }
+        }
+        return refused
     }
 
     /// Compares every mirrored ref with what the remote advertises.
