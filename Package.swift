@@ -138,7 +138,8 @@ let package = Package(
             .executableTarget(
                 name: "ChorosBenchmarks",
                 dependencies: [
-                    "ChorosWire", "ChorosProto", "ChorosCore", nioCore, nioPosix, argumentParser, logging, lifecycle,
+                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", protobuf, nioCore, nioPosix,
+                    argumentParser, logging, lifecycle,
                     .product(name: "NIOExtras", package: "swift-nio-extras"),
                 ],
                 path: "Benchmarks",

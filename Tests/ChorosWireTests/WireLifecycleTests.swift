@@ -7,10 +7,10 @@ import Testing
 
 @Suite("Wire restarts and shutdown", .timeLimit(.minutes(1)))
 struct WireLifecycleTests {
-    private func makeServer(_ path: String) -> WireServer {
+    private func makeServer(_ path: String, observations: Observations = Observations()) -> WireServer {
         WireServer(
             configuration: WireServerConfiguration(socketPath: path),
-            router: makeTestRouter(),
+            router: makeTestRouter(observations: observations),
             logger: Logger(label: "choros.test")
         )
     }
@@ -58,13 +58,14 @@ struct WireLifecycleTests {
             let path = directory.appending("drain.sock")
             let client = WireClient(socketPath: path)
             let started = Shared(false)
+            let observations = Observations()
             let response = try await withThrowingTaskGroup(of: Choros_V1_Status?.self) { group in
                 group.addTask {
-                    try await withRunningServices([self.makeServer(path)]) {
+                    try await withRunningServices([self.makeServer(path, observations: observations)]) {
                         try await waitUntilServing(path)
                         started.mutate { $0 = true }
-                        // Shut down while the slow call below is still running.
-                        try await Task.sleep(for: .milliseconds(150))
+                        // Shut down while the slow call below is running on the server.
+                        while observations.startedCalls.value.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
                     }
                     return nil
                 }

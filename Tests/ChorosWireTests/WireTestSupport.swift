@@ -22,12 +22,14 @@ let peer = RPCMethod<Choros_V1_Status, Choros_V1_Status>("/test.Echo/Peer", isId
 /// What the test handlers observed, for assertions made from the client side.
 final class Observations: Sendable {
     let cancelledCalls = Shared<[String]>([])
+    let startedCalls = Shared<[String]>([])
 }
 
 func makeTestRouter(observations: Observations = Observations()) -> RPCRouter {
     var router = RPCRouter()
     router.registerHealth(service: "test", version: "0")
     let handler: @Sendable (Choros_V1_Status, RPCContext) async throws -> Choros_V1_Status = { request, _ in
+        observations.startedCalls.mutate { $0.append(request.message) }
         if let sleep = request.details["sleep_ms"].flatMap(Int.init) {
             do {
                 try await Task.sleep(for: .milliseconds(sleep))

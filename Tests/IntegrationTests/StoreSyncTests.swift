@@ -13,11 +13,30 @@ struct StoreSyncTests {
         try await StoreFixture.with { store in
             let canon = try await store.client.call(
                 StoreRPC.bootstrap,
-                .with { $0.files = [.with { $0.path = "seed.md"; $0.content = Data("seed".utf8) }] }
+                .with {
+                    $0.files = [
+                        .with {
+                            $0.path = "seed.md"
+                            $0.content = Data("seed".utf8)
+                        }
+                    ]
+                }
             ).canonOid
             let alice = try await store.commit("refs/cap/perspectives/alice", ["a.md": "a"])
-            _ = try await store.client.call(StoreRPC.createTag, .with { $0.name = "state/1"; $0.oid = canon })
-            _ = try await store.client.call(StoreRPC.createTag, .with { $0.name = "other/1"; $0.oid = canon })
+            _ = try await store.client.call(
+                StoreRPC.createTag,
+                .with {
+                    $0.name = "state/1"
+                    $0.oid = canon
+                }
+            )
+            _ = try await store.client.call(
+                StoreRPC.createTag,
+                .with {
+                    $0.name = "other/1"
+                    $0.oid = canon
+                }
+            )
             let mirror = store.directory.appending("mirror.git")
 
             let report = try await store.client.call(StoreRPC.pushAll, .with { $0.remote = mirror })
@@ -28,23 +47,45 @@ struct StoreSyncTests {
                 let fields = line.split(separator: "\t")
                 return fields.count == 2 && fields[1] != "HEAD" ? "\(fields[1]) \(fields[0])" : nil
             }.sorted()
-            #expect(witnessed == ["refs/cap/perspectives/alice \(alice.commitOid)", "refs/heads/main \(canon)", "refs/tags/state/1 \(canon)"])
+            #expect(
+                witnessed == [
+                    "refs/cap/perspectives/alice \(alice.commitOid)", "refs/heads/main \(canon)",
+                    "refs/tags/state/1 \(canon)",
+                ]
+            )
 
-            _ = try await ChildProcess.run("/usr/bin/git", ["--git-dir", mirror, "update-ref", "-d", "refs/cap/perspectives/alice"], outputDirectory: store.directory.path)
+            _ = try await ChildProcess.run(
+                "/usr/bin/git",
+                ["--git-dir", mirror, "update-ref", "-d", "refs/cap/perspectives/alice"],
+                outputDirectory: store.directory.path
+            )
             let afterDelete = try await store.client.call(StoreRPC.verifySync, .with { $0.remote = mirror })
             #expect(!afterDelete.ok && afterDelete.missingOnRemote == ["refs/cap/perspectives/alice"])
 
             // The mirror's canon moves to a commit that is not ours: our push is now non-fast-forward.
-            let tree = try await ChildProcess.run("/usr/bin/git", ["--git-dir", mirror, "mktree"], outputDirectory: store.directory.path)
+            let tree = try await ChildProcess.run(
+                "/usr/bin/git",
+                ["--git-dir", mirror, "mktree"],
+                outputDirectory: store.directory.path
+            )
             #expect(tree.status == 0)
             let foreign = try await ChildProcess.run(
                 "/usr/bin/git",
-                ["--git-dir", mirror, "-c", "user.name=x", "-c", "user.email=x@x", "commit-tree", "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "foreign"],
+                [
+                    "--git-dir", mirror, "-c", "user.name=x", "-c", "user.email=x@x", "commit-tree",
+                    "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "-m", "foreign",
+                ],
                 outputDirectory: store.directory.path
             )
             let foreignOid = foreign.output.trimmingCharacters(in: .whitespacesAndNewlines)
-            _ = try await ChildProcess.run("/usr/bin/git", ["--git-dir", mirror, "update-ref", "refs/heads/main", foreignOid], outputDirectory: store.directory.path)
-            let refused = await expectRPCError(.failedPrecondition) { try await store.client.call(StoreRPC.pushAll, .with { $0.remote = mirror }) }
+            _ = try await ChildProcess.run(
+                "/usr/bin/git",
+                ["--git-dir", mirror, "update-ref", "refs/heads/main", foreignOid],
+                outputDirectory: store.directory.path
+            )
+            let refused = await expectRPCError(.failedPrecondition) {
+                try await store.client.call(StoreRPC.pushAll, .with { $0.remote = mirror })
+            }
             #expect(refused?.message.contains("refs/heads/main") == true, "\(refused?.message ?? "")")
             let mismatch = try await store.client.call(StoreRPC.verifySync, .with { $0.remote = mirror })
             #expect(mismatch.oidMismatch == ["refs/heads/main"])
@@ -79,7 +120,12 @@ struct StoreSyncTests {
                     for index in 0..<500 {
                         inFlight.mutate { $0 = "op_\(index)" }
                         do {
-                            parent = try await store.commit(ref, ["n\(index).md": "\(index)"], expectedParent: parent, opID: "op_\(index)").commitOid
+                            parent = try await store.commit(
+                                ref,
+                                ["n\(index).md": "\(index)"],
+                                expectedParent: parent,
+                                opID: "op_\(index)"
+                            ).commitOid
                         } catch {
                             return
                         }
@@ -102,10 +148,19 @@ struct StoreSyncTests {
                 // The kill fell between the ref update and the reply: the tip is the in-flight
                 // commit on top of the last acknowledged one, and its retry replays it.
                 #expect(history.dropFirst().first == acked.last)
-                let retry = try await store.commit(ref, ["n\(acked.count).md": "\(acked.count)"], expectedParent: acked.last ?? "", opID: inFlight.value ?? "")
+                let retry = try await store.commit(
+                    ref,
+                    ["n\(acked.count).md": "\(acked.count)"],
+                    expectedParent: acked.last ?? "",
+                    opID: inFlight.value ?? ""
+                )
                 #expect(retry.replayed && retry.commitOid == tip)
             }
-            let fsck = try await ChildProcess.run("/usr/bin/git", ["--git-dir", store.gitDirectory, "fsck", "--strict"], outputDirectory: store.directory.path)
+            let fsck = try await ChildProcess.run(
+                "/usr/bin/git",
+                ["--git-dir", store.gitDirectory, "fsck", "--strict"],
+                outputDirectory: store.directory.path
+            )
             #expect(fsck.status == 0, "\(fsck.output)\(fsck.error)")
         }
     }
@@ -117,7 +172,12 @@ struct StoreSyncTests {
             let other = store.directory.appending("other.toml")
             try "data_dir = \"\(store.directory.path)/other\"\ngit_dir = \"\(store.gitDirectory)\"\n"
                 .write(toFile: other, atomically: true, encoding: .utf8)
-            let second = try await ChildProcess.run("choros-store", ["--config", other], outputDirectory: store.directory.path, timeout: .seconds(20))
+            let second = try await ChildProcess.run(
+                "choros-store",
+                ["--config", other],
+                outputDirectory: store.directory.path,
+                timeout: .seconds(20)
+            )
             #expect(second.status == 1)
             #expect(second.error.contains("held by pid \(store.daemon.value?.pid ?? -1)"), "\(second.error)")
         }

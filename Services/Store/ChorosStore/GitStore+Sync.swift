@@ -32,7 +32,9 @@ extension GitStore {
         for (name, oid) in local {
             guard let theirs = remoteRefs[name], theirs != oid else { continue }
             let isAncestor = (try? repository.isAncestor(theirs, of: oid)) ?? false
-            if !isAncestor { refused[name] = "non-fast-forward: the remote has \(theirs.hex), not an ancestor of \(oid.hex)" }
+            if !isAncestor {
+                refused[name] = "non-fast-forward: the remote has \(theirs.hex), not an ancestor of \(oid.hex)"
+            }
         }
         return refused
     }

@@ -1,0 +1,46 @@
+internal import ChorosCore
+package import ChorosProto
+internal import Foundation
+
+/// Entry points for `choros-bench`, which measures the store in process (no socket).
+extension GitStore {
+    package func commitForBenchmark(_ request: Choros_V1_CommitRequest) async throws -> String {
+        try await self.commit(request).commit.hex
+    }
+
+    package func commitForBenchmark(ref: String, path: String, content: String, parent: String) async throws -> String {
+        var request = Choros_V1_CommitRequest()
+        request.ref = ref
+        request.author = "bench"
+        request.expectedParent = parent
+        var change = Choros_V1_FileChange()
+        change.path = path
+        change.content = Data(content.utf8)
+        request.changes = [change]
+        return try await self.commit(request).commit.hex
+    }
+
+    package func readForBenchmark(rev: String, path: String) async throws -> Int {
+        try await self.readBlob(rev: rev, path: path).content.count
+    }
+
+    package func branchForBenchmark(_ ref: String, at oid: String) async throws {
+        try await self.createBranch(ref, at: oid)
+    }
+
+    /// Points canon at an existing commit, as a bootstrap of that tree would.
+    package func bootstrapForBenchmark(from oid: String) async throws -> String {
+        let target = try Self.oid(oid, field: "oid")
+        let canonRef = self.configuration.canonRef
+        try await self.pool.write { try $0.moveRef(canonRef, to: target, from: nil) }
+        return oid
+    }
+
+    package func prepareForBenchmark(_ proposalRef: String) async throws -> String {
+        try await self.prepareMerge(proposalRef).candidate.hex
+    }
+
+    package func landForBenchmark(_ candidate: String, approval: Choros_V1_SignedOp) async throws -> String {
+        try await self.land(candidate: candidate, approval: approval).canon.hex
+    }
+}
