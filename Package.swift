@@ -59,6 +59,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -104,7 +105,7 @@ let package = Package(
         ),
     ]
         + daemon("Store", folder: "Store", extra: ["CGit2", protobuf])
-        + daemon("Audit", folder: "Audit")
+        + daemon("Audit", folder: "Audit", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon("Index", folder: "Index")
         + daemon("Airlock", folder: "Airlock")
         + daemon("Gateway", folder: "Gateway")
@@ -125,7 +126,7 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosAdminCLI",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", argumentParser],
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", argumentParser, protobuf],
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
             ),
@@ -156,8 +157,16 @@ let package = Package(
                 swiftSettings: swiftSettings
             ),
             .testTarget(
+                name: "ChorosAuditTests",
+                dependencies: ["ChorosAudit", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
                 name: "IntegrationTests",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore", protobuf],
+                dependencies: [
+                    "ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore", "ChorosAudit", protobuf,
+                    .product(name: "GRDB", package: "GRDB.swift"),
+                ],
                 swiftSettings: swiftSettings
             ),
         ]

@@ -4,14 +4,14 @@ import ChorosProto
 import ChorosWire
 import Foundation
 
-/// `choros-admin`: the practitioner's client. Today it reports each daemon's health directly
-/// from its socket; the practitioner's commands of OPERATIONS.md arrive with issue #8.
+/// `choros-admin`: the practitioner's client. Today: daemon health, and the audit log's
+/// verify, anchor, reconcile and snapshot; the rest of OPERATIONS.md arrives with issue #8.
 @main
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-admin",
         abstract: "The practitioner's client for a Choros deployment.",
-        subcommands: [DaemonStatus.self]
+        subcommands: [DaemonStatus.self, Verify.self, Anchor.self, Reconcile.self, Snapshot.self]
     )
 }
 

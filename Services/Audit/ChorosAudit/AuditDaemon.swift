@@ -3,9 +3,15 @@ internal import ChorosWire
 package import Logging
 package import ServiceLifecycle
 
-/// The composition root of `choros-audit`: serves `audit.sock`. Its RPCs arrive with issue #5;
-/// today it serves Health.
+/// The composition root of `choros-audit`: the log (locked to this process) serving
+/// `audit.sock`.
 package func makeAuditDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let figures = ["audit_db": configuration.auditDatabase]
-    return [WireServer.daemon(name: "audit", configuration: configuration, logger: logger) { figures }]
+    let log = try AuditLog(configuration: configuration)
+    var router = RPCRouter()
+    log.register(on: &router)
+    let server = WireServer.daemon(name: "audit", configuration: configuration, router: router, logger: logger) {
+        let head = try? await log.head()
+        return ["events": String(head?.seq ?? 0), "head": String(head?.hash.prefix(16) ?? "")]
+    }
+    return [server]
 }

@@ -14,6 +14,12 @@ package struct AuthorID: Sendable, Hashable, CustomStringConvertible {
 
     package var rawValue: String { "mnk_" + Hex.encode(self.publicKey) }
     package var description: String { self.rawValue }
+
+    /// Whether `signature` is this key's strict Ed25519 signature over `message`.
+    package func verifies(_ signature: [UInt8], over message: [UInt8]) -> Bool {
+        Sodium.isValidPublicKey(self.publicKey) && Sodium.hasCanonicalScalar(signature)
+            && Sodium.verify(signature, message: message, publicKey: self.publicKey)
+    }
 }
 
 /// `op_` + 64 lowercase hex: BLAKE2b-256 of an envelope's canonical form without `op_id`.

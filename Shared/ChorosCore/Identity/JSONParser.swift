@@ -1,13 +1,14 @@
 /// A strict JSON reader for signed payloads: it refuses, never "fixes", anything outside the
 /// canonical subset. Offsets in errors are byte offsets into the input.
-struct JSONParser {
+package struct JSONParser {
     /// Deeper nesting is refused, so hostile input cannot exhaust the stack.
     static let maximumDepth = 64
 
     private let bytes: [UInt8]
     private var offset = 0
 
-    static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
+    /// Parses `bytes` as one canonical-subset JSON value.
+    package static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()

@@ -18,6 +18,13 @@ enum Sodium {
         return digest
     }
 
+    static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        _ = self.ready
+        var digest = [UInt8](repeating: 0, count: 32)
+        _ = crypto_hash_sha256(&digest, bytes, UInt64(bytes.count))
+        return digest
+    }
+
     /// A key pair from a 32-byte seed: (public key, 64-byte secret key).
     static func keyPair(seed: [UInt8]) -> (publicKey: [UInt8], secretKey: [UInt8]) {
         precondition(seed.count == 32, "an Ed25519 seed is 32 bytes")

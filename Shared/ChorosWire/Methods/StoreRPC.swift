@@ -1,5 +1,4 @@
 package import ChorosProto
-package import ChorosWire
 
 /// The methods of `choros.v1.Store` (store.proto). Reads, tags, merge previews and sync
 /// checks are idempotent; a Commit is, when it carries an op id (callers say so per call).

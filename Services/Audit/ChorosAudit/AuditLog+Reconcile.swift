@@ -1,0 +1,49 @@
+internal import ChorosProto
+internal import ChorosWire
+internal import Foundation
+internal import GRDB
+internal import SwiftProtobuf
+
+extension AuditLog {
+    /// The namespaces whose commits carry ops: canon and other heads, perspectives, proposals.
+    static let reconciledPrefixes = ["refs/heads/", "refs/cap/perspectives/", "refs/cap/proposals/"]
+
+    /// Appends a `reconciled_commit` event for every commit that carries an op id but has
+    /// no event for (op id, ref): the tolerated crash window between the git commit and the
+    /// audit append. Two refs sharing an op id are each covered.
+    func reconcile() async throws -> (appended: [AuditRow], checked: Int) {
+        var missing: [Choros_V1_AuditEventInput] = []
+        var checked = 0
+        for prefix in Self.reconciledPrefixes {
+            let refs = try await self.store.call(StoreRPC.listRefs, .with { $0.prefix = prefix }).refs
+            for ref in refs {
+                let commits = try await self.store.call(StoreRPC.commitOps, .with { $0.ref = ref.name }).commits
+                let carrying = commits.filter { !$0.opID.isEmpty }
+                checked += carrying.count
+                let known = try await self.database.pool.read { db in
+                    try carrying.map {
+                        try Bool.fetchOne(db, sql: AuditQueries.byOpIDAndRef, arguments: [$0.opID, ref.name]) ?? false
+                    }
+                }
+                for (commit, isKnown) in zip(carrying, known) where !isKnown {
+                    missing.append(
+                        .with {
+                            $0.actor = commit.author
+                            $0.op = "reconciled_commit"
+                            $0.targetRef = ref.name
+                            $0.opID = commit.opID
+                            $0.requestKey = commit.key
+                            $0.resultOid = commit.oid
+                            $0.outcome = "ok"
+                            $0.ts = commit.timeMs
+                        }
+                    )
+                }
+            }
+        }
+        // Oldest first, so the log reads in the order things happened.
+        missing.sort { $0.ts < $1.ts }
+        let appended = missing.isEmpty ? [] : try await self.append(missing)
+        return (appended, checked)
+    }
+}

@@ -1,0 +1,110 @@
+package import ChorosCore
+internal import ChorosProto
+internal import ChorosWire
+internal import Foundation
+internal import GRDB
+
+/// The operation log: appends, indexed lookups, chain verification, anchoring into git and
+/// reconciliation with the store's commits.
+package final class AuditLog: Sendable {
+    let database: AuditDatabase
+    let store: WireClient
+    let systemKey: SigningKey
+    private let lock: ProcessLock
+
+    /// Takes `<audit_db>.lock` (one audit daemon per database), opens and migrates the
+    /// database, and loads the system key (creating it, 0600, on first start).
+    ///
+    /// - Throws: `ProcessLockError.held` naming the other daemon's pid.
+    package init(configuration: ChorosConfiguration) throws {
+        let directory = (configuration.auditDatabase as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.lock = try ProcessLock(path: configuration.auditDatabase + ".lock")
+        self.database = try AuditDatabase(path: configuration.auditDatabase)
+        self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
+        self.systemKey = try Self.loadSystemKey(keysDirectory: configuration.keysDirectory)
+    }
+
+    static func loadSystemKey(keysDirectory: String) throws -> SigningKey {
+        try FileManager.default.createDirectory(
+            atPath: keysDirectory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        let path = keysDirectory + "/system.key"
+        if FileManager.default.fileExists(atPath: path) { return try SigningKey.load(from: path) }
+        let key = try SigningKey.generate()
+        do {
+            try key.save(to: path)
+            return key
+        } catch KeyFileError.exists {
+            // Another daemon created it first: use theirs.
+            return try SigningKey.load(from: path)
+        }
+    }
+
+    static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    func append(_ inputs: [Choros_V1_AuditEventInput]) async throws -> [AuditRow] {
+        try await self.database.append(inputs, now: Self.now)
+    }
+
+    func head() async throws -> (seq: Int64, hash: String) {
+        let tail = try await self.database.pool.read { try AuditRow.fetchOne($0, sql: AuditQueries.tail) }
+        return (tail?.seq ?? 0, tail?.hash ?? AuditRow.genesis)
+    }
+
+    func latest(op: String, actor: String) async throws -> AuditRow? {
+        try await self.database.pool.read {
+            try AuditRow.fetchOne($0, sql: AuditQueries.latest, arguments: [op, actor])
+        }
+    }
+
+    /// One read transaction for the whole batch: an inbox asks once, not once per message.
+    func isRead(_ keys: [Choros_V1_ReadKey]) async throws -> [Bool] {
+        try await self.database.pool.read { db in
+            try keys.map { key in
+                try Bool.fetchOne(db, sql: AuditQueries.isRead, arguments: [key.reader, key.path, key.ref]) ?? false
+            }
+        }
+    }
+
+    func find(opID: String, requestKey: String, actor: String) async throws -> [AuditRow] {
+        try await self.database.pool.read { db in
+            if !opID.isEmpty { return try AuditRow.fetchAll(db, sql: AuditQueries.byOpID, arguments: [opID]) }
+            let rows = try AuditRow.fetchAll(db, sql: AuditQueries.byRequestKey, arguments: [requestKey])
+            return actor.isEmpty ? rows : rows.filter { $0.actor == actor }
+        }
+    }
+
+    /// Events after `since`, in seq order, filtered; a page of at most `limit`.
+    func events(_ request: Choros_V1_EventsRequest) async throws -> (rows: [AuditRow], hasMore: Bool) {
+        let limit = request.limit == 0 ? 100 : Int(min(request.limit, 1000))
+        var clauses = ["seq > \(request.sinceSeq)"]
+        var values: [String] = []
+        for (column, value) in [
+            ("op", request.op), ("actor", request.actor), ("target_ref", request.targetRef),
+            ("target_path", request.targetPath),
+        ] where !value.isEmpty {
+            clauses.append("\(column) = ?")
+            values.append(value)
+        }
+        let sql = "SELECT * FROM events WHERE \(clauses.joined(separator: " AND ")) ORDER BY seq LIMIT \(limit + 1)"
+        let filters = values
+        let rows = try await self.database.pool.read { db in
+            try AuditRow.fetchAll(db, sql: sql, arguments: StatementArguments(filters))
+        }
+        return (Array(rows.prefix(limit)), rows.count > limit)
+    }
+
+    /// A consistent copy through SQLite's backup API, safe while appends continue.
+    func snapshot(to path: String) async throws -> Int64 {
+        do {
+            let destination = try DatabaseQueue(path: path)
+            try self.database.pool.backup(to: destination)
+            return try await destination.read { try AuditRow.fetchOne($0, sql: AuditQueries.tail)?.seq ?? 0 }
+        } catch {
+            throw AuditError.snapshotFailed(path: path, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+internal import ChorosCore
+internal import ChorosProto
+internal import Foundation
+internal import GRDB
+
+/// The log's SQLite database: WAL, FULL sync (an acknowledged append survives power loss),
+/// one `DatabasePool` for the life of the process, migrations forward only.
+final class AuditDatabase: Sendable {
+    let pool: DatabasePool
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(self.pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY,
+                        ts INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        op TEXT NOT NULL,
+                        target_ref TEXT NOT NULL,
+                        target_path TEXT NOT NULL,
+                        op_id TEXT NOT NULL,
+                        request_key TEXT NOT NULL,
+                        result_oid TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        envelope BLOB,
+                        prev_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX events_op_actor_seq ON events(op, actor, seq);
+                    CREATE INDEX events_op_actor_path ON events(op, actor, target_path);
+                    CREATE INDEX events_request_key ON events(request_key);
+                    CREATE INDEX events_op_id ON events(op_id, target_ref);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    /// Appends `inputs` in one transaction: seq and prev_hash come from the tail row read
+    /// inside it, never from memory, so no second writer can fork the chain.
+    func append(_ inputs: [Choros_V1_AuditEventInput], now: Int64) async throws -> [AuditRow] {
+        let rows = try inputs.map { try Self.validate($0, now: now) }
+        return try await self.pool.write { db in
+            let tail = try AuditRow.fetchOne(db, sql: AuditQueries.tail)
+            var seq = tail?.seq ?? 0
+            var previous = tail?.hash ?? AuditRow.genesis
+            var appended: [AuditRow] = []
+            for var row in rows {
+                seq += 1
+                row.seq = seq
+                row.prevHash = previous
+                row.hash = row.computeHash(previous: previous)
+                try row.insert(db)
+                previous = row.hash
+                appended.append(row)
+            }
+            return appended
+        }
+    }
+
+    /// Checks an input before anything is written; the whole batch fails on one bad event.
+    private static func validate(_ input: Choros_V1_AuditEventInput, now: Int64) throws -> AuditRow {
+        guard !input.actor.isEmpty, !input.op.isEmpty, !input.outcome.isEmpty else {
+            throw AuditError.invalidEvent("actor, op and outcome are required")
+        }
+        var detail = "{}"
+        if !input.detail.isEmpty {
+            guard case .object = try? JSONParser.parse(Array(input.detail)) else {
+                throw AuditError.invalidEvent("detail must be a JSON object of the canonical subset (no floats)")
+            }
+            detail = String(
+                decoding: CanonicalJSON.encode((try? JSONParser.parse(Array(input.detail))) ?? .object([:])),
+                as: UTF8.self
+            )
+        }
+        var envelope: Data?
+        if !input.envelope.isEmpty {
+            guard let parsed = try? JSONParser.parse(Array(input.envelope)),
+                let envelopeID = parsed["op_id"]?.stringValue
+            else {
+                throw AuditError.invalidEvent("envelope is not a signed-op envelope")
+            }
+            guard input.opID.isEmpty || input.opID == envelopeID else {
+                throw AuditError.invalidEvent("op_id \(input.opID) differs from the envelope's \(envelopeID)")
+            }
+            envelope = Data(CanonicalJSON.encode(parsed))
+        }
+        return AuditRow(
+            seq: 0,
+            ts: input.ts == 0 ? now : input.ts,
+            actor: input.actor,
+            op: input.op,
+            targetRef: input.targetRef,
+            targetPath: input.targetPath,
+            opID: input.opID,
+            requestKey: input.requestKey,
+            resultOID: input.resultOid,
+            outcome: input.outcome,
+            detail: detail,
+            envelope: envelope,
+            prevHash: "",
+            hash: ""
+        )
+    }
+}
+
+/// Why the log refused a call.
+enum AuditError: Error, CustomStringConvertible {
+    case invalidEvent(String)
+    case noSuchSeq(UInt64, count: Int64)
+    case anchorFailed(String)
+    case snapshotFailed(path: String, reason: String)
+
+    var description: String {
+        switch self {
+        case .invalidEvent(let reason): "event refused: \(reason)"
+        case .noSuchSeq(let seq, let count): "no event \(seq): the log holds \(count)"
+        case .anchorFailed(let reason): "anchor failed: \(reason)"
+        case .snapshotFailed(let path, let reason): "snapshot to \(path) failed: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,15 @@
+/// The SQL of every per-call lookup, named so a test can `EXPLAIN QUERY PLAN` exactly what
+/// runs: each must use an index, never scan the log (AUDIT.md).
+enum AuditQueries {
+    static let tail = "SELECT * FROM events WHERE seq = (SELECT MAX(seq) FROM events)"
+    static let latest = "SELECT * FROM events WHERE op = ? AND actor = ? ORDER BY seq DESC LIMIT 1"
+    /// A read receipt: (reader, sender's ref, path).
+    static let isRead =
+        "SELECT 1 FROM events WHERE op = 'message.read' AND actor = ? AND target_path = ? AND target_ref = ? LIMIT 1"
+    static let byOpID = "SELECT * FROM events WHERE op_id = ? ORDER BY seq"
+    static let byOpIDAndRef = "SELECT 1 FROM events WHERE op_id = ? AND target_ref = ? LIMIT 1"
+    static let byRequestKey = "SELECT * FROM events WHERE request_key = ? ORDER BY seq"
+    /// The airlock's TOTP window lookup: a window is consumed once per purpose.
+    static let windowConsumed =
+        "SELECT 1 FROM events WHERE op = 'airlock.window' AND actor = ? AND target_path = ? LIMIT 1"
+}

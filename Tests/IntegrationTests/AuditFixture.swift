@@ -1,0 +1,119 @@
+import ChorosCore
+import ChorosProto
+import ChorosTesting
+import ChorosWire
+import Foundation
+import SwiftProtobuf
+import Testing
+
+@testable import ChorosAudit
+
+/// `choros-store` and `choros-audit` running on one fresh data directory.
+final class AuditFixture: Sendable {
+    let directory: TemporaryDirectory
+    let configurationPath: String
+    let databasePath: String
+    let audit: WireClient
+    let store: WireClient
+    let daemons: Shared<[String: ChildProcess]>
+
+    init() async throws {
+        self.directory = try TemporaryDirectory()
+        self.configurationPath = self.directory.appending("choros.toml")
+        self.databasePath = self.directory.path + "/data/audit.sqlite"
+        try "data_dir = \"\(self.directory.path)/data\"\n".write(
+            toFile: self.configurationPath,
+            atomically: true,
+            encoding: .utf8
+        )
+        self.audit = WireClient(socketPath: self.directory.path + "/data/run/audit.sock")
+        self.store = WireClient(socketPath: self.directory.path + "/data/run/store.sock")
+        self.daemons = Shared([:])
+        try await self.start("store")
+        try await self.start("audit")
+    }
+
+    func start(_ name: String) async throws {
+        let process = try ChildProcess(
+            "choros-\(name)",
+            ["--config", self.configurationPath],
+            outputDirectory: self.directory.path
+        )
+        self.daemons.mutate { $0[name] = process }
+        let client = name == "audit" ? self.audit : self.store
+        _ = try await client.call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(20)))
+    }
+
+    func stop(_ name: String, signal: Int32 = SIGTERM) async throws {
+        guard let process = self.daemons.value[name] else { return }
+        process.signal(signal)
+        _ = try await process.waitForExit(timeout: .seconds(20))
+        self.daemons.mutate { $0[name] = nil }
+    }
+
+    static func with<Result>(_ body: (AuditFixture) async throws -> Result) async throws -> Result {
+        let fixture = try await AuditFixture()
+        do {
+            let result = try await body(fixture)
+            await fixture.tearDown()
+            return result
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+    }
+
+    func tearDown() async {
+        try? await self.stop("audit")
+        try? await self.stop("store")
+        await self.audit.close()
+        await self.store.close()
+        self.directory.remove()
+    }
+
+    @discardableResult
+    func append(_ events: [Choros_V1_AuditEventInput]) async throws -> [Choros_V1_AuditEvent] {
+        try await self.audit.call(
+            AuditRPC.append,
+            .with { $0.events = events },
+            options: CallOptions(timeout: .seconds(30))
+        ).events
+    }
+
+    func verify(checkEnvelopes: Bool = false) async throws -> Choros_V1_VerifyResponse {
+        try await self.audit.call(
+            AuditRPC.verify,
+            .with { $0.checkEnvelopes = checkEnvelopes },
+            options: CallOptions(timeout: .seconds(60))
+        )
+    }
+
+    /// Runs SQL on the database with the sqlite3 CLI: an out-of-band edit, as an attacker would.
+    func sqlite(_ sql: String) async throws {
+        let result = try await ChildProcess.run(
+            "/usr/bin/sqlite3",
+            [self.databasePath, sql],
+            outputDirectory: self.directory.path
+        )
+        #expect(result.status == 0, "sqlite3: \(result.error)")
+    }
+}
+
+func event(
+    _ actor: String,
+    _ op: String,
+    path: String = "",
+    ref: String = "",
+    opID: String = "",
+    key: String = ""
+) -> Choros_V1_AuditEventInput {
+    .with {
+        $0.actor = actor
+        $0.op = op
+        $0.targetPath = path
+        $0.targetRef = ref
+        $0.opID = opID
+        $0.requestKey = key
+        $0.outcome = "ok"
+    }
+}

@@ -1,0 +1,340 @@
+import ChorosCore
+import ChorosProto
+import ChorosTesting
+import ChorosWire
+import Foundation
+import GRDB
+import SwiftProtobuf
+import Testing
+
+@testable import ChorosAudit
+
+@Suite("choros-audit: the hash-chained log", .serialized, .timeLimit(.minutes(5)))
+struct AuditTests {
+    @Test("append (single, atomic batch), head, count, latest, events paging, is-read, find, head-at")
+    func operations() async throws {
+        try await AuditFixture.with { audit in
+            let first = try await audit.append([event("alice", "entry.commit", path: "a.md", opID: "op_1", key: "k1")])
+            #expect(first.map(\.seq) == [1] && first[0].prevHash == String(repeating: "0", count: 64))
+            let batch = try await audit.append([
+                event("alice", "message.read", path: "messages/m1.md", ref: "refs/cap/perspectives/bob"),
+                event("bob", "entry.commit", path: "b.md", opID: "op_2", key: "k2"),
+                event("alice", "entry.commit", path: "c.md", opID: "op_3", key: "k3"),
+            ])
+            #expect(batch.map(\.seq) == [2, 3, 4] && batch[0].prevHash == first[0].hash)
+            await expectRPCError(.invalidArgument, "one bad event refuses the whole batch") {
+                try await audit.append([event("alice", "entry.commit"), event("", "entry.commit")])
+            }
+            var float = event("alice", "x")
+            float.detail = Data("{\"n\":1.5}".utf8)
+            await expectRPCError(.invalidArgument, "floats are refused in detail") { try await audit.append([float]) }
+
+            let head = try await audit.audit.call(AuditRPC.head, .init())
+            #expect(head.seq == 4 && head.hash == batch[2].hash)
+            #expect(try await audit.audit.call(AuditRPC.count, .init()).count == 4)
+            let latest = try await audit.audit.call(
+                AuditRPC.latest,
+                .with {
+                    $0.op = "entry.commit"
+                    $0.actor = "alice"
+                }
+            )
+            #expect(latest.found && latest.event.seq == 4)
+            #expect(
+                !(try await audit.audit.call(
+                    AuditRPC.latest,
+                    .with {
+                        $0.op = "nothing"
+                        $0.actor = "alice"
+                    }
+                )).found
+            )
+
+            let page1 = try await audit.audit.call(
+                AuditRPC.events,
+                .with {
+                    $0.actor = "alice"
+                    $0.limit = 2
+                }
+            )
+            #expect(page1.events.map(\.seq) == [1, 2] && page1.hasMore_p)
+            let page2 = try await audit.audit.call(
+                AuditRPC.events,
+                .with {
+                    $0.actor = "alice"
+                    $0.limit = 2
+                    $0.sinceSeq = page1.nextSinceSeq
+                }
+            )
+            #expect(page2.events.map(\.seq) == [4] && !page2.hasMore_p)
+
+            let read = try await audit.audit.call(
+                AuditRPC.isRead,
+                .with {
+                    $0.keys = [
+                        .with {
+                            $0.reader = "alice"
+                            $0.ref = "refs/cap/perspectives/bob"
+                            $0.path = "messages/m1.md"
+                        },
+                        .with {
+                            $0.reader = "alice"
+                            $0.ref = "refs/cap/perspectives/bob"
+                            $0.path = "messages/m2.md"
+                        },
+                        .with {
+                            $0.reader = "carol"
+                            $0.ref = "refs/cap/perspectives/bob"
+                            $0.path = "messages/m1.md"
+                        },
+                    ]
+                }
+            )
+            #expect(read.isRead == [true, false, false])
+            #expect(try await audit.audit.call(AuditRPC.find, .with { $0.opID = "op_2" }).events.map(\.seq) == [3])
+            #expect(
+                try await audit.audit.call(
+                    AuditRPC.find,
+                    .with {
+                        $0.requestKey = "k3"
+                        $0.actor = "alice"
+                    }
+                ).events.map(\.seq) == [4]
+            )
+            #expect(try await audit.audit.call(AuditRPC.headAt, .with { $0.seq = 4 }).hash == head.hash)
+            await expectRPCError(.outOfRange) { try await audit.audit.call(AuditRPC.headAt, .with { $0.seq = 9 }) }
+            let verified = try await audit.verify()
+            #expect(verified.ok && verified.count == 4 && verified.anchor == .none)
+        }
+    }
+
+    @Test("10,000 appends from 4 concurrent clients chain without a fork")
+    func concurrentAppends() async throws {
+        try await AuditFixture.with { audit in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<4 {
+                    group.addTask {
+                        let connection = WireClient(socketPath: audit.directory.path + "/data/run/audit.sock")
+                        for batch in 0..<25 {
+                            let events = (0..<100).map {
+                                event("c\(client)", "entry.commit", path: "b\(batch)/\($0).md")
+                            }
+                            _ = try await connection.call(
+                                AuditRPC.append,
+                                .with { $0.events = events },
+                                options: CallOptions(timeout: .seconds(30))
+                            )
+                        }
+                        await connection.close()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let verified = try await audit.verify()
+            #expect(verified.ok && verified.count == 10_000 && verified.firstBadSeq == 0)
+        }
+    }
+
+    @Test(
+        "out-of-band UPDATE, DELETE and swap are each reported at the first bad seq",
+        arguments: ["update", "delete", "swap"]
+    )
+    func tampering(_ kind: String) async throws {
+        try await AuditFixture.with { audit in
+            for index in 0..<20 { try await audit.append([event("alice", "entry.commit", path: "p\(index).md")]) }
+            #expect(try await audit.verify().ok)
+            switch kind {
+            case "update": try await audit.sqlite("UPDATE events SET actor = 'mallory' WHERE seq = 7")
+            case "delete": try await audit.sqlite("DELETE FROM events WHERE seq = 7")
+            default:
+                try await audit.sqlite(
+                    "UPDATE events SET target_path = CASE seq WHEN 7 THEN 'p7.md' ELSE 'p6.md' END WHERE seq IN (7, 8);"
+                        + "UPDATE events SET target_path = CASE seq WHEN 7 THEN 'p7.md' WHEN 8 THEN 'p6.md' END WHERE seq IN (7, 8)"
+                )
+                try await audit.sqlite(
+                    "UPDATE events SET seq = -7 WHERE seq = 7; UPDATE events SET seq = 7 WHERE seq = 8; UPDATE events SET seq = 8 WHERE seq = -7"
+                )
+            }
+            let verified = try await audit.verify()
+            #expect(!verified.ok && verified.firstBadSeq == 7, "\(kind): \(verified.reason)")
+        }
+    }
+
+    @Test("an edited anchored row is caught by the anchor even when every later hash is rewritten")
+    func anchor() async throws {
+        try await AuditFixture.with { audit in
+            #expect(try await audit.verify().anchor == .none)
+            for index in 0..<10 { try await audit.append([event("alice", "entry.commit", path: "p\(index).md")]) }
+            let anchored = try await audit.audit.call(AuditRPC.anchor, .init())
+            #expect(anchored.seq == 10 && !anchored.commitOid.isEmpty)
+            for index in 10..<15 { try await audit.append([event("alice", "entry.commit", path: "p\(index).md")]) }
+            let before = try await audit.verify()
+            #expect(before.ok && before.anchor == .matches && before.anchoredSeq == 10)
+
+            try await audit.stop("audit")
+            let pool = try DatabasePool(path: audit.databasePath)
+            try await pool.write { db in
+                try db.execute(sql: "UPDATE events SET actor = 'mallory' WHERE seq = 5")
+                var previous = AuditRow.genesis
+                for var row in try AuditRow.fetchAll(db, sql: "SELECT * FROM events ORDER BY seq") {
+                    row.prevHash = previous
+                    row.hash = row.computeHash(previous: previous)
+                    try row.update(db)
+                    previous = row.hash
+                }
+            }
+            try pool.close()
+            try await audit.start("audit")
+            let after = try await audit.verify()
+            #expect(after.firstBadSeq == 0, "the rewritten chain is internally consistent")
+            #expect(after.anchor == .mismatch && !after.ok)
+        }
+    }
+
+    @Test("stored envelopes are re-verified on request")
+    func envelopes() async throws {
+        try await AuditFixture.with { audit in
+            let key = SigningKey(seed: [UInt8](repeating: 6, count: 32))
+            for index in 0..<3 {
+                let operation = try SignedOperation.make(
+                    type: .entryCommit,
+                    body: [
+                        "key": .string("k\(index)"), "domain": "practice", "slug": .string("s\(index)"), "body": "text",
+                    ],
+                    timestamp: 1_718_000_000_000,
+                    key: key
+                )
+                var input = event("alice", "entry.commit", opID: operation.id.rawValue)
+                input.envelope = Data(operation.canonicalBytes)
+                let stored = try await audit.append([input])
+                #expect(stored.first?.envelope == Data(operation.canonicalBytes))
+            }
+            #expect(try await audit.verify(checkEnvelopes: true).ok)
+            try await audit.sqlite(
+                "UPDATE events SET envelope = CAST(REPLACE(CAST(envelope AS TEXT), '\"text\"', '\"forged\"') AS BLOB) WHERE seq = 2"
+            )
+            let verified = try await audit.verify(checkEnvelopes: true)
+            #expect(verified.badEnvelopes == [2])
+            #expect(verified.firstBadSeq == 2, "the edit also breaks the chain")
+        }
+    }
+
+    @Test("one daemon per database; a snapshot taken while serving verifies")
+    func lockAndSnapshot() async throws {
+        try await AuditFixture.with { audit in
+            for index in 0..<50 { try await audit.append([event("alice", "entry.commit", path: "p\(index).md")]) }
+            let second = try await ChildProcess.run(
+                "choros-audit",
+                ["--config", audit.configurationPath],
+                outputDirectory: audit.directory.path
+            )
+            #expect(
+                second.status == 1 && second.error.contains("held by pid \(audit.daemons.value["audit"]?.pid ?? -1)"),
+                "\(second.error)"
+            )
+
+            let copy = audit.directory.appending("snapshot.sqlite")
+            let snapshot = try await ChildProcess.run(
+                "choros-admin",
+                ["snapshot", copy, "--config", audit.configurationPath, "--json"],
+                outputDirectory: audit.directory.path
+            )
+            #expect(snapshot.status == 0, "\(snapshot.error)")
+            #expect(snapshot.output.contains("\"seq\":50"), "\(snapshot.output)")
+            let other = audit.directory.appending("other.toml")
+            try "data_dir = \"\(audit.directory.path)/other\"\naudit_db = \"\(copy)\"\n".write(
+                toFile: other,
+                atomically: true,
+                encoding: .utf8
+            )
+            let daemon = try ChildProcess("choros-audit", ["--config", other], outputDirectory: audit.directory.path)
+            defer { daemon.signal(SIGKILL) }
+            let client = WireClient(socketPath: audit.directory.path + "/other/run/audit.sock")
+            let verified = try await client.call(AuditRPC.verify, .init(), options: CallOptions(timeout: .seconds(20)))
+            #expect(verified.ok && verified.count == 50)
+            await client.close()
+        }
+    }
+
+    @Test("SIGKILL during appends loses no acknowledged event")
+    func durability() async throws {
+        try await AuditFixture.with { audit in
+            let acknowledged = Shared<[UInt64]>([])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for index in 0..<2000 {
+                        guard
+                            let stored = try? await audit.append([event("alice", "entry.commit", path: "p\(index).md")])
+                        else { return }
+                        acknowledged.mutate { $0.append(contentsOf: stored.map(\.seq)) }
+                    }
+                }
+                group.addTask {
+                    while acknowledged.value.count < 100 { try await Task.sleep(for: .milliseconds(5)) }
+                    try await audit.stop("audit", signal: SIGKILL)
+                }
+                try await group.waitForAll()
+            }
+            try await audit.start("audit")
+            let verified = try await audit.verify()
+            #expect(verified.ok)
+            #expect(verified.count >= UInt64(acknowledged.value.count), "an acknowledged event was lost")
+            #expect(acknowledged.value == Array(1...UInt64(acknowledged.value.count)))
+        }
+    }
+
+    @Test("reconcile backfills exactly the committed ops with no event, per (op id, ref)")
+    func reconcile() async throws {
+        try await AuditFixture.with { audit in
+            @Sendable func commit(_ ref: String, _ path: String, parent: String, opID: String) async throws -> String {
+                var request = Choros_V1_CommitRequest()
+                request.ref = ref
+                request.author = "alice"
+                request.expectedParent = parent
+                request.opID = opID
+                request.changes = [
+                    .with {
+                        $0.path = path
+                        $0.content = Data(path.utf8)
+                    }
+                ]
+                let response = try await audit.store.call(StoreRPC.commit, request)
+                return response.commitOid
+            }
+            let perspective = "refs/cap/perspectives/alice"
+            let one = try await commit(perspective, "one.md", parent: "", opID: "op_one")
+            let two = try await commit(perspective, "two.md", parent: one, opID: "op_two")
+            _ = try await commit(perspective, "three.md", parent: two, opID: "op_three")
+            // A proposal branched at `two` shares op_one and op_two with the perspective.
+            _ = try await audit.store.call(
+                StoreRPC.createBranch,
+                .with {
+                    $0.ref = "refs/cap/proposals/p1"
+                    $0.oid = two
+                }
+            )
+            try await audit.append([event("alice", "entry.commit", ref: perspective, opID: "op_one")])
+
+            let first = try await audit.audit.call(
+                AuditRPC.reconcile,
+                .init(),
+                options: CallOptions(timeout: .seconds(30))
+            )
+            let backfilled = Set(first.appended.map { "\($0.opID)@\($0.targetRef)" })
+            #expect(
+                backfilled == [
+                    "op_two@\(perspective)", "op_three@\(perspective)", "op_one@refs/cap/proposals/p1",
+                    "op_two@refs/cap/proposals/p1",
+                ]
+            )
+            #expect(first.appended.allSatisfy { $0.op == "reconciled_commit" && $0.actor == "alice" })
+            let second = try await audit.audit.call(
+                AuditRPC.reconcile,
+                .init(),
+                options: CallOptions(timeout: .seconds(30))
+            )
+            #expect(second.appended.isEmpty)
+            #expect(try await audit.verify().ok)
+        }
+    }
+}
