@@ -139,7 +139,8 @@ let package = Package(
             .executableTarget(
                 name: "ChorosBenchmarks",
                 dependencies: [
-                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", protobuf, nioCore, nioPosix,
+                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", "ChorosAudit", protobuf, nioCore,
+                    nioPosix,
                     argumentParser, logging, lifecycle,
                     .product(name: "NIOExtras", package: "swift-nio-extras"),
                 ],

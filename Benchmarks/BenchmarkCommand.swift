@@ -18,7 +18,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "Run one part: wire-sequential, client-sequential, raw-sequential, identity or store.")
+    @Option(help: "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store or audit.")
     var only: String?
 
     @Flag(help: "Run Swift concurrency on the default cooperative pool instead of NIO's event loops.")
@@ -63,6 +63,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 )
                 BenchmarkResult.printTable([result])
             }
+            return
+        }
+        if self.only == "audit" {
+            BenchmarkResult.printTable(try await AuditBenchmark(directory: directory).measure())
             return
         }
         if self.only == "store" {
@@ -127,6 +131,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
         results += try IdentityBenchmark().measure(duration: duration)
         results += try await StoreBenchmark(directory: directory).measure()
+        results += try await AuditBenchmark(directory: directory).measure()
         BenchmarkResult.printTable(results)
         let ratios = [
             "sequential_vs_raw_1": results[3].perSecond / results[0].perSecond,
@@ -156,10 +161,10 @@ struct BenchmarkResult {
     }
 
     static func printTable(_ results: [BenchmarkResult]) {
-        print("benchmark".padding(toLength: 36, withPad: " ", startingAt: 0) + "per second")
+        print("benchmark".padding(toLength: 42, withPad: " ", startingAt: 0) + "per second")
         for result in results {
             print(
-                result.name.padding(toLength: 36, withPad: " ", startingAt: 0)
+                result.name.padding(toLength: 42, withPad: " ", startingAt: 0)
                     + String(format: "%.0f", result.perSecond)
             )
         }

@@ -11,11 +11,21 @@ struct ChainReport: Sendable {
 }
 
 extension AuditLog {
+    func verifyChain(checkEnvelopes: Bool) async throws -> ChainReport {
+        try await self.database.verifyChain(checkEnvelopes: checkEnvelopes)
+    }
+
+    func headAt(_ seq: Int64) async throws -> String {
+        try await self.database.headAt(seq)
+    }
+}
+
+extension AuditDatabase {
     /// Walks every row in seq order: seqs contiguous from 1, each prev_hash the previous
     /// row's hash, each hash recomputed. Reports the first seq where that fails; with
     /// `checkEnvelopes`, also every row whose stored envelope no longer verifies.
     func verifyChain(checkEnvelopes: Bool) async throws -> ChainReport {
-        try await self.database.pool.read { db in
+        try await self.pool.read { db in
             var report = ChainReport(count: 0, firstBadSeq: nil, reason: "", badEnvelopes: [])
             var previous = AuditRow.genesis
             var expectedSeq: Int64 = 1
@@ -49,7 +59,7 @@ extension AuditLog {
     /// The head at `seq` recomputed from genesis with recomputed prev hashes, so an edit
     /// anywhere upstream changes it even if every later stored hash was rewritten.
     func headAt(_ seq: Int64) async throws -> String {
-        try await self.database.pool.read { db in
+        try await self.pool.read { db in
             var hash = AuditRow.genesis
             var count: Int64 = 0
             let rows = try AuditRow.fetchCursor(
