@@ -115,13 +115,11 @@ struct AuditTests {
                 for client in 0..<4 {
                     group.addTask {
                         let connection = WireClient(socketPath: audit.directory.path + "/data/run/audit.sock")
-                        for batch in 0..<25 {
-                            let events = (0..<100).map {
-                                event("c\(client)", "entry.commit", path: "b\(batch)/\($0).md")
-                            }
+                        for index in 0..<2500 {
+                            let single = [event("c\(client)", "entry.commit", path: "p\(index).md")]
                             _ = try await connection.call(
                                 AuditRPC.append,
-                                .with { $0.events = events },
+                                .with { $0.events = single },
                                 options: CallOptions(timeout: .seconds(30))
                             )
                         }
