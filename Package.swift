@@ -106,7 +106,7 @@ let package = Package(
     ]
         + daemon("Store", folder: "Store", extra: ["CGit2", protobuf])
         + daemon("Audit", folder: "Audit", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
-        + daemon("Index", folder: "Index")
+        + daemon("Index", folder: "Index", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon("Airlock", folder: "Airlock")
         + daemon("Gateway", folder: "Gateway")
         + [

@@ -8,16 +8,19 @@ import Testing
 
 @testable import ChorosAudit
 
-/// `choros-store` and `choros-audit` running on one fresh data directory.
+/// Real daemons (`choros-store` and, by default, `choros-audit`) on one fresh data directory.
 final class AuditFixture: Sendable {
     let directory: TemporaryDirectory
     let configurationPath: String
     let databasePath: String
-    let audit: WireClient
-    let store: WireClient
+    let clients: [String: WireClient]
     let daemons: Shared<[String: ChildProcess]>
 
-    init() async throws {
+    var audit: WireClient { self.client("audit") }
+    var store: WireClient { self.client("store") }
+    var index: WireClient { self.client("index") }
+
+    init(daemons names: [String] = ["store", "audit"]) async throws {
         self.directory = try TemporaryDirectory()
         self.configurationPath = self.directory.appending("choros.toml")
         self.databasePath = self.directory.path + "/data/audit.sqlite"
@@ -26,11 +29,16 @@ final class AuditFixture: Sendable {
             atomically: true,
             encoding: .utf8
         )
-        self.audit = WireClient(socketPath: self.directory.path + "/data/run/audit.sock")
-        self.store = WireClient(socketPath: self.directory.path + "/data/run/store.sock")
+        let run = self.directory.path + "/data/run/"
+        self.clients = Dictionary(uniqueKeysWithValues: names.map { ($0, WireClient(socketPath: run + $0 + ".sock")) })
         self.daemons = Shared([:])
-        try await self.start("store")
-        try await self.start("audit")
+        for name in names { try await self.start(name) }
+    }
+
+    /// The client of a daemon this fixture started (a missing one is a test's own mistake).
+    func client(_ name: String) -> WireClient {
+        guard let client = self.clients[name] else { preconditionFailure("the fixture did not start choros-\(name)") }
+        return client
     }
 
     func start(_ name: String) async throws {
@@ -40,8 +48,7 @@ final class AuditFixture: Sendable {
             outputDirectory: self.directory.path
         )
         self.daemons.mutate { $0[name] = process }
-        let client = name == "audit" ? self.audit : self.store
-        _ = try await client.call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(20)))
+        _ = try await self.client(name).call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(20)))
     }
 
     func stop(_ name: String, signal: Int32 = SIGTERM) async throws {
@@ -51,8 +58,11 @@ final class AuditFixture: Sendable {
         self.daemons.mutate { $0[name] = nil }
     }
 
-    static func with<Result>(_ body: (AuditFixture) async throws -> Result) async throws -> Result {
-        let fixture = try await AuditFixture()
+    static func with<Result>(
+        daemons: [String] = ["store", "audit"],
+        _ body: (AuditFixture) async throws -> Result
+    ) async throws -> Result {
+        let fixture = try await AuditFixture(daemons: daemons)
         do {
             let result = try await body(fixture)
             await fixture.tearDown()
@@ -64,10 +74,8 @@ final class AuditFixture: Sendable {
     }
 
     func tearDown() async {
-        try? await self.stop("audit")
-        try? await self.stop("store")
-        await self.audit.close()
-        await self.store.close()
+        for name in self.daemons.value.keys.sorted(by: >) { try? await self.stop(name) }
+        for client in self.clients.values { await client.close() }
         self.directory.remove()
     }
 

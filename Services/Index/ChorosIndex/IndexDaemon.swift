@@ -1,11 +1,18 @@
 package import ChorosCore
+internal import ChorosProto
 internal import ChorosWire
 package import Logging
 package import ServiceLifecycle
 
-/// The composition root of `choros-index`: serves `index.sock`. Its RPCs arrive with issue #6;
-/// today it serves Health.
+/// The composition root of `choros-index`: the search projection (locked to this process)
+/// serving `index.sock`.
 package func makeIndexDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let figures = ["index_db": configuration.indexDatabase]
-    return [WireServer.daemon(name: "index", configuration: configuration, logger: logger) { figures }]
+    let index = try SearchIndex(configuration: configuration)
+    var router = RPCRouter()
+    index.register(on: &router)
+    let server = WireServer.daemon(name: "index", configuration: configuration, router: router, logger: logger) {
+        let stats = try? await index.stats()
+        return ["entries": String(stats?.entries ?? 0)]
+    }
+    return [server]
 }

@@ -1,0 +1,38 @@
+internal import ChorosProto
+package import ChorosWire
+internal import SwiftProtobuf
+
+extension SearchIndex {
+    /// Registers every Index RPC on `router`.
+    package func register(on router: inout RPCRouter) {
+        router.register(IndexRPC.upsert) { request, _ in
+            let result = try await self.upsert(request.targets)
+            return .with {
+                $0.upserted = UInt32(result.upserted)
+                $0.deleted = UInt32(result.deleted)
+                $0.skipped = UInt32(result.skipped)
+            }
+        }
+        router.register(IndexRPC.delete) { request, _ in
+            let deleted = try await self.delete(request.targets)
+            return .with { $0.deleted = UInt32(deleted) }
+        }
+        router.register(IndexRPC.search) { request, _ in
+            let hits = try await self.search(request)
+            return .with {
+                $0.hits = hits
+                // No embedder exists yet: ranking is BM25 alone.
+                $0.degraded = false
+            }
+        }
+        router.register(IndexRPC.stats) { _, _ in try await self.stats() }
+        router.register(IndexRPC.clear) { _, _ in
+            let removed = try await self.clear()
+            return .with { $0.removed = UInt64(removed) }
+        }
+    }
+}
+
+extension SearchError: WireErrorConvertible {
+    var rpcError: RPCError { RPCError(code: .invalidArgument, message: self.description) }
+}

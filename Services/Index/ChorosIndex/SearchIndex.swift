@@ -1,0 +1,104 @@
+package import ChorosCore
+internal import ChorosProto
+internal import ChorosWire
+internal import Foundation
+internal import GRDB
+internal import SwiftProtobuf
+
+/// The search projection: rows re-read from the store on each upsert, searched with FTS5.
+package final class SearchIndex: Sendable {
+    let database: IndexDatabase
+    let store: WireClient
+    let canonRef: String
+    private let lock: ProcessLock
+
+    /// Takes `<index_db>.lock` (one index daemon per database) and opens the database.
+    package init(configuration: ChorosConfiguration) throws {
+        try FileManager.default.createDirectory(
+            atPath: (configuration.indexDatabase as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        self.lock = try ProcessLock(path: configuration.indexDatabase + ".lock")
+        self.database = try IndexDatabase(path: configuration.indexDatabase)
+        self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
+        self.canonRef = configuration.canonRef
+    }
+
+    static let perspectivePrefix = "refs/cap/perspectives/"
+
+    /// Who a row is attributed to: the perspective's owner, or for canon the author of the
+    /// path's first commit. Nil for refs that are not indexed (proposals, anything else).
+    private func author(of path: String, on ref: String) async throws -> String? {
+        if ref.hasPrefix(Self.perspectivePrefix) { return String(ref.dropFirst(Self.perspectivePrefix.count)) }
+        guard ref == self.canonRef else { return nil }
+        let history = try await self.store.call(
+            StoreRPC.history,
+            .with {
+                $0.rev = ref
+                $0.path = path
+                $0.limit = 10_000
+            }
+        )
+        return history.entries.last?.author ?? ""
+    }
+
+    /// Re-reads each target from the store: a present entry is upserted, a missing one
+    /// deleted; proposals and other refs are skipped (never indexed).
+    func upsert(_ targets: [Choros_V1_IndexTarget]) async throws -> (upserted: Int, deleted: Int, skipped: Int) {
+        var rows: [IndexedEntry] = []
+        var missing: [(ref: String, path: String)] = []
+        var skipped = 0
+        for target in targets {
+            guard let author = try await self.author(of: target.path, on: target.ref) else {
+                skipped += 1
+                continue
+            }
+            do {
+                let blob = try await self.store.call(
+                    StoreRPC.readBlob,
+                    .with {
+                        $0.rev = target.ref
+                        $0.path = target.path
+                    }
+                )
+                rows.append(
+                    IndexedEntry(
+                        ref: target.ref,
+                        path: target.path,
+                        isCanon: target.ref == self.canonRef,
+                        author: author,
+                        contentOID: blob.blobOid,
+                        text: String(decoding: blob.content, as: UTF8.self)
+                    )
+                )
+            } catch let error as RPCError where error.code == .notFound {
+                missing.append((target.ref, target.path))
+            }
+        }
+        try await self.database.upsert(rows)
+        let deleted = try await self.database.delete(missing)
+        return (rows.count, deleted, skipped)
+    }
+
+    func delete(_ targets: [Choros_V1_IndexTarget]) async throws -> Int {
+        try await self.database.delete(targets.map { ($0.ref, $0.path) })
+    }
+
+    func stats() async throws -> Choros_V1_StatsResponse {
+        try await self.database.pool.read { db in
+            var response = Choros_V1_StatsResponse()
+            for row in try Row.fetchAll(db, sql: "SELECT type, COUNT(*) AS n FROM entries GROUP BY type") {
+                response.byType[row["type"]] = UInt64(row["n"] as Int64)
+            }
+            response.entries = response.byType.values.reduce(0, +)
+            return response
+        }
+    }
+
+    func clear() async throws -> Int {
+        try await self.database.pool.write { db in
+            try db.execute(sql: "DELETE FROM entries")
+            return db.changesCount
+        }
+    }
+}

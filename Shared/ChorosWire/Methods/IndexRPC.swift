@@ -1,0 +1,28 @@
+package import ChorosProto
+
+/// The methods of `choros.v1.Index` (index.proto). Upserts and deletes re-read the store, so
+/// repeating them is harmless: every method is idempotent.
+package enum IndexRPC {
+    package static let upsert = RPCMethod<Choros_V1_UpsertRequest, Choros_V1_UpsertResponse>(
+        path("Upsert"),
+        isIdempotent: true
+    )
+    package static let delete = RPCMethod<Choros_V1_DeleteRequest, Choros_V1_DeleteResponse>(
+        path("Delete"),
+        isIdempotent: true
+    )
+    package static let search = RPCMethod<Choros_V1_SearchRequest, Choros_V1_SearchResponse>(
+        path("Search"),
+        isIdempotent: true
+    )
+    package static let stats = RPCMethod<Choros_V1_StatsRequest, Choros_V1_StatsResponse>(
+        path("Stats"),
+        isIdempotent: true
+    )
+    package static let clear = RPCMethod<Choros_V1_ClearRequest, Choros_V1_ClearResponse>(
+        path("Clear"),
+        isIdempotent: true
+    )
+
+    private static func path(_ method: String) -> String { "/choros.v1.Index/" + method }
+}

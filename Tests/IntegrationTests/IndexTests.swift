@@ -1,0 +1,236 @@
+import ChorosProto
+import ChorosTesting
+import ChorosWire
+import Foundation
+import SwiftProtobuf
+import Testing
+
+@Suite("choros-index: search over canon and perspectives", .timeLimit(.minutes(3)))
+struct IndexTests {
+    private func commit(_ fixture: AuditFixture, _ ref: String, _ files: [String: String], author: String) async throws
+    {
+        let parent = (try? await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid) ?? ""
+        var request = Choros_V1_CommitRequest()
+        request.ref = ref
+        request.author = author
+        request.expectedParent = parent
+        request.changes = files.sorted { $0.key < $1.key }.map { path, text in
+            .with {
+                $0.path = path
+                $0.content = Data(text.utf8)
+            }
+        }
+        _ = try await fixture.store.call(StoreRPC.commit, request)
+    }
+
+    private func upsert(
+        _ fixture: AuditFixture,
+        _ ref: String,
+        _ paths: [String]
+    ) async throws -> Choros_V1_UpsertResponse {
+        try await fixture.index.call(
+            IndexRPC.upsert,
+            .with {
+                $0.targets = paths.map { path in
+                    .with {
+                        $0.ref = ref
+                        $0.path = path
+                    }
+                }
+            }
+        )
+    }
+
+    private func search(
+        _ fixture: AuditFixture,
+        _ query: String,
+        scope: String = "all",
+        type: String = "",
+        caller: String = "",
+        superseded: Bool = false
+    ) async throws -> [Choros_V1_SearchHit] {
+        try await fixture.index.call(
+            IndexRPC.search,
+            .with {
+                $0.query = query
+                $0.scope = scope
+                $0.type = type
+                $0.caller = caller
+                $0.includeSuperseded = superseded
+            }
+        ).hits
+    }
+
+    /// Canon (bootstrapped by the practitioner), alice's and bob's perspectives, a proposal,
+    /// and messages and vantages that all mention "lantern".
+    private func seed(_ fixture: AuditFixture) async throws {
+        _ = try await fixture.store.call(
+            StoreRPC.bootstrap,
+            .with {
+                $0.author = "practitioner"
+                $0.files = [
+                    .with {
+                        $0.path = "practice/lantern.md"
+                        $0.content = Data("---\ntype: kno\ntitle: The lantern rule\n---\n\nCarry the lantern.".utf8)
+                    }
+                ]
+            }
+        )
+        try await self.commit(
+            fixture,
+            "refs/cap/perspectives/alice",
+            [
+                "notes/lantern-a.md": "---\ntitle: Alice on lanterns\n---\n\nA lantern note.",
+                "notes/old.md":
+                    "---\ntitle: Old lantern\nstatus: superseded\nsuperseded_by: notes/lantern-a.md\n---\n\nlantern, superseded",
+                "messages/m1.md": "---\ntype: msg\nsubject: lantern\nrecipients: [bob]\n---\n\nlantern message",
+                "vantages/v1.md": "---\ntype: vap\ntitle: lantern vantage\n---\n\nlantern",
+                "notes/sneaky.md": "---\ntype: msg\ntitle: lantern\n---\n\nlantern typed msg at a normal path",
+                "messages/kno.md": "---\ntype: kno\ntitle: lantern\n---\n\nlantern kno under messages/",
+            ],
+            author: "alice"
+        )
+        try await self.commit(
+            fixture,
+            "refs/cap/perspectives/bob",
+            ["notes/lantern-b.md": "---\ntype: ori\n---\n\nBob's lantern orientation."],
+            author: "bob"
+        )
+        let canon = try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = "refs/heads/main" }).oid
+        _ = try await fixture.store.call(
+            StoreRPC.createBranch,
+            .with {
+                $0.ref = "refs/cap/proposals/p1"
+                $0.oid = canon
+            }
+        )
+        try await self.commit(
+            fixture,
+            "refs/cap/proposals/p1",
+            ["practice/proposed.md": "lantern proposal"],
+            author: "alice"
+        )
+
+        #expect(try await self.upsert(fixture, "refs/heads/main", ["practice/lantern.md"]).upserted == 1)
+        let alice = try await self.upsert(
+            fixture,
+            "refs/cap/perspectives/alice",
+            [
+                "notes/lantern-a.md", "notes/old.md", "messages/m1.md", "vantages/v1.md", "notes/sneaky.md",
+                "messages/kno.md",
+            ]
+        )
+        #expect(alice.upserted == 6)
+        _ = try await self.upsert(fixture, "refs/cap/perspectives/bob", ["notes/lantern-b.md"])
+        #expect(try await self.upsert(fixture, "refs/cap/proposals/p1", ["practice/proposed.md"]).skipped == 1)
+    }
+
+    @Test("hits are attributed and filtered by scope, type and status; proposals are never indexed")
+    func search() async throws {
+        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+            try await self.seed(fixture)
+            let all = try await self.search(fixture, "lantern")
+            #expect(Set(all.map(\.path)) == ["practice/lantern.md", "notes/lantern-a.md", "notes/lantern-b.md"])
+            let canon = try #require(all.first { $0.isCanon })
+            #expect(
+                canon.author == "practitioner" && canon.ref == "refs/heads/main" && canon.title == "The lantern rule"
+            )
+            #expect(all.allSatisfy { $0.score > 0 && !$0.preview.isEmpty })
+            #expect(try await self.search(fixture, "lantern", scope: "canon").map(\.path) == ["practice/lantern.md"])
+            #expect(try await self.search(fixture, "lantern", scope: "mine", caller: "bob").map(\.author) == ["bob"])
+            #expect(try await self.search(fixture, "lantern", type: "ori").map(\.path) == ["notes/lantern-b.md"])
+            #expect(try await self.search(fixture, "lantern", superseded: true).contains { $0.path == "notes/old.md" })
+            #expect(try await self.search(fixture, "proposal").isEmpty)
+        }
+    }
+
+    @Test("messages and vantages never appear in search, whatever the scope or type says")
+    func privateKinds() async throws {
+        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+            try await self.seed(fixture)
+            for scope in ["all", "canon", "mine"] {
+                for type in ["", "msg", "vap", "kno"] {
+                    for superseded in [false, true] {
+                        let hits = try await self.search(
+                            fixture,
+                            "lantern message vantage",
+                            scope: scope,
+                            type: type,
+                            caller: "alice",
+                            superseded: superseded
+                        )
+                        #expect(
+                            hits.allSatisfy {
+                                !$0.path.hasPrefix("messages/") && !$0.path.hasPrefix("vantages/") && $0.type != "msg"
+                                    && $0.type != "vap"
+                            },
+                            "scope \(scope), type \(type): \(hits.map(\.path))"
+                        )
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("bad queries are answered sensibly, never with an SQL error")
+    func badInput() async throws {
+        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+            try await self.seed(fixture)
+            let long = await expectRPCError(.invalidArgument) {
+                try await self.search(fixture, String(repeating: "lantern ", count: 13_000))
+            }
+            #expect(long?.message.contains("limit") == true)
+            for syntax in [
+                "\"lantern", "lant*", "NEAR(lantern, rule)", "-lantern", "title:lantern", "lantern AND OR NOT",
+                "'); DROP TABLE entries; --",
+            ] {
+                let hits = try await self.search(fixture, syntax)
+                #expect(hits.count <= 3, "\(syntax)")
+            }
+            #expect(try await self.search(fixture, "").isEmpty)
+            #expect(try await self.search(fixture, "   ,;  ").isEmpty)
+            let zero = try await fixture.index.call(
+                IndexRPC.search,
+                .with {
+                    $0.query = "lantern"
+                    $0.limit = 0
+                }
+            )
+            #expect(zero.hits.count == 3)
+            let huge = try await fixture.index.call(
+                IndexRPC.search,
+                .with {
+                    $0.query = "lantern"
+                    $0.limit = 10_000
+                }
+            )
+            #expect(huge.hits.count == 3)
+            await expectRPCError(.invalidArgument) { try await self.search(fixture, "lantern", scope: "everything") }
+            await expectRPCError(.invalidArgument) { try await self.search(fixture, "lantern", scope: "mine") }
+        }
+    }
+
+    @Test("an upsert of a path that no longer exists deletes its row")
+    func upsertDeletes() async throws {
+        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+            try await self.seed(fixture)
+            let tip = try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = "refs/cap/perspectives/bob" }).oid
+            var request = Choros_V1_CommitRequest()
+            request.ref = "refs/cap/perspectives/bob"
+            request.author = "bob"
+            request.expectedParent = tip
+            request.changes = [
+                .with {
+                    $0.path = "notes/lantern-b.md"
+                    $0.delete = true
+                }
+            ]
+            _ = try await fixture.store.call(StoreRPC.commit, request)
+            let result = try await self.upsert(fixture, "refs/cap/perspectives/bob", ["notes/lantern-b.md"])
+            #expect(result.deleted == 1)
+            #expect(try await self.search(fixture, "lantern", scope: "mine", caller: "bob").isEmpty)
+            let stats = try await fixture.index.call(IndexRPC.stats, .init())
+            #expect(stats.entries == 7 && stats.byType["msg"] == 2)
+        }
+    }
+}
