@@ -233,4 +233,32 @@ struct IndexTests {
             #expect(stats.entries == 7 && stats.byType["msg"] == 2)
         }
     }
+
+    @Test("deleting index.sqlite and reindexing reproduces identical search results")
+    func reindex() async throws {
+        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+            try await self.seed(fixture)
+            let queries = ["lantern", "orientation", "rule carry", "notes"]
+            var before: [[Choros_V1_SearchHit]] = []
+            for query in queries { before.append(try await self.search(fixture, query, superseded: true)) }
+
+            try await fixture.stop("index")
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: fixture.directory.path + "/data/index.sqlite" + suffix)
+            }
+            try await fixture.start("index")
+            #expect(try await self.search(fixture, "lantern").isEmpty)
+            let rebuilt = try await fixture.index.call(
+                IndexRPC.reindex,
+                .init(),
+                options: CallOptions(timeout: .seconds(60))
+            )
+            #expect(rebuilt.entries == 8 && rebuilt.refs == 3)
+            for (query, expected) in zip(queries, before) {
+                #expect(try await self.search(fixture, query, superseded: true) == expected, "\(query)")
+            }
+            let stats = try await fixture.index.call(IndexRPC.stats, .init())
+            #expect(!stats.reindexing && stats.reindexDone == 8 && stats.reindexTotal == 8)
+        }
+    }
 }

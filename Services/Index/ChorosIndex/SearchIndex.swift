@@ -10,6 +10,7 @@ package final class SearchIndex: Sendable {
     let database: IndexDatabase
     let store: WireClient
     let canonRef: String
+    let progress = ReindexProgress()
     private let lock: ProcessLock
 
     /// Takes `<index_db>.lock` (one index daemon per database) and opens the database.
@@ -85,7 +86,7 @@ package final class SearchIndex: Sendable {
     }
 
     func stats() async throws -> Choros_V1_StatsResponse {
-        try await self.database.pool.read { db in
+        var stats = try await self.database.pool.read { db in
             var response = Choros_V1_StatsResponse()
             for row in try Row.fetchAll(db, sql: "SELECT type, COUNT(*) AS n FROM entries GROUP BY type") {
                 response.byType[row["type"]] = UInt64(row["n"] as Int64)
@@ -93,6 +94,11 @@ package final class SearchIndex: Sendable {
             response.entries = response.byType.values.reduce(0, +)
             return response
         }
+        let progress = self.progress.snapshot
+        stats.reindexing = progress.isRunning
+        stats.reindexDone = UInt64(progress.done)
+        stats.reindexTotal = UInt64(progress.total)
+        return stats
     }
 
     func clear() async throws -> Int {

@@ -180,6 +180,39 @@ package nonisolated struct Choros_V1_StatsResponse: Sendable {
 
   package var byType: Dictionary<String,UInt64> = [:]
 
+  /// While a reindex runs: entries done and the total it found.
+  package var reindexing: Bool = false
+
+  package var reindexDone: UInt64 = 0
+
+  package var reindexTotal: UInt64 = 0
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+/// Rebuilds everything from the store: canon and every perspective (never proposals).
+/// Progress shows in Stats while it runs.
+package nonisolated struct Choros_V1_ReindexRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Choros_V1_ReindexResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var entries: UInt64 = 0
+
+  package var refs: UInt64 = 0
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -557,7 +590,7 @@ nonisolated extension Choros_V1_StatsRequest: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Choros_V1_StatsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".StatsResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{3}by_type\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{3}by_type\0\u{1}reindexing\0\u{3}reindex_done\0\u{3}reindex_total\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -567,6 +600,9 @@ nonisolated extension Choros_V1_StatsResponse: SwiftProtobuf.Message, SwiftProto
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.entries) }()
       case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: &self.byType) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.reindexing) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.reindexDone) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.reindexTotal) }()
       default: break
       }
     }
@@ -579,12 +615,78 @@ nonisolated extension Choros_V1_StatsResponse: SwiftProtobuf.Message, SwiftProto
     if !self.byType.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufUInt64>.self, value: self.byType, fieldNumber: 2)
     }
+    if self.reindexing != false {
+      try visitor.visitSingularBoolField(value: self.reindexing, fieldNumber: 3)
+    }
+    if self.reindexDone != 0 {
+      try visitor.visitSingularUInt64Field(value: self.reindexDone, fieldNumber: 4)
+    }
+    if self.reindexTotal != 0 {
+      try visitor.visitSingularUInt64Field(value: self.reindexTotal, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_StatsResponse, rhs: Choros_V1_StatsResponse) -> Bool {
     if lhs.entries != rhs.entries {return false}
     if lhs.byType != rhs.byType {return false}
+    if lhs.reindexing != rhs.reindexing {return false}
+    if lhs.reindexDone != rhs.reindexDone {return false}
+    if lhs.reindexTotal != rhs.reindexTotal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_ReindexRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ReindexRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_ReindexRequest, rhs: Choros_V1_ReindexRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_ReindexResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ReindexResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{1}refs\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.entries) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.refs) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.entries != 0 {
+      try visitor.visitSingularUInt64Field(value: self.entries, fieldNumber: 1)
+    }
+    if self.refs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.refs, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_ReindexResponse, rhs: Choros_V1_ReindexResponse) -> Bool {
+    if lhs.entries != rhs.entries {return false}
+    if lhs.refs != rhs.refs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -19,6 +19,10 @@ package enum IndexRPC {
         path("Stats"),
         isIdempotent: true
     )
+    package static let reindex = RPCMethod<Choros_V1_ReindexRequest, Choros_V1_ReindexResponse>(
+        path("Reindex"),
+        isIdempotent: true
+    )
     package static let clear = RPCMethod<Choros_V1_ClearRequest, Choros_V1_ClearResponse>(
         path("Clear"),
         isIdempotent: true

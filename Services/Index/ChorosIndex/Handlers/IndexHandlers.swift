@@ -26,6 +26,13 @@ extension SearchIndex {
             }
         }
         router.register(IndexRPC.stats) { _, _ in try await self.stats() }
+        router.register(IndexRPC.reindex) { _, _ in
+            let result = try await self.reindex()
+            return .with {
+                $0.entries = UInt64(result.entries)
+                $0.refs = UInt64(result.refs)
+            }
+        }
         router.register(IndexRPC.clear) { _, _ in
             let removed = try await self.clear()
             return .with { $0.removed = UInt64(removed) }
