@@ -139,7 +139,8 @@ let package = Package(
             .executableTarget(
                 name: "ChorosBenchmarks",
                 dependencies: [
-                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", "ChorosAudit", protobuf, nioCore,
+                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", "ChorosAudit", "ChorosIndex", protobuf,
+                    nioCore,
                     nioPosix,
                     argumentParser, logging, lifecycle,
                     .product(name: "NIOExtras", package: "swift-nio-extras"),

@@ -18,7 +18,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store or audit.")
+    @Option(help: "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit or index.")
     var only: String?
 
     @Flag(help: "Run Swift concurrency on the default cooperative pool instead of NIO's event loops.")
@@ -63,6 +63,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 )
                 BenchmarkResult.printTable([result])
             }
+            return
+        }
+        if self.only == "index" {
+            BenchmarkResult.printTable(try await IndexBenchmark(directory: directory).measure())
             return
         }
         if self.only == "audit" {
@@ -132,6 +136,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         results += try IdentityBenchmark().measure(duration: duration)
         results += try await StoreBenchmark(directory: directory).measure()
         results += try await AuditBenchmark(directory: directory).measure()
+        results += try await IndexBenchmark(directory: directory).measure()
         BenchmarkResult.printTable(results)
         let ratios = [
             "sequential_vs_raw_1": results[3].perSecond / results[0].perSecond,

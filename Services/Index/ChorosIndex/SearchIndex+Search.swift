@@ -2,6 +2,15 @@ internal import ChorosProto
 internal import GRDB
 
 extension SearchIndex {
+    func search(_ request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
+        try await SearchIndexQueries(database: self.database).search(request)
+    }
+}
+
+/// The read queries of the index, over its database alone.
+struct SearchIndexQueries: Sendable {
+    let database: IndexDatabase
+
     /// BM25 over title (weighted ×2) and body, filtered by scope, type and status. Messages
     /// and vantages are excluded here, whatever the request says.
     func search(_ request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
@@ -21,7 +30,7 @@ extension SearchIndex {
         case "mine":
             guard !request.caller.isEmpty else { throw SearchError.scopeNeedsCaller }
             sql += " AND e.ref = ?"
-            arguments.append(Self.perspectivePrefix + request.caller)
+            arguments.append(SearchIndex.perspectivePrefix + request.caller)
         default: throw SearchError.unknownScope(request.scope)
         }
         if !request.type.isEmpty {
