@@ -164,6 +164,11 @@ let package = Package(
                 swiftSettings: swiftSettings
             ),
             .testTarget(
+                name: "ChorosIndexTests",
+                dependencies: ["ChorosIndex", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
                 name: "IntegrationTests",
                 dependencies: [
                     "ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore", "ChorosAudit", protobuf,

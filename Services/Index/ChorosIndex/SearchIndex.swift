@@ -9,6 +9,7 @@ internal import SwiftProtobuf
 package final class SearchIndex: Sendable {
     let database: IndexDatabase
     let store: WireClient
+    let audit: WireClient
     let canonRef: String
     let progress = ReindexProgress()
     private let lock: ProcessLock
@@ -22,6 +23,7 @@ package final class SearchIndex: Sendable {
         self.lock = try ProcessLock(path: configuration.indexDatabase + ".lock")
         self.database = try IndexDatabase(path: configuration.indexDatabase)
         self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
+        self.audit = WireClient(socketPath: configuration.socketPath(for: "audit"))
         self.canonRef = configuration.canonRef
     }
 

@@ -23,6 +23,22 @@ package enum IndexRPC {
         path("Reindex"),
         isIdempotent: true
     )
+    package static let inbox = RPCMethod<Choros_V1_InboxRequest, Choros_V1_InboxResponse>(
+        path("Inbox"),
+        isIdempotent: true
+    )
+    package static let vantages = RPCMethod<Choros_V1_VantagesRequest, Choros_V1_VantagesResponse>(
+        path("Vantages"),
+        isIdempotent: true
+    )
+    package static let authorsOf = RPCMethod<Choros_V1_AuthorsOfRequest, Choros_V1_AuthorsOfResponse>(
+        path("AuthorsOf"),
+        isIdempotent: true
+    )
+    package static let lineage = RPCMethod<Choros_V1_LineageRequest, Choros_V1_LineageResponse>(
+        path("Lineage"),
+        isIdempotent: true
+    )
     package static let clear = RPCMethod<Choros_V1_ClearRequest, Choros_V1_ClearResponse>(
         path("Clear"),
         isIdempotent: true

@@ -33,6 +33,19 @@ extension SearchIndex {
                 $0.refs = UInt64(result.refs)
             }
         }
+        router.register(IndexRPC.inbox) { request, _ in
+            let messages = try await self.inbox(reader: request.reader, unreadOnly: request.unreadOnly)
+            return .with { $0.messages = messages }
+        }
+        router.register(IndexRPC.vantages) { request, _ in try await self.vantages(request) }
+        router.register(IndexRPC.authorsOf) { request, _ in
+            let authors = try await self.authors(of: request.path)
+            return .with { $0.authors = authors }
+        }
+        router.register(IndexRPC.lineage) { request, _ in
+            let links = try await self.lineage(of: request.path, direction: request.direction)
+            return .with { $0.links = links }
+        }
         router.register(IndexRPC.clear) { _, _ in
             let removed = try await self.clear()
             return .with { $0.removed = UInt64(removed) }

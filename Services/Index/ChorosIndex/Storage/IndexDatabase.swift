@@ -9,6 +9,7 @@ final class IndexDatabase: Sendable {
     init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        configuration.foreignKeysEnabled = true
         self.pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(self.pool)
     }
@@ -56,6 +57,33 @@ final class IndexDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v2-inbox-vantages-lineage") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE entries ADD COLUMN binds TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE entries ADD COLUMN horizon TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE entries ADD COLUMN vantage_kind TEXT NOT NULL DEFAULT '';
+                    ALTER TABLE entries ADD COLUMN coordinates TEXT NOT NULL DEFAULT '';
+                    CREATE INDEX entries_path ON entries(path);
+                    CREATE INDEX entries_vantage_binds ON entries(type, binds);
+                    CREATE INDEX entries_vantage_state ON entries(type, canon_state);
+                    CREATE INDEX entries_type_author ON entries(type, author);
+                    CREATE TABLE message_recipients (
+                        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+                        recipient TEXT NOT NULL
+                    );
+                    CREATE INDEX message_recipients_recipient ON message_recipients(recipient);
+                    CREATE INDEX message_recipients_entry ON message_recipients(entry_id);
+                    CREATE TABLE entry_links (
+                        entry_id INTEGER NOT NULL REFERENCES entries(id) ON DELETE CASCADE,
+                        target TEXT NOT NULL,
+                        kind TEXT NOT NULL
+                    );
+                    CREATE INDEX entry_links_target ON entry_links(target);
+                    CREATE INDEX entry_links_entry ON entry_links(entry_id);
+                    """
+            )
+        }
         return migrator
     }
 
@@ -69,7 +97,32 @@ final class IndexDatabase: Sendable {
                     arguments: [entry.ref, entry.path]
                 )
                 try entry.save(db)
+                if entry.id == nil { entry.id = db.lastInsertedRowID }
+                try Self.replaceEdges(of: entry, in: db)
             }
+        }
+    }
+
+    /// Recipients and links, the side tables inbox and lineage read through their indexes.
+    private static func replaceEdges(of entry: IndexedEntry, in db: Database) throws {
+        guard let id = entry.id else { return }
+        try db.execute(sql: "DELETE FROM message_recipients WHERE entry_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM entry_links WHERE entry_id = ?", arguments: [id])
+        if entry.type == "msg" {
+            for recipient in entry.recipientList {
+                try db.execute(
+                    sql: "INSERT INTO message_recipients(entry_id, recipient) VALUES (?, ?)",
+                    arguments: [id, recipient]
+                )
+            }
+        }
+        var links = entry.referenceList.map { ($0, "references") }
+        if !entry.supersedes.isEmpty { links.append((entry.supersedes, "supersedes")) }
+        for (target, kind) in links {
+            try db.execute(
+                sql: "INSERT INTO entry_links(entry_id, target, kind) VALUES (?, ?, ?)",
+                arguments: [id, target, kind]
+            )
         }
     }
 

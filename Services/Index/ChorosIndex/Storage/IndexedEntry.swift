@@ -23,10 +23,16 @@ struct IndexedEntry: Codable, FetchableRecord, PersistableRecord, Sendable, Equa
     var recipients: String
     var subject: String
     var canonState: String
+    var binds: String
+    var horizon: String
+    var vantageKind: String
+    var coordinates: String
     var body: String
 
     enum CodingKeys: String, CodingKey {
         case id, ref, path, author, type, title, status, tags, references, supersedes, recipients, subject, body
+        case binds, horizon, coordinates
+        case vantageKind = "vantage_kind"
         case isCanon = "is_canon"
         case contentOID = "content_oid"
         case supersededBy = "superseded_by"
@@ -54,7 +60,18 @@ struct IndexedEntry: Codable, FetchableRecord, PersistableRecord, Sendable, Equa
         self.recipients = Self.json(entry?.list("recipients") ?? [])
         self.subject = entry?.scalar("subject") ?? ""
         self.canonState = entry?.scalar("canon_state") ?? ""
+        self.binds = entry?.scalar("binds") ?? ""
+        self.horizon = entry?.scalar("horizon") ?? ""
+        self.vantageKind = entry?.scalar("kind") ?? ""
+        self.coordinates = entry?.scalar("coordinates") ?? ""
         self.body = entry?.body ?? text
+    }
+
+    var recipientList: [String] { Self.list(self.recipients) }
+    var referenceList: [String] { Self.list(self.references) }
+
+    private static func list(_ json: String) -> [String] {
+        ((try? JSONParser.parse(Array(json.utf8)))?.arrayValue ?? []).compactMap(\.stringValue)
     }
 
     private static func json(_ items: [String]) -> String {
