@@ -32,7 +32,7 @@ struct IndexDatabaseTests {
                 try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM message_recipients")
             }
             #expect(again == 2)
-            #expect(try await database.delete([("refs/cap/perspectives/alice", "messages/m1.md")]) == 1)
+            #expect(try await database.delete([("refs/cap/perspectives/alice", "messages/m1.md")]).count == 1)
             let afterDelete = try await database.pool.read {
                 try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM entry_links")
             }

@@ -20,11 +20,11 @@ final class AuditFixture: Sendable {
     var store: WireClient { self.client("store") }
     var index: WireClient { self.client("index") }
 
-    init(daemons names: [String] = ["store", "audit"]) async throws {
+    init(daemons names: [String] = ["store", "audit"], extraConfiguration: String = "") async throws {
         self.directory = try TemporaryDirectory()
         self.configurationPath = self.directory.appending("choros.toml")
         self.databasePath = self.directory.path + "/data/audit.sqlite"
-        try "data_dir = \"\(self.directory.path)/data\"\n".write(
+        try "data_dir = \"\(self.directory.path)/data\"\n\(extraConfiguration)\n".write(
             toFile: self.configurationPath,
             atomically: true,
             encoding: .utf8
@@ -60,9 +60,10 @@ final class AuditFixture: Sendable {
 
     static func with<Result>(
         daemons: [String] = ["store", "audit"],
+        extraConfiguration: String = "",
         _ body: (AuditFixture) async throws -> Result
     ) async throws -> Result {
-        let fixture = try await AuditFixture(daemons: daemons)
+        let fixture = try await AuditFixture(daemons: daemons, extraConfiguration: extraConfiguration)
         do {
             let result = try await body(fixture)
             await fixture.tearDown()

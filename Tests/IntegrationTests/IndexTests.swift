@@ -144,9 +144,13 @@ struct IndexTests {
         }
     }
 
-    @Test("messages and vantages never appear in search, whatever the scope or type says")
-    func privateKinds() async throws {
-        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+    @Test(
+        "messages and vantages never appear in search, whatever the scope or type says, BM25 or hybrid",
+        arguments: ["none", "hashed"]
+    )
+    func privateKinds(backend: String) async throws {
+        try await AuditFixture.with(daemons: ["store", "index"], extraConfiguration: "embed_backend = \"\(backend)\"") {
+            fixture in
             try await self.seed(fixture)
             for scope in ["all", "canon", "mine"] {
                 for type in ["", "msg", "vap", "kno"] {

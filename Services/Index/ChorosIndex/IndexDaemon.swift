@@ -7,7 +7,8 @@ package import ServiceLifecycle
 /// The composition root of `choros-index`: the search projection (locked to this process)
 /// serving `index.sock`.
 package func makeIndexDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let index = try SearchIndex(configuration: configuration)
+    let index = try SearchIndex(configuration: configuration, embedder: makeEmbedder(configuration: configuration))
+    try await index.loadVectors()
     var router = RPCRouter()
     index.register(on: &router)
     let server = WireServer.daemon(name: "index", configuration: configuration, router: router, logger: logger) {

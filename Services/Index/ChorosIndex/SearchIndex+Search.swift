@@ -2,28 +2,80 @@ internal import ChorosProto
 internal import GRDB
 
 extension SearchIndex {
-    func search(_ request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
-        try await SearchIndexQueries(database: self.database).search(request)
+    func search(_ request: Choros_V1_SearchRequest) async throws -> (hits: [Choros_V1_SearchHit], isDegraded: Bool) {
+        try await SearchIndexQueries(database: self.database, embedder: self.embedder, vectors: self.vectors)
+            .hybridSearch(request)
     }
 }
 
-/// The read queries of the index, over its database alone.
+/// The read queries of the index, over its database (and vectors, when there is an embedder).
 struct SearchIndexQueries: Sendable {
     let database: IndexDatabase
+    var embedder: (any Embedder)? = nil
+    var vectors: VectorStore? = nil
 
-    /// BM25 over title (weighted ×2) and body, filtered by scope, type and status. Messages
-    /// and vantages are excluded here, whatever the request says.
-    func search(_ request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
-        let query = try SearchQuery(request.query)
-        guard let match = query.matchExpression, request.type != "msg", request.type != "vap" else { return [] }
+    /// Reciprocal rank fusion's constant: a hit's fused score is Σ 1 / (k + rank).
+    static let fusionK = 60.0
+    /// How deep each ranking is read before fusing.
+    static let candidateDepth = 50
+
+    /// BM25 alone without an embedder; with one, BM25 and cosine similarity fused by
+    /// reciprocal rank fusion. A failed query embedding answers with BM25 and `isDegraded`.
+    func hybridSearch(
+        _ request: Choros_V1_SearchRequest
+    ) async throws -> (hits: [Choros_V1_SearchHit], isDegraded: Bool) {
+        guard let embedder = self.embedder, let vectors = self.vectors else {
+            return (try await self.search(request), false)
+        }
         let limit = request.limit == 0 ? 10 : Int(min(request.limit, 100))
+        var wide = request
+        wide.limit = UInt32(Self.candidateDepth)
+        let lexical = try await self.search(wide)
+        guard let queryVector = try? await embedder.embedQuery(request.query) else {
+            return (Array(lexical.prefix(limit)), true)
+        }
+        let nearest = vectors.nearest(to: queryVector, k: Self.candidateDepth * 4)
+        let semantic = try await self.filteredHits(ids: nearest.map(\.id), request: request)
+        var fused: [String: (hit: Choros_V1_SearchHit, score: Double)] = [:]
+        for (ranking, hits) in [lexical, Array(semantic.prefix(Self.candidateDepth))].enumerated() {
+            for (rank, hit) in hits.enumerated() {
+                let key = hit.ref + "\u{0}" + hit.path
+                let contribution = 1 / (Self.fusionK + Double(rank + 1))
+                fused[key, default: (hit, 0)].score += contribution
+                if ranking == 0 { fused[key]?.hit = hit }
+            }
+        }
+        let ranked = fused.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.hit.path < $1.hit.path }
+        return (
+            ranked.prefix(limit).map { entry in
+                var hit = entry.hit
+                hit.score = entry.score
+                return hit
+            }, false
+        )
+    }
+
+    /// The rows among `ids` that pass the request's filters, in the order of `ids`.
+    private func filteredHits(ids: [Int64], request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
+        guard !ids.isEmpty, request.type != "msg", request.type != "vap" else { return [] }
         var sql = """
-            SELECT e.*, bm25(entries_fts, 2.0, 1.0) AS rank
-            FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid
-            WHERE entries_fts MATCH ?
+            SELECT e.* FROM entries e WHERE e.id IN (\(ids.map(String.init).joined(separator: ",")))
               AND e.type NOT IN ('msg', 'vap') AND e.path NOT LIKE 'messages/%' AND e.path NOT LIKE 'vantages/%'
             """
-        var arguments: [String] = [match]
+        var arguments: [String] = []
+        try Self.applyFilters(request, to: &sql, arguments: &arguments)
+        let statement = sql
+        let values = arguments
+        let rows = try await self.database.pool.read { db in
+            try IndexedEntry.fetchAll(db, sql: statement, arguments: StatementArguments(values))
+        }
+        let byID = Dictionary(rows.compactMap { row in row.id.map { ($0, row) } }) { first, _ in first }
+        return ids.compactMap { byID[$0] }.map { Self.hit($0, score: 0) }
+    }
+
+    /// Scope, type and status, shared by both rankings.
+    static func applyFilters(_ request: Choros_V1_SearchRequest, to sql: inout String, arguments: inout [String]) throws
+    {
         switch request.scope {
         case "", "all": break
         case "canon": sql += " AND e.is_canon = 1"
@@ -38,27 +90,49 @@ struct SearchIndexQueries: Sendable {
             arguments.append(request.type)
         }
         if !request.includeSuperseded { sql += " AND e.status = 'active'" }
+    }
+
+    static func hit(_ entry: IndexedEntry, score: Double) -> Choros_V1_SearchHit {
+        var hit = Choros_V1_SearchHit()
+        hit.path = entry.path
+        hit.ref = entry.ref
+        hit.author = entry.author
+        hit.isCanon = entry.isCanon
+        hit.type = entry.type
+        hit.title = entry.title
+        hit.status = entry.status
+        hit.score = score
+        hit.preview = SearchIndex.preview(entry.body)
+        return hit
+    }
+
+    /// BM25 over title (weighted ×2) and body, filtered by scope, type and status. Messages
+    /// and vantages are excluded here, whatever the request says.
+    func search(_ request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
+        let query = try SearchQuery(request.query)
+        guard let match = query.matchExpression, request.type != "msg", request.type != "vap" else { return [] }
+        let limit = request.limit == 0 ? 10 : Int(min(request.limit, 100))
+        var sql = """
+            SELECT e.*, bm25(entries_fts, 2.0, 1.0) AS rank
+            FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid
+            WHERE entries_fts MATCH ?
+              AND e.type NOT IN ('msg', 'vap') AND e.path NOT LIKE 'messages/%' AND e.path NOT LIKE 'vantages/%'
+            """
+        var arguments: [String] = [match]
+        try Self.applyFilters(request, to: &sql, arguments: &arguments)
         sql += " ORDER BY rank LIMIT \(limit)"
         let statement = sql
         let values = arguments
         return try await self.database.pool.read { db in
             try Row.fetchAll(db, sql: statement, arguments: StatementArguments(values)).map { row in
-                let entry = try IndexedEntry(row: row)
-                var hit = Choros_V1_SearchHit()
-                hit.path = entry.path
-                hit.ref = entry.ref
-                hit.author = entry.author
-                hit.isCanon = entry.isCanon
-                hit.type = entry.type
-                hit.title = entry.title
-                hit.status = entry.status
-                hit.score = -(row["rank"] as Double)
-                hit.preview = Self.preview(entry.body)
-                return hit
+                Self.hit(try IndexedEntry(row: row), score: -(row["rank"] as Double))
             }
         }
     }
 
+}
+
+extension SearchIndex {
     /// The first 160 characters of the body on one line.
     static func preview(_ body: String) -> String {
         String(body.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(160))

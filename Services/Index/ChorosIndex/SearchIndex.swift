@@ -11,11 +11,14 @@ package final class SearchIndex: Sendable {
     let store: WireClient
     let audit: WireClient
     let canonRef: String
+    let embedder: (any Embedder)?
+    let vectors: VectorStore
     let progress = ReindexProgress()
     private let lock: ProcessLock
 
-    /// Takes `<index_db>.lock` (one index daemon per database) and opens the database.
-    package init(configuration: ChorosConfiguration) throws {
+    /// Takes `<index_db>.lock` (one index daemon per database) and opens the database;
+    /// `loadVectors()` then fills the in-memory vector buffer.
+    package init(configuration: ChorosConfiguration, embedder: (any Embedder)? = nil) throws {
         try FileManager.default.createDirectory(
             atPath: (configuration.indexDatabase as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
@@ -25,6 +28,31 @@ package final class SearchIndex: Sendable {
         self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
         self.audit = WireClient(socketPath: configuration.socketPath(for: "audit"))
         self.canonRef = configuration.canonRef
+        self.embedder = embedder
+        self.vectors = VectorStore(dimension: embedder?.dimension ?? 0)
+    }
+
+    /// Loads the stored vectors of the current model into memory.
+    package func loadVectors() async throws {
+        guard let embedder = self.embedder else { return }
+        for (id, vector) in try await self.database.loadVectors(model: embedder.modelID, dimension: embedder.dimension)
+        {
+            self.vectors.set(id, vector)
+        }
+    }
+
+    /// Embeds rows that lack a vector for the current model, a batch at a time. An embedder
+    /// failure leaves them without one (search falls back to BM25) for a later call to fill.
+    func fillMissingVectors(limit: Int = 256) async {
+        guard let embedder = self.embedder,
+            let rows = try? await self.database.rowsWithoutVectors(model: embedder.modelID, limit: limit),
+            !rows.isEmpty,
+            let vectors = try? await embedder.embedDocuments(rows.map { $0.title + "\n" + $0.body }),
+            vectors.count == rows.count
+        else { return }
+        let pairs = zip(rows, vectors).compactMap { row, vector in row.id.map { (id: $0, vector: vector) } }
+        guard (try? await self.database.storeVectors(pairs, model: embedder.modelID)) != nil else { return }
+        for pair in pairs { self.vectors.set(pair.id, pair.vector) }
     }
 
     static let perspectivePrefix = "refs/cap/perspectives/"
@@ -80,11 +108,15 @@ package final class SearchIndex: Sendable {
         }
         try await self.database.upsert(rows)
         let deleted = try await self.database.delete(missing)
-        return (rows.count, deleted, skipped)
+        for id in deleted { self.vectors.remove(id) }
+        await self.fillMissingVectors(limit: max(rows.count, 64))
+        return (rows.count, deleted.count, skipped)
     }
 
     func delete(_ targets: [Choros_V1_IndexTarget]) async throws -> Int {
-        try await self.database.delete(targets.map { ($0.ref, $0.path) })
+        let deleted = try await self.database.delete(targets.map { ($0.ref, $0.path) })
+        for id in deleted { self.vectors.remove(id) }
+        return deleted.count
     }
 
     func stats() async throws -> Choros_V1_StatsResponse {
@@ -104,7 +136,8 @@ package final class SearchIndex: Sendable {
     }
 
     func clear() async throws -> Int {
-        try await self.database.pool.write { db in
+        self.vectors.removeAll()
+        return try await self.database.pool.write { db in
             try db.execute(sql: "DELETE FROM entries")
             return db.changesCount
         }

@@ -18,11 +18,10 @@ extension SearchIndex {
             return .with { $0.deleted = UInt32(deleted) }
         }
         router.register(IndexRPC.search) { request, _ in
-            let hits = try await self.search(request)
+            let result = try await self.search(request)
             return .with {
-                $0.hits = hits
-                // No embedder exists yet: ranking is BM25 alone.
-                $0.degraded = false
+                $0.hits = result.hits
+                $0.degraded = result.isDegraded
             }
         }
         router.register(IndexRPC.stats) { _, _ in try await self.stats() }

@@ -84,6 +84,17 @@ final class IndexDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v3-embeddings") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE embeddings (
+                        entry_id INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+                        model TEXT NOT NULL,
+                        vector BLOB NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 
@@ -126,17 +137,64 @@ final class IndexDatabase: Sendable {
         }
     }
 
-    func delete(_ targets: [(ref: String, path: String)]) async throws -> Int {
+    /// Deletes the rows (their side tables and vectors go by cascade); returns their ids.
+    func delete(_ targets: [(ref: String, path: String)]) async throws -> [Int64] {
         try await self.pool.write { db in
-            var deleted = 0
+            var deleted: [Int64] = []
             for target in targets {
+                let id = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT id FROM entries WHERE ref = ? AND path = ?",
+                    arguments: [target.ref, target.path]
+                )
                 try db.execute(
                     sql: "DELETE FROM entries WHERE ref = ? AND path = ?",
                     arguments: [target.ref, target.path]
                 )
-                deleted += db.changesCount
+                if let id { deleted.append(id) }
             }
             return deleted
+        }
+    }
+
+    /// Rows that should have a vector for `model` and do not (new, failed, or another model),
+    /// messages and vantages excepted: they are never searched.
+    func rowsWithoutVectors(model: String, limit: Int) async throws -> [IndexedEntry] {
+        try await self.pool.read { db in
+            try IndexedEntry.fetchAll(
+                db,
+                sql: """
+                    SELECT e.* FROM entries e LEFT JOIN embeddings v ON v.entry_id = e.id
+                    WHERE (v.entry_id IS NULL OR v.model != ?)
+                      AND e.type NOT IN ('msg', 'vap') AND e.path NOT LIKE 'messages/%' AND e.path NOT LIKE 'vantages/%'
+                    ORDER BY e.id LIMIT ?
+                    """,
+                arguments: [model, limit]
+            )
+        }
+    }
+
+    func storeVectors(_ vectors: [(id: Int64, vector: [Float])], model: String) async throws {
+        try await self.pool.write { db in
+            for (id, vector) in vectors {
+                let blob = vector.withUnsafeBufferPointer { Data(buffer: $0) }
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO embeddings(entry_id, model, vector) VALUES (?, ?, ?)",
+                    arguments: [id, model, blob]
+                )
+            }
+        }
+    }
+
+    func loadVectors(model: String, dimension: Int) async throws -> [(id: Int64, vector: [Float])] {
+        try await self.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT entry_id, vector FROM embeddings WHERE model = ?", arguments: [model])
+                .compactMap { row in
+                    let blob: Data = row["vector"]
+                    guard blob.count == dimension * MemoryLayout<Float>.size else { return nil }
+                    let vector = blob.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+                    return (row["entry_id"], vector)
+                }
         }
     }
 }
