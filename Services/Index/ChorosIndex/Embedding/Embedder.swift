@@ -15,12 +15,14 @@ enum EmbedderError: Error, CustomStringConvertible {
     case http(status: Int)
     case malformedResponse(String)
     case wrongDimension(expected: Int, got: Int)
+    case timedOut(seconds: Double)
 
     var description: String {
         switch self {
         case .http(let status): "the embedding server answered HTTP \(status)"
         case .malformedResponse(let reason): "the embedding server's answer is malformed: \(reason)"
         case .wrongDimension(let expected, let got): "expected \(expected)-dimensional vectors, got \(got)"
+        case .timedOut(let seconds): "the embedding server did not answer within \(seconds) s"
         }
     }
 }

@@ -14,7 +14,8 @@ struct OpenAICompatibleEmbedder: Embedder {
     let documentPrefix: String
     let queryPrefix: String
     var batchSize = 64
-    var timeout: TimeInterval = 10
+    /// A slow server must not hold a write: past this the row waits for a later fill.
+    var timeout: TimeInterval = 5
 
     var modelID: String { "openai-compatible:\(self.model):\(self.dimension)" }
 
@@ -36,13 +37,36 @@ struct OpenAICompatibleEmbedder: Embedder {
         try await self.request([self.queryPrefix + text]).first ?? []
     }
 
+    /// URLSession's own timeout is an idle timeout and does not bound a slow answer on
+    /// Linux, so the call races a timer; the loser is cancelled.
+    private static func withTimeout<Result: Sendable>(
+        _ seconds: TimeInterval,
+        _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else {
+                throw EmbedderError.timedOut(seconds: seconds)
+            }
+            return result
+        }
+    }
+
     private func request(_ inputs: [String]) async throws -> [[Float]] {
         guard let endpoint = self.endpoint else { throw EmbedderError.malformedResponse("embed_url is not a URL") }
         var request = URLRequest(url: endpoint, timeoutInterval: self.timeout)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: ["model": self.model, "input": inputs])
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let prepared = request
+        let (data, response) = try await Self.withTimeout(self.timeout) {
+            try await URLSession.shared.data(for: prepared)
+        }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard status == 200 else { throw EmbedderError.http(status: status) }
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
