@@ -18,7 +18,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds: Double = 3
 
-    @Option(help: "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit or index.")
+    @Option(
+        help:
+            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index or reindex."
+    )
     var only: String?
 
     @Flag(help: "Run Swift concurrency on the default cooperative pool instead of NIO's event loops.")
@@ -65,8 +68,14 @@ struct BenchmarkCommand: AsyncParsableCommand {
             }
             return
         }
+        if self.only == "reindex" {
+            BenchmarkResult.printTable([try await ReindexBenchmark(directory: directory).measure()])
+            return
+        }
         if self.only == "index" {
-            BenchmarkResult.printTable(try await IndexBenchmark(directory: directory).measure())
+            var results = try await IndexBenchmark(directory: directory).measure()
+            results.append(try await ReindexBenchmark(directory: directory).measure())
+            BenchmarkResult.printTable(results)
             return
         }
         if self.only == "audit" {
@@ -137,6 +146,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
         results += try await StoreBenchmark(directory: directory).measure()
         results += try await AuditBenchmark(directory: directory).measure()
         results += try await IndexBenchmark(directory: directory).measure()
+        results.append(try await ReindexBenchmark(directory: directory).measure())
         BenchmarkResult.printTable(results)
         let ratios = [
             "sequential_vs_raw_1": results[3].perSecond / results[0].perSecond,

@@ -1,7 +1,8 @@
 import ChorosIndex
+import Foundation
 
-/// Index figures (issue 6, BM25 part): search p50/p95 at 1k, 10k and 100k entries, and
-/// upserts/s.
+/// Index figures (issue 6): search p50/p95 at 1k, 10k and 100k entries, BM25 alone and
+/// hybrid with 384-dim vectors; upserts/s; resident memory at 100k.
 struct IndexBenchmark {
     let directory: String
 
@@ -25,25 +26,37 @@ struct IndexBenchmark {
                     BenchmarkResult(name: "index upserts/s", calls: size, elapsed: ContinuousClock.now - start)
                 )
             }
-            var latencies: [Duration] = []
-            for index in 0..<300 {
-                let query = "\(Self.vocabulary[index % 20]) \(Self.vocabulary[20 + index * 37 % 2000])"
-                let queryStart = ContinuousClock.now
-                _ = try await database.search(query)
-                latencies.append(ContinuousClock.now - queryStart)
+            results.append(try await self.time("BM25", size: size) { try await database.search($0) })
+            try await database.embedAll()
+            results.append(try await self.time("hybrid", size: size) { try await database.hybridSearch($0) })
+            if size == 100_000 {
+                print("resident memory with 100k entries and vectors: \(Self.residentMegabytes()) MB")
             }
-            latencies.sort()
-            let p50 = latencies[latencies.count / 2]
-            let p95 = latencies[latencies.count * 95 / 100]
-            print("search BM25 at \(size): p50 \(p50), p95 \(p95)")
-            results.append(
-                BenchmarkResult(
-                    name: "BM25 searches/s at \(size)",
-                    calls: latencies.count,
-                    elapsed: latencies.reduce(.zero, +)
-                )
-            )
         }
         return results
+    }
+
+    private func time(_ kind: String, size: Int, _ search: (String) async throws -> Int) async throws -> BenchmarkResult
+    {
+        var latencies: [Duration] = []
+        for index in 0..<300 {
+            let query = "\(Self.vocabulary[index % 20]) \(Self.vocabulary[20 + index * 37 % 2000])"
+            let start = ContinuousClock.now
+            _ = try await search(query)
+            latencies.append(ContinuousClock.now - start)
+        }
+        latencies.sort()
+        print("search \(kind) at \(size): p50 \(latencies[150]), p95 \(latencies[285])")
+        return BenchmarkResult(
+            name: "\(kind) searches/s at \(size)",
+            calls: latencies.count,
+            elapsed: latencies.reduce(.zero, +)
+        )
+    }
+
+    static func residentMegabytes() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
 }

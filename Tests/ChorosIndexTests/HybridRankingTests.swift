@@ -41,8 +41,21 @@ struct HybridRankingTests {
                     text: "---\ntitle: note \(index)\n---\n\n\(filler) \(Self.term(index)) \(filler)"
                 )
             }
-            try await database.upsert(rows)
+            // Messages and vantages carrying the same rare terms: never a hit, on any path.
+            let privateRows = (0..<40).map { index in
+                IndexedEntry(
+                    ref: "refs/cap/perspectives/a",
+                    path: index % 2 == 0 ? "messages/m\(index).md" : "notes/v\(index).md",
+                    isCanon: false,
+                    author: "a",
+                    contentOID: "",
+                    text:
+                        "---\ntype: \(index % 2 == 0 ? "kno" : "vap")\n---\n\n\(Self.term(index * 4)) \(Self.term(index * 4))"
+                )
+            }
+            try await database.upsert(rows + privateRows)
             let stored = try await database.rowsWithoutVectors(model: embedder.modelID, limit: 1000)
+            #expect(stored.count == 240, "messages and vantages are never embedded")
             let embedded = try await embedder.embedDocuments(stored.map { $0.title + "\n" + $0.body })
             for (row, vector) in zip(stored, embedded) { vectors.set(row.id ?? -1, vector) }
 

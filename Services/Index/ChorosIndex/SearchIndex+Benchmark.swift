@@ -5,10 +5,32 @@ internal import Foundation
 package struct IndexBenchmarkDatabase: Sendable {
     let database: IndexDatabase
     let index: SearchIndexQueries
+    let hybrid: SearchIndexQueries
+    let embedder = HashedEmbedder(dimension: 384)
+    let vectors = VectorStore(dimension: 384)
 
     package init(path: String) throws {
         self.database = try IndexDatabase(path: path)
         self.index = SearchIndexQueries(database: self.database)
+        self.hybrid = SearchIndexQueries(database: self.database, embedder: self.embedder, vectors: self.vectors)
+    }
+
+    /// Embeds every row (384-dim hashed vectors), stored and loaded as the daemon does.
+    package func embedAll() async throws {
+        while true {
+            let rows = try await self.database.rowsWithoutVectors(model: self.embedder.modelID, limit: 2000)
+            if rows.isEmpty { return }
+            let vectors = try await self.embedder.embedDocuments(rows.map { $0.title + "\n" + $0.body })
+            let pairs = zip(rows, vectors).compactMap { row, vector in row.id.map { (id: $0, vector: vector) } }
+            try await self.database.storeVectors(pairs, model: self.embedder.modelID)
+            for pair in pairs { self.vectors.set(pair.id, pair.vector) }
+        }
+    }
+
+    package func hybridSearch(_ query: String) async throws -> Int {
+        var request = Choros_V1_SearchRequest()
+        request.query = query
+        return try await self.hybrid.hybridSearch(request).hits.count
     }
 
     /// Upserts `count` synthetic entries (canon and four perspectives, some messages) in
@@ -40,5 +62,12 @@ package struct IndexBenchmarkDatabase: Sendable {
         var request = Choros_V1_SearchRequest()
         request.query = query
         return try await self.index.search(request).count
+    }
+}
+
+extension SearchIndex {
+    /// Rebuilds from the store; returns the entries indexed.
+    package func reindexForBenchmark() async throws -> Int {
+        try await self.reindex().entries
     }
 }

@@ -1,0 +1,56 @@
+import ChorosCore
+import ChorosIndex
+import ChorosProto
+import ChorosStore
+import ChorosWire
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Reindex time for 10,000 entries: a real store served on a socket in process, and the
+/// index rebuilding from it over the wire, as the daemons do.
+struct ReindexBenchmark {
+    let directory: String
+
+    func measure() async throws -> BenchmarkResult {
+        var configuration = try ChorosConfiguration(
+            source: ConfigurationSource(),
+            baseDirectory: self.directory + "/reindex"
+        )
+        configuration.runDirectory = self.directory + "/reindex-run"
+        try FileManager.default.createDirectory(atPath: configuration.runDirectory, withIntermediateDirectories: true)
+        let store = try GitStore(configuration: StoreConfiguration(configuration))
+        var router = RPCRouter()
+        store.register(on: &router)
+        var logger = Logger(label: "choros.bench")
+        logger.logLevel = .warning
+        let server = WireServer.daemon(name: "store", configuration: configuration, router: router, logger: logger)
+        let group = ServiceGroup(services: [server], logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            defer { tasks.cancelAll() }
+            var request = Choros_V1_CommitRequest()
+            request.ref = "refs/cap/perspectives/bench"
+            request.author = "bench"
+            request.changes = (0..<10_000).map { index in
+                var change = Choros_V1_FileChange()
+                change.path = "notes/d\(index / 1000)/e\(index).md"
+                change.content = Data("---\ntitle: entry \(index)\n---\n\nlantern river \(index)".utf8)
+                return change
+            }
+            _ = try await store.commitForBenchmark(request)
+            let index = try SearchIndex(configuration: configuration)
+            let start = ContinuousClock.now
+            let indexed = try await index.reindexForBenchmark()
+            let result = BenchmarkResult(
+                name: "reindex entries/s (10k)",
+                calls: indexed,
+                elapsed: ContinuousClock.now - start
+            )
+            print("reindex of \(indexed) entries took \(ContinuousClock.now - start)")
+            await group.triggerGracefulShutdown()
+            await store.shutdown()
+            return result
+        }
+    }
+}
