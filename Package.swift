@@ -60,6 +60,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .target(
@@ -107,7 +108,7 @@ let package = Package(
         + daemon("Store", folder: "Store", extra: ["CGit2", protobuf])
         + daemon("Audit", folder: "Audit", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon("Index", folder: "Index", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
-        + daemon("Airlock", folder: "Airlock")
+        + daemon("Airlock", folder: "Airlock", extra: [.product(name: "Crypto", package: "swift-crypto")])
         + daemon("Gateway", folder: "Gateway")
         + [
             .target(
@@ -126,7 +127,7 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosAdminCLI",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", argumentParser, protobuf],
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosAirlock", argumentParser, protobuf],
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
             ),
@@ -161,6 +162,11 @@ let package = Package(
             .testTarget(
                 name: "ChorosAuditTests",
                 dependencies: ["ChorosAudit", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ChorosAirlockTests",
+                dependencies: ["ChorosAirlock", "ChorosTesting"],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

@@ -11,7 +11,10 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-admin",
         abstract: "The practitioner's client for a Choros deployment.",
-        subcommands: [DaemonStatus.self, Verify.self, Anchor.self, Reconcile.self, Snapshot.self, Reindex.self]
+        subcommands: [
+            DaemonStatus.self, Verify.self, Anchor.self, Reconcile.self, Snapshot.self, Reindex.self,
+            TOTPProvision.self, TOTPCheck.self,
+        ]
     )
 }
 
