@@ -113,6 +113,26 @@ struct ConfigurationTests {
         #expect(issues.first?.problem.contains("line 2") == true)
     }
 
+    @Test("a relative --data-dir is the working directory's, even when it holds a choros.toml")
+    func relativeDataDirectory() async throws {
+        try await withTemporaryDirectory { directory in
+            try FileManager.default.createDirectory(atPath: directory.appending("d"), withIntermediateDirectories: true)
+            try "deployment_name = \"lab\"\n".write(
+                toFile: directory.appending("d/choros.toml"),
+                atomically: true,
+                encoding: .utf8
+            )
+            // The same directory, spelled relative to the working directory (left unchanged:
+            // tests run in parallel in one process).
+            let depth = FileManager.default.currentDirectoryPath.split(separator: "/").count
+            let relative = String(repeating: "../", count: depth) + directory.appending("d").dropFirst()
+            let configuration = try ChorosConfiguration.load(dataDirectory: relative, environment: [:])
+            #expect(configuration.dataDirectory == directory.appending("d"))
+            #expect(configuration.runDirectory == directory.appending("d/run"))
+            #expect(configuration.deploymentName == "lab")
+        }
+    }
+
     @Test("--data-dir reads its choros.toml and wins over data_dir in it")
     func dataDirectoryFlag() async throws {
         try await withTemporaryDirectory { directory in

@@ -35,7 +35,9 @@ extension ChorosConfiguration {
         }
         source.overlay(environment: environment)
         if let dataDirectory {
-            source.values["data_dir"] = (.string(dataDirectory), "--data-dir")
+            // A relative --data-dir means the working directory's, not the config file's.
+            let absolute = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
+            source.values["data_dir"] = (.string(absolute), "--data-dir")
         }
         let base =
             configurationFile.map { ($0 as NSString).deletingLastPathComponent }
