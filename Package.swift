@@ -79,7 +79,7 @@ let package = Package(
         .target(
             name: "ChorosCore",
             dependencies: [
-                "ChorosProto", "ChorosWire", "CSodium", logging, lifecycle, nioCore, nioPosix, argumentParser,
+                "ChorosProto", "ChorosWire", "CSodium", logging, lifecycle, nioCore, nioPosix, argumentParser, protobuf,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],

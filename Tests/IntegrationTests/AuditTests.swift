@@ -13,7 +13,7 @@ import Testing
 struct AuditTests {
     @Test("append (single, atomic batch), head, count, latest, events paging, is-read, find, head-at")
     func operations() async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             let first = try await audit.append([event("alice", "entry.commit", path: "a.md", opID: "op_1", key: "k1")])
             #expect(first.map(\.seq) == [1] && first[0].prevHash == String(repeating: "0", count: 64))
             let batch = try await audit.append([
@@ -110,7 +110,7 @@ struct AuditTests {
 
     @Test("10,000 appends from 4 concurrent clients chain without a fork")
     func concurrentAppends() async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for client in 0..<4 {
                     group.addTask {
@@ -138,7 +138,7 @@ struct AuditTests {
         arguments: ["update", "delete", "swap"]
     )
     func tampering(_ kind: String) async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             for index in 0..<20 { try await audit.append([event("alice", "entry.commit", path: "p\(index).md")]) }
             #expect(try await audit.verify().ok)
             switch kind {
@@ -160,7 +160,7 @@ struct AuditTests {
 
     @Test("an edited anchored row is caught by the anchor even when every later hash is rewritten")
     func anchor() async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             #expect(try await audit.verify().anchor == .none)
             for index in 0..<10 { try await audit.append([event("alice", "entry.commit", path: "p\(index).md")]) }
             let anchored = try await audit.audit.call(AuditRPC.anchor, .init())
@@ -191,7 +191,7 @@ struct AuditTests {
 
     @Test("stored envelopes are re-verified on request")
     func envelopes() async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             let key = SigningKey(seed: [UInt8](repeating: 6, count: 32))
             for index in 0..<3 {
                 let operation = try SignedOperation.make(
@@ -219,7 +219,7 @@ struct AuditTests {
 
     @Test("one daemon per database; a snapshot taken while serving verifies")
     func lockAndSnapshot() async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             for index in 0..<50 { try await audit.append([event("alice", "entry.commit", path: "p\(index).md")]) }
             let second = try await ChildProcess.run(
                 "choros-audit",
@@ -256,7 +256,7 @@ struct AuditTests {
 
     @Test("SIGKILL during appends loses no acknowledged event")
     func durability() async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             let acknowledged = Shared<[UInt64]>([])
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -283,7 +283,7 @@ struct AuditTests {
 
     @Test("reconcile backfills exactly the committed ops with no event, per (op id, ref)")
     func reconcile() async throws {
-        try await AuditFixture.with { audit in
+        try await DaemonFixture.with { audit in
             @Sendable func commit(_ ref: String, _ path: String, parent: String, opID: String) async throws -> String {
                 var request = Choros_V1_CommitRequest()
                 request.ref = ref

@@ -59,35 +59,7 @@ struct EmbedderTests {
         """
     }
 
-    private func commitAndUpsert(_ fixture: AuditFixture, _ files: [String: String]) async throws {
-        let ref = "refs/cap/perspectives/alice"
-        let parent = (try? await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid) ?? ""
-        var request = Choros_V1_CommitRequest()
-        request.ref = ref
-        request.author = "alice"
-        request.expectedParent = parent
-        request.changes = files.sorted { $0.key < $1.key }.map { path, text in
-            .with {
-                $0.path = path
-                $0.content = Data(text.utf8)
-            }
-        }
-        _ = try await fixture.store.call(StoreRPC.commit, request)
-        _ = try await fixture.index.call(
-            IndexRPC.upsert,
-            .with {
-                $0.targets = files.keys.sorted().map { path in
-                    .with {
-                        $0.ref = ref
-                        $0.path = path
-                    }
-                }
-            },
-            options: CallOptions(timeout: .seconds(30))
-        )
-    }
-
-    private func search(_ fixture: AuditFixture, _ query: String) async throws -> Choros_V1_SearchResponse {
+    private func search(_ fixture: DaemonFixture, _ query: String) async throws -> Choros_V1_SearchResponse {
         try await fixture.index.call(
             IndexRPC.search,
             .with { $0.query = query },
@@ -101,7 +73,7 @@ struct EmbedderTests {
         defer { scratch.remove() }
         let server = try await self.startServer(in: scratch)
         defer { server.process.signal(SIGKILL) }
-        try await AuditFixture.with(
+        try await DaemonFixture.with(
             daemons: ["store", "index"],
             extraConfiguration: self.configuration(server, model: "m1")
         ) { fixture in
@@ -110,7 +82,7 @@ struct EmbedderTests {
                     ("notes/n\($0).md", "---\ntitle: note \($0)\n---\n\nlantern number \($0)")
                 }
             )
-            try await self.commitAndUpsert(fixture, files)
+            try await fixture.commitAndIndex(author: "alice", files)
             let batches = server.requests().map(\.inputs.count)
             #expect(batches == [64, 6], "batching: \(batches)")
             #expect(server.requests().allSatisfy { $0.model == "m1" && $0.inputs.allSatisfy { $0.hasPrefix("doc: ") } })
@@ -121,8 +93,8 @@ struct EmbedderTests {
 
             for mode in ["500", "slow"] {
                 try server.setMode(mode)
-                try await self.commitAndUpsert(
-                    fixture,
+                try await fixture.commitAndIndex(
+                    author: "alice",
                     ["notes/outage-\(mode).md": "lantern written during a \(mode) outage"]
                 )
                 let stats = try await fixture.index.call(IndexRPC.stats, .init())
@@ -134,7 +106,7 @@ struct EmbedderTests {
 
             try server.setMode("ok")
             let before = server.requests().count
-            try await self.commitAndUpsert(fixture, ["notes/after.md": "after the outage"])
+            try await fixture.commitAndIndex(author: "alice", ["notes/after.md": "after the outage"])
             let filled = server.requests()[before...].flatMap(\.inputs)
             #expect(
                 filled.contains { $0.contains("written during a 500 outage") },
@@ -151,11 +123,11 @@ struct EmbedderTests {
         defer { scratch.remove() }
         let server = try await self.startServer(in: scratch)
         defer { server.process.signal(SIGKILL) }
-        try await AuditFixture.with(
+        try await DaemonFixture.with(
             daemons: ["store", "index"],
             extraConfiguration: self.configuration(server, model: "m1")
         ) { fixture in
-            try await self.commitAndUpsert(fixture, ["notes/a.md": "alpha", "notes/b.md": "beta"])
+            try await fixture.commitAndIndex(author: "alice", ["notes/a.md": "alpha", "notes/b.md": "beta"])
             try await fixture.stop("index")
             try self.configuration(server, model: "m2").appending("\ndata_dir = \"\(fixture.directory.path)/data\"\n")
                 .write(toFile: fixture.configurationPath, atomically: true, encoding: .utf8)

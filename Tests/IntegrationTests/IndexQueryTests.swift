@@ -7,33 +7,6 @@ import Testing
 
 @Suite("choros-index: inbox, vantages, authors, lineage", .timeLimit(.minutes(3)))
 struct IndexQueryTests {
-    private func write(_ fixture: AuditFixture, _ name: String, _ files: [String: String]) async throws {
-        let ref = "refs/cap/perspectives/\(name)"
-        let parent = (try? await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid) ?? ""
-        var request = Choros_V1_CommitRequest()
-        request.ref = ref
-        request.author = name
-        request.expectedParent = parent
-        request.changes = files.sorted { $0.key < $1.key }.map { path, text in
-            .with {
-                $0.path = path
-                $0.content = Data(text.utf8)
-            }
-        }
-        _ = try await fixture.store.call(StoreRPC.commit, request)
-        _ = try await fixture.index.call(
-            IndexRPC.upsert,
-            .with {
-                $0.targets = files.keys.sorted().map { path in
-                    .with {
-                        $0.ref = ref
-                        $0.path = path
-                    }
-                }
-            }
-        )
-    }
-
     private func message(to recipients: String, subject: String, supersedes: String = "") -> String {
         "---\ntype: msg\nrecipients: [\(recipients)]\nsubject: \(subject)\n"
             + (supersedes.isEmpty ? "" : "supersedes: \(supersedes)\n") + "---\n\nbody"
@@ -41,10 +14,9 @@ struct IndexQueryTests {
 
     @Test("inbox: exact recipients, supersession within one sender, unread from audit receipts")
     func inbox() async throws {
-        try await AuditFixture.with(daemons: ["store", "audit", "index"]) { fixture in
-            try await self.write(
-                fixture,
-                "alice",
+        try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in
+            try await fixture.commitAndIndex(
+                author: "alice",
                 [
                     "messages/m1.md": self.message(to: "bob", subject: "first"),
                     "messages/m2.md": self.message(to: "bob, carol", subject: "second", supersedes: "messages/m1.md"),
@@ -52,9 +24,8 @@ struct IndexQueryTests {
                 ]
             )
             // Carol's message names alice's path: supersession never crosses senders.
-            try await self.write(
-                fixture,
-                "carol",
+            try await fixture.commitAndIndex(
+                author: "carol",
                 ["messages/c1.md": self.message(to: "bob", subject: "carol's", supersedes: "messages/m1.md")]
             )
             var receipt = Choros_V1_AuditEventInput()
@@ -90,10 +61,9 @@ struct IndexQueryTests {
 
     @Test("vantages by entry, author and canon state, paged with the bound entry's status; authors of a path")
     func vantages() async throws {
-        try await AuditFixture.with(daemons: ["store", "audit", "index"]) { fixture in
-            try await self.write(
-                fixture,
-                "alice",
+        try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in
+            try await fixture.commitAndIndex(
+                author: "alice",
                 [
                     "notes/x.md": "---\nstatus: superseded\n---\n\nx",
                     "vantages/v1.md":
@@ -102,9 +72,8 @@ struct IndexQueryTests {
                         "---\ntype: vap\nbinds: notes/x.md\nhorizon: later\nkind: confirmed\ncanon_state: 3d\n---\n\n",
                 ]
             )
-            try await self.write(
-                fixture,
-                "bob",
+            try await fixture.commitAndIndex(
+                author: "bob",
                 [
                     "notes/x.md": "bob's x",
                     "vantages/v3.md":
@@ -144,10 +113,9 @@ struct IndexQueryTests {
 
     @Test("lineage follows references and supersedes both ways, transitively, and ends on a cycle")
     func lineage() async throws {
-        try await AuditFixture.with(daemons: ["store", "audit", "index"]) { fixture in
-            try await self.write(
-                fixture,
-                "alice",
+        try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in
+            try await fixture.commitAndIndex(
+                author: "alice",
                 [
                     "a.md": "---\nreferences: [c.md]\n---\n\na",
                     "b.md": "---\nreferences: [a.md]\n---\n\nb",

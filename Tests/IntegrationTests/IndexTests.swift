@@ -7,24 +7,8 @@ import Testing
 
 @Suite("choros-index: search over canon and perspectives", .timeLimit(.minutes(3)))
 struct IndexTests {
-    private func commit(_ fixture: AuditFixture, _ ref: String, _ files: [String: String], author: String) async throws
-    {
-        let parent = (try? await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid) ?? ""
-        var request = Choros_V1_CommitRequest()
-        request.ref = ref
-        request.author = author
-        request.expectedParent = parent
-        request.changes = files.sorted { $0.key < $1.key }.map { path, text in
-            .with {
-                $0.path = path
-                $0.content = Data(text.utf8)
-            }
-        }
-        _ = try await fixture.store.call(StoreRPC.commit, request)
-    }
-
     private func upsert(
-        _ fixture: AuditFixture,
+        _ fixture: DaemonFixture,
         _ ref: String,
         _ paths: [String]
     ) async throws -> Choros_V1_UpsertResponse {
@@ -42,7 +26,7 @@ struct IndexTests {
     }
 
     private func search(
-        _ fixture: AuditFixture,
+        _ fixture: DaemonFixture,
         _ query: String,
         scope: String = "all",
         type: String = "",
@@ -63,7 +47,7 @@ struct IndexTests {
 
     /// Canon (bootstrapped by the practitioner), alice's and bob's perspectives, a proposal,
     /// and messages and vantages that all mention "lantern".
-    private func seed(_ fixture: AuditFixture) async throws {
+    private func seed(_ fixture: DaemonFixture) async throws {
         _ = try await fixture.store.call(
             StoreRPC.bootstrap,
             .with {
@@ -76,8 +60,7 @@ struct IndexTests {
                 ]
             }
         )
-        try await self.commit(
-            fixture,
+        try await fixture.commit(
             "refs/cap/perspectives/alice",
             [
                 "notes/lantern-a.md": "---\ntitle: Alice on lanterns\n---\n\nA lantern note.",
@@ -90,8 +73,7 @@ struct IndexTests {
             ],
             author: "alice"
         )
-        try await self.commit(
-            fixture,
+        try await fixture.commit(
             "refs/cap/perspectives/bob",
             ["notes/lantern-b.md": "---\ntype: ori\n---\n\nBob's lantern orientation."],
             author: "bob"
@@ -104,8 +86,7 @@ struct IndexTests {
                 $0.oid = canon
             }
         )
-        try await self.commit(
-            fixture,
+        try await fixture.commit(
             "refs/cap/proposals/p1",
             ["practice/proposed.md": "lantern proposal"],
             author: "alice"
@@ -127,7 +108,7 @@ struct IndexTests {
 
     @Test("hits are attributed and filtered by scope, type and status; proposals are never indexed")
     func search() async throws {
-        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+        try await DaemonFixture.with(daemons: ["store", "index"]) { fixture in
             try await self.seed(fixture)
             let all = try await self.search(fixture, "lantern")
             #expect(Set(all.map(\.path)) == ["practice/lantern.md", "notes/lantern-a.md", "notes/lantern-b.md"])
@@ -149,7 +130,8 @@ struct IndexTests {
         arguments: ["none", "hashed"]
     )
     func privateKinds(backend: String) async throws {
-        try await AuditFixture.with(daemons: ["store", "index"], extraConfiguration: "embed_backend = \"\(backend)\"") {
+        try await DaemonFixture.with(daemons: ["store", "index"], extraConfiguration: "embed_backend = \"\(backend)\"")
+        {
             fixture in
             try await self.seed(fixture)
             for scope in ["all", "canon", "mine"] {
@@ -178,7 +160,7 @@ struct IndexTests {
 
     @Test("bad queries are answered sensibly, never with an SQL error")
     func badInput() async throws {
-        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+        try await DaemonFixture.with(daemons: ["store", "index"]) { fixture in
             try await self.seed(fixture)
             let long = await expectRPCError(.invalidArgument) {
                 try await self.search(fixture, String(repeating: "lantern ", count: 13_000))
@@ -216,7 +198,7 @@ struct IndexTests {
 
     @Test("an upsert of a path that no longer exists deletes its row")
     func upsertDeletes() async throws {
-        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+        try await DaemonFixture.with(daemons: ["store", "index"]) { fixture in
             try await self.seed(fixture)
             let tip = try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = "refs/cap/perspectives/bob" }).oid
             var request = Choros_V1_CommitRequest()
@@ -240,7 +222,7 @@ struct IndexTests {
 
     @Test("deleting index.sqlite and reindexing reproduces identical search results")
     func reindex() async throws {
-        try await AuditFixture.with(daemons: ["store", "index"]) { fixture in
+        try await DaemonFixture.with(daemons: ["store", "index"]) { fixture in
             try await self.seed(fixture)
             let queries = ["lantern", "orientation", "rule carry", "notes"]
             var before: [[Choros_V1_SearchHit]] = []

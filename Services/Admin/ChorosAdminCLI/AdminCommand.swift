@@ -33,9 +33,7 @@ struct DaemonStatus: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        var options = self.options
-        if options.configurationFile == nil && options.dataDirectory == nil { options.dataDirectory = "./choros-data" }
-        let configuration = try options.loadConfiguration()
+        let configuration = try self.options.withDefaultDataDirectory.loadConfiguration()
         var report: [[String: String]] = []
         var isHealthy = true
         for name in self.names.isEmpty ? ["store", "audit", "index", "airlock", "gateway"] : self.names {

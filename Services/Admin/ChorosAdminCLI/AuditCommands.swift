@@ -10,9 +10,9 @@ struct AuditClient {
     let client: WireClient
 
     init(options: DaemonOptions) throws {
-        var options = options
-        if options.configurationFile == nil && options.dataDirectory == nil { options.dataDirectory = "./choros-data" }
-        self.client = WireClient(socketPath: try options.loadConfiguration().socketPath(for: "audit"))
+        self.client = WireClient(
+            socketPath: try options.withDefaultDataDirectory.loadConfiguration().socketPath(for: "audit")
+        )
     }
 
     func run<Response>(_ body: (WireClient) async throws -> Response) async throws -> Response {
@@ -26,13 +26,6 @@ struct AuditClient {
             throw ExitCode.failure
         }
     }
-}
-
-func printJSON(_ message: some SwiftProtobuf.Message) throws {
-    var options = JSONEncodingOptions()
-    options.preserveProtoFieldNames = true
-    options.alwaysPrintInt64sAsNumbers = true
-    print(try message.jsonString(options: options))
 }
 
 struct Verify: AsyncParsableCommand {

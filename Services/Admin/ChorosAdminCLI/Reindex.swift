@@ -13,9 +13,7 @@ struct Reindex: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        var options = self.options
-        if options.configurationFile == nil && options.dataDirectory == nil { options.dataDirectory = "./choros-data" }
-        let socket = try options.loadConfiguration().socketPath(for: "index")
+        let socket = try self.options.withDefaultDataDirectory.loadConfiguration().socketPath(for: "index")
         let client = WireClient(socketPath: socket)
         let showsProgress = !self.json && isatty(STDERR_FILENO) == 1
         let result = try await withThrowingTaskGroup(of: Choros_V1_ReindexResponse?.self) { group in

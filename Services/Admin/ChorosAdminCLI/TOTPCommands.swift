@@ -17,7 +17,7 @@ struct TOTPProvision: AsyncParsableCommand {
     var qr = false
 
     func run() async throws {
-        let configuration = try loadAdminConfiguration(self.options)
+        let configuration = try self.options.withDefaultDataDirectory.loadConfiguration()
         let path = configuration.airlockSecretPath
         let secret: TOTPSecret
         if FileManager.default.fileExists(atPath: path) && !self.force {
@@ -59,7 +59,7 @@ struct TOTPCheck: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let configuration = try loadAdminConfiguration(self.options)
+        let configuration = try self.options.withDefaultDataDirectory.loadConfiguration()
         let totp = TOTP(secret: try TOTPSecret.load(from: configuration.airlockSecretPath).bytes)
         let now = TOTP.window(at: Int64(Date().timeIntervalSince1970))
         let accepted = totp.matchingWindow(for: self.code, around: now, tolerance: 1)
@@ -82,10 +82,4 @@ struct TOTPCheck: AsyncParsableCommand {
         }
         if accepted == nil { throw ExitCode.failure }
     }
-}
-
-func loadAdminConfiguration(_ options: DaemonOptions) throws -> ChorosConfiguration {
-    var options = options
-    if options.configurationFile == nil && options.dataDirectory == nil { options.dataDirectory = "./choros-data" }
-    return try options.loadConfiguration()
 }

@@ -14,11 +14,7 @@ struct ControlOptions: ParsableArguments {
     var json = false
 
     func loadConfiguration() throws -> ChorosConfiguration {
-        var options = self.daemon
-        if options.configurationFile == nil && options.dataDirectory == nil {
-            options.dataDirectory = ProcessInfo.processInfo.environment["CHOROS_DATA_DIR"] ?? "./choros-data"
-        }
-        return try options.loadConfiguration()
+        try self.daemon.withDefaultDataDirectory.loadConfiguration()
     }
 
     func supervisorClient() throws -> WireClient {
@@ -41,13 +37,6 @@ func reportingFailures(_ command: String, _ body: () async throws -> Void) async
         FileHandle.standardError.write(Data("choros \(command): \(error)\n".utf8))
         throw ExitCode.failure
     }
-}
-
-func printJSON(_ message: some SwiftProtobuf.Message) throws {
-    var options = JSONEncodingOptions()
-    options.preserveProtoFieldNames = true
-    options.alwaysPrintInt64sAsNumbers = true
-    print(try message.jsonString(options: options))
 }
 
 struct Status: AsyncParsableCommand {

@@ -16,10 +16,8 @@ enum Deployment {
     /// with a `choros.toml` listing the defaults. `--config FILE` is used as given.
     static func prepare(_ options: DaemonOptions) throws -> DaemonOptions {
         guard options.configurationFile == nil else { return options }
-        var options = options
-        let requested =
-            options.dataDirectory ?? ProcessInfo.processInfo.environment["CHOROS_DATA_DIR"] ?? "./choros-data"
-        let directory = URL(fileURLWithPath: requested).standardizedFileURL.path
+        var options = options.withDefaultDataDirectory
+        let directory = URL(fileURLWithPath: options.dataDirectory ?? "./choros-data").standardizedFileURL.path
         options.dataDirectory = directory
         try FileManager.default.createDirectory(
             atPath: directory,

@@ -9,7 +9,7 @@ import Testing
 @testable import ChorosAudit
 
 /// Real daemons (`choros-store` and, by default, `choros-audit`) on one fresh data directory.
-final class AuditFixture: Sendable {
+final class DaemonFixture: Sendable {
     let directory: TemporaryDirectory
     let configurationPath: String
     let databasePath: String
@@ -61,9 +61,9 @@ final class AuditFixture: Sendable {
     static func with<Result>(
         daemons: [String] = ["store", "audit"],
         extraConfiguration: String = "",
-        _ body: (AuditFixture) async throws -> Result
+        _ body: (DaemonFixture) async throws -> Result
     ) async throws -> Result {
-        let fixture = try await AuditFixture(daemons: daemons, extraConfiguration: extraConfiguration)
+        let fixture = try await DaemonFixture(daemons: daemons, extraConfiguration: extraConfiguration)
         do {
             let result = try await body(fixture)
             await fixture.tearDown()
@@ -94,6 +94,40 @@ final class AuditFixture: Sendable {
             AuditRPC.verify,
             .with { $0.checkEnvelopes = checkEnvelopes },
             options: CallOptions(timeout: .seconds(60))
+        )
+    }
+
+    /// Commits `files` on top of `ref`'s tip (creating the ref when it is new) as `author`.
+    func commit(_ ref: String, _ files: [String: String], author: String) async throws {
+        let parent = (try? await self.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid) ?? ""
+        var request = Choros_V1_CommitRequest()
+        request.ref = ref
+        request.author = author
+        request.expectedParent = parent
+        request.changes = files.sorted { $0.key < $1.key }.map { path, text in
+            .with {
+                $0.path = path
+                $0.content = Data(text.utf8)
+            }
+        }
+        _ = try await self.store.call(StoreRPC.commit, request)
+    }
+
+    /// Commits `files` to `author`'s perspective, then has the index upsert those paths.
+    func commitAndIndex(author: String, _ files: [String: String]) async throws {
+        let ref = "refs/cap/perspectives/\(author)"
+        try await self.commit(ref, files, author: author)
+        _ = try await self.index.call(
+            IndexRPC.upsert,
+            .with {
+                $0.targets = files.keys.sorted().map { path in
+                    .with {
+                        $0.ref = ref
+                        $0.path = path
+                    }
+                }
+            },
+            options: CallOptions(timeout: .seconds(30))
         )
     }
 
