@@ -20,13 +20,18 @@ let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "sw
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// A daemon: a library with all its logic and a thin `@main` executable named `choros-<name>`.
-func daemon(_ name: String, folder: String, extra: [Target.Dependency] = []) -> [Target] {
+func daemon(
+    _ name: String,
+    folder: String,
+    extra: [Target.Dependency] = [],
+    settings: [SwiftSetting] = []
+) -> [Target] {
     [
         .target(
             name: "Choros\(name)",
             dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle] + extra,
             path: "Services/\(folder)/Choros\(name)",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings + settings
         ),
         .executableTarget(
             name: "Choros\(name)Daemon",
@@ -109,7 +114,13 @@ let package = Package(
         + daemon("Audit", folder: "Audit", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon("Index", folder: "Index", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon("Airlock", folder: "Airlock", extra: [.product(name: "Crypto", package: "swift-crypto")])
-        + daemon("Gateway", folder: "Gateway")
+        + daemon(
+            "Gateway",
+            folder: "Gateway",
+            extra: [protobuf],
+            // Crash points for the write-path tests exist only in debug builds.
+            settings: [.define("CHOROS_FAULT_INJECTION", .when(configuration: .debug))]
+        )
         + [
             .target(
                 name: "ChorosSupervisor",
@@ -167,6 +178,11 @@ let package = Package(
             .testTarget(
                 name: "ChorosAirlockTests",
                 dependencies: ["ChorosAirlock", "ChorosTesting"],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ChorosGatewayTests",
+                dependencies: ["ChorosGateway", "ChorosCore", "ChorosProto", "ChorosTesting", protobuf],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

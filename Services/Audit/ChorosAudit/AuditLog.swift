@@ -77,7 +77,8 @@ package final class AuditLog: Sendable {
         }
     }
 
-    /// Events after `since`, in seq order, filtered; a page of at most `limit`.
+    /// Events after `since`, in seq order (or the newest first), filtered; a page of at most
+    /// `limit`.
     func events(_ request: Choros_V1_EventsRequest) async throws -> (rows: [AuditRow], hasMore: Bool) {
         let limit = request.limit == 0 ? 100 : Int(min(request.limit, 1000))
         var clauses = ["seq > \(request.sinceSeq)"]
@@ -89,7 +90,7 @@ package final class AuditLog: Sendable {
             clauses.append("\(column) = ?")
             values.append(value)
         }
-        let sql = "SELECT * FROM events WHERE \(clauses.joined(separator: " AND ")) ORDER BY seq LIMIT \(limit + 1)"
+        let sql = "SELECT * FROM events WHERE \(clauses.joined(separator: " AND ")) ORDER BY seq \(request.newestFirst ? "DESC" : "ASC") LIMIT \(limit + 1)"
         let filters = values
         let rows = try await self.database.pool.read { db in
             try AuditRow.fetchAll(db, sql: sql, arguments: StatementArguments(filters))

@@ -1,11 +1,62 @@
 package import ChorosCore
-internal import ChorosWire
+internal import ChorosProto
+internal import SwiftProtobuf
+package import ChorosWire
 package import Logging
 package import ServiceLifecycle
 
-/// The composition root of `choros-gateway`: serves `gateway.sock`. Its RPCs arrive with issue #7;
-/// today it serves Health.
+/// The composition root of `choros-gateway`: serves `gateway.sock`, calling the store, audit,
+/// index and airlock daemons on their sockets.
 package func makeGatewayDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let figures = ["deployment": configuration.deploymentName]
-    return [WireServer.daemon(name: "gateway", configuration: configuration, logger: logger) { figures }]
+    let backends = Backends(
+        store: WireClient(socketPath: configuration.socketPath(for: "store")),
+        audit: WireClient(socketPath: configuration.socketPath(for: "audit")),
+        index: WireClient(socketPath: configuration.socketPath(for: "index")),
+        airlock: WireClient(socketPath: configuration.socketPath(for: "airlock"))
+    )
+    let gateway = Gateway(backends: backends, configuration: configuration, logger: logger)
+    var router = RPCRouter()
+    gateway.register(on: &router)
+    let figures = ["deployment": configuration.deploymentName, "tools": String(Gateway.tools.count)]
+    return [WireServer.daemon(name: "gateway", configuration: configuration, router: router, logger: logger) { figures }]
+}
+
+extension Gateway {
+    package func register(on router: inout RPCRouter) {
+        router.register(GatewayRPC.hello) { request, context in
+            try await self.handshakeStep("Hello", context) { try await self.hello(request, context: context) }
+        }
+        router.register(GatewayRPC.prove) { request, context in
+            try await self.handshakeStep("Prove", context) { try await self.prove(request, context: context) }
+        }
+        router.register(GatewayRPC.listTools) { _, context in
+            try await self.serve(tool: "ListTools", context: context) { _ in
+                .with { $0.tools = Self.tools.map(\.definition) }
+            }
+        }
+        router.register(GatewayRPC.callTool) { request, context in
+            guard let tool = Self.toolsByName[request.name] else {
+                let refusal = GatewayRefusal("input", .notFound, "no tool named '\(request.name.prefix(80))'")
+                await self.recordDenial(refusal, tool: "CallTool", actor: "unknown")
+                throw refusal
+            }
+            let json = try await tool.callJSON(self, request, context)
+            return .with { $0.resultJson = json }
+        }
+        for tool in Self.tools { tool.register(self, &router) }
+    }
+
+    /// Handshake refusals are audited too: a wrong key knocking is worth knowing about.
+    private func handshakeStep<Result: Sendable>(
+        _ step: String,
+        _ context: RPCContext,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
+        do {
+            return try await body()
+        } catch let refusal as GatewayRefusal {
+            await self.recordDenial(refusal, tool: step, actor: "unbound")
+            throw refusal
+        }
+    }
 }

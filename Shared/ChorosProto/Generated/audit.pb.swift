@@ -230,6 +230,9 @@ package nonisolated struct Choros_V1_EventsRequest: Sendable {
   /// 1..1000; 0 means 100.
   package var limit: UInt32 = 0
 
+  /// Newest first (the last N events), instead of oldest first from since_seq.
+  package var newestFirst: Bool = false
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -918,7 +921,7 @@ nonisolated extension Choros_V1_LatestResponse: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".EventsRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{1}actor\0\u{3}target_ref\0\u{3}target_path\0\u{3}since_seq\0\u{1}limit\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{1}actor\0\u{3}target_ref\0\u{3}target_path\0\u{3}since_seq\0\u{1}limit\0\u{3}newest_first\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -932,6 +935,7 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
       case 4: try { try decoder.decodeSingularStringField(value: &self.targetPath) }()
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.sinceSeq) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.newestFirst) }()
       default: break
       }
     }
@@ -956,6 +960,9 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
     if self.limit != 0 {
       try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 6)
     }
+    if self.newestFirst != false {
+      try visitor.visitSingularBoolField(value: self.newestFirst, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -966,6 +973,7 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
     if lhs.targetPath != rhs.targetPath {return false}
     if lhs.sinceSeq != rhs.sinceSeq {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.newestFirst != rhs.newestFirst {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

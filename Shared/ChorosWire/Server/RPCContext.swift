@@ -10,6 +10,8 @@ package struct RPCContext: Sendable {
     package var deadline: NIODeadline?
     /// The peer process (uid, pid), for services that authorize by it.
     package var peer: PeerCredentials?
+    /// Per-connection state; a fresh one for calls made outside a connection.
+    package var session: ConnectionSession
     private var baseLogger: Logger
 
     /// The server's logger with `call.id` and `rpc.method`, built only when a handler logs.
@@ -26,6 +28,7 @@ package struct RPCContext: Sendable {
         metadata: [String: String] = [:],
         deadline: NIODeadline? = nil,
         peer: PeerCredentials? = nil,
+        session: ConnectionSession = ConnectionSession(),
         logger: Logger
     ) {
         self.callID = callID
@@ -33,6 +36,7 @@ package struct RPCContext: Sendable {
         self.metadata = metadata
         self.deadline = deadline
         self.peer = peer
+        self.session = session
         self.baseLogger = logger
     }
 }

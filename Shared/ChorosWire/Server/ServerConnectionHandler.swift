@@ -15,6 +15,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var calls: InFlightCalls
     private let router: RPCRouter
     private let peer: PeerCredentials?
+    private let session = ConnectionSession()
     private let logger: Logger
     private let executor: EventLoopTaskExecutor
     private var context: ChannelHandlerContext?
@@ -145,6 +146,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             metadata: request.metadata,
             deadline: deadline,
             peer: self.peer,
+            session: self.session,
             logger: self.logger
         )
     }

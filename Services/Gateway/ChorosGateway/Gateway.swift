@@ -1,0 +1,163 @@
+package import ChorosCore
+internal import ChorosProto
+internal import SwiftProtobuf
+package import ChorosWire
+internal import Foundation
+package import Logging
+
+/// Who is calling: the enrolled record of the connection's bound key, re-read per call.
+struct Caller: Sendable {
+    let record: InstanceRecord
+    var name: String { self.record.name.rawValue }
+    var perspective: String { Gateway.perspective(of: self.name) }
+}
+
+/// The gateway's logic: binds connections to keys, authorizes, and runs each tool against
+/// the store, audit and index. It keeps no durable state; restart it at any time.
+package final class Gateway: Sendable {
+    let backends: Backends
+    let configuration: ChorosConfiguration
+    let registry = RegistryCache()
+    let verifier: OperationVerifier
+    /// Unix milliseconds; injectable so tests can move time.
+    let clock: @Sendable () -> Int64
+    let logger: Logger
+
+    package init(
+        backends: Backends,
+        configuration: ChorosConfiguration,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) {
+        self.backends = backends
+        self.configuration = configuration
+        self.verifier = OperationVerifier(freshnessSeconds: configuration.opFreshnessSeconds)
+        self.clock = clock
+        self.logger = logger
+    }
+
+    static func perspective(of name: String) -> String { "refs/cap/perspectives/\(name)" }
+    static func proposal(_ id: String) -> String { "refs/cap/proposals/\(id)" }
+    var canonRef: String { self.configuration.canonRef }
+
+    func canon() async throws -> CanonView {
+        try await CanonView.read(self.backends, canonRef: self.canonRef, seqOrigin: self.configuration.seqOrigin)
+    }
+
+    // MARK: handshake
+
+    func hello(_ request: Choros_V1_HelloRequest, context: RPCContext) async throws -> Choros_V1_ChallengeResponse {
+        let author: AuthorID
+        do { author = try AuthorID(parsing: request.author) } catch {
+            throw GatewayRefusal("handshake", .invalidArgument, "author: \(error)")
+        }
+        guard request.clientNonce.count == HandshakeProof.nonceBytes else {
+            throw GatewayRefusal(
+                "handshake",
+                .invalidArgument,
+                "client_nonce must be \(HandshakeProof.nonceBytes) bytes, got \(request.clientNonce.count)"
+            )
+        }
+        _ = try await self.enrolledRecord(for: author)
+        let serverNonce = try HandshakeProof.nonce()
+        let challenge = SessionState.Challenge(
+            author: author,
+            clientNonce: Array(request.clientNonce),
+            serverNonce: serverNonce
+        )
+        try context.session.withState { state throws(GatewayRefusal) in try state.challenge(challenge) }
+        return .with {
+            $0.serverNonce = Data(serverNonce)
+            $0.serverTimeMs = self.clock()
+        }
+    }
+
+    func prove(_ request: Choros_V1_ProveRequest, context: RPCContext) async throws -> Choros_V1_BoundResponse {
+        let challenge = try context.session.withState { state throws(GatewayRefusal) in try state.takeChallenge() }
+        let message = HandshakeProof.message(serverNonce: challenge.serverNonce, clientNonce: challenge.clientNonce)
+        guard challenge.author.verifies(Array(request.sig), over: message) else {
+            throw GatewayRefusal(
+                "handshake",
+                .unauthenticated,
+                "the proof does not verify for \(challenge.author) over this connection's challenge"
+            )
+        }
+        let record = try await self.enrolledRecord(for: challenge.author)
+        context.session.withState { $0 = .bound(challenge.author) }
+        self.logger.info("connection bound", metadata: ["instance": "\(record.name)"])
+        return .with {
+            $0.name = record.name.rawValue
+            $0.author = record.author.rawValue
+            $0.perspectiveRef = Self.perspective(of: record.name.rawValue)
+        }
+    }
+
+    /// The key's record, refused when unknown, revoked, or the system's own.
+    private func enrolledRecord(for author: AuthorID) async throws -> InstanceRecord {
+        let registry = try await self.registry.current(self.backends)
+        guard let record = registry.record(for: author) else {
+            throw GatewayRefusal("identity", .permissionDenied, "key \(author) is not enrolled")
+        }
+        if let revokedAt = record.revokedAt {
+            throw GatewayRefusal("identity", .permissionDenied, "'\(record.name)' was revoked at \(revokedAt)")
+        }
+        guard record.name.folded != "system" else {
+            throw GatewayRefusal("identity", .permissionDenied, "the system key does not connect as an instance")
+        }
+        return record
+    }
+
+    /// The bound caller, re-checked against the registry on every call.
+    func caller(_ context: RPCContext) async throws -> Caller {
+        guard let author = context.session.withState({ $0.boundAuthor }) else {
+            throw GatewayRefusal(
+                "handshake",
+                .unauthenticated,
+                "this connection is not bound to a key: call Hello, then Prove"
+            )
+        }
+        return Caller(record: try await self.enrolledRecord(for: author))
+    }
+
+    // MARK: refusals are audit events
+
+    /// Records a refusal as `outcome: denied` with its gate and reason. Best effort: an audit
+    /// outage must not turn a clear refusal into an obscure failure.
+    func recordDenial(
+        _ refusal: GatewayRefusal,
+        tool: String,
+        actor: String,
+        key: String = "",
+        target: (ref: String, path: String) = ("", "")
+    ) async {
+        var event = Choros_V1_AuditEventInput()
+        event.actor = actor
+        event.op = "denied"
+        event.outcome = "denied"
+        event.requestKey = key
+        event.targetRef = target.ref
+        event.targetPath = target.path
+        event.detail = Data(
+            CanonicalJSON.encode([
+                "tool": .string(tool), "gate": .string(refusal.gate), "reason": .string(refusal.reason),
+                "code": .string(refusal.code.name),
+            ])
+        )
+        do { try await self.backends.append(event) } catch {
+            self.logger.warning("could not audit a refusal", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension ConnectionSession {
+    /// The connection's handshake state (a new connection is unbound).
+    func withState<Result: Sendable, Failure: Error>(
+        _ body: (inout SessionState) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try self.withValue { value throws(Failure) in
+            var state = value as? SessionState ?? .unbound
+            defer { value = state }
+            return try body(&state)
+        }
+    }
+}

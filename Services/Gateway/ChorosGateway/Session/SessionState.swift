@@ -1,0 +1,39 @@
+internal import ChorosCore
+internal import ChorosProto
+
+/// A connection's identity, as a value state machine: unbound until Hello, challenged until
+/// Prove, then bound to one key until the connection closes.
+enum SessionState: Sendable {
+    struct Challenge: Sendable {
+        let author: AuthorID
+        let clientNonce: [UInt8]
+        let serverNonce: [UInt8]
+    }
+
+    case unbound
+    case challenged(Challenge)
+    case bound(AuthorID)
+
+    /// Hello: only an unbound (or re-challenged) connection may ask for a challenge.
+    mutating func challenge(_ challenge: Challenge) throws(GatewayRefusal) {
+        if case .bound(let author) = self {
+            throw GatewayRefusal("handshake", .failedPrecondition, "this connection is already bound to \(author)")
+        }
+        self = .challenged(challenge)
+    }
+
+    /// Prove: consumes the outstanding challenge whatever the outcome, so a proof is
+    /// accepted at most once.
+    mutating func takeChallenge() throws(GatewayRefusal) -> Challenge {
+        guard case .challenged(let challenge) = self else {
+            throw GatewayRefusal("handshake", .failedPrecondition, "no challenge is outstanding: call Hello first")
+        }
+        self = .unbound
+        return challenge
+    }
+
+    var boundAuthor: AuthorID? {
+        if case .bound(let author) = self { return author }
+        return nil
+    }
+}

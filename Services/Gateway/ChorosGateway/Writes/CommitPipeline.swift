@@ -1,0 +1,201 @@
+internal import ChorosCore
+internal import ChorosProto
+internal import SwiftProtobuf
+internal import ChorosWire
+internal import Foundation
+internal import Logging
+
+/// What the gateway stamps on an entry server-side, never taken from the caller.
+struct Stamps: Sendable, Equatable {
+    /// The author's canon cursor as a seq ("3c"), or empty before the first pull.
+    var canonState: String
+}
+
+/// One git write of a tool: where it goes and how its files are rendered from the stamps.
+struct PlannedCommit: Sendable {
+    var ref: String
+    var subject: String
+    /// Where a new ref starts (a proposal opens at canon's tip); `nil` makes a root commit.
+    var createAt: String?
+    /// The tool's own file, rendered per attempt, and again on a replay with the original's
+    /// stamps to compare with what was committed; `nil` for a commit of no file (a tombstone).
+    var primary: @Sendable (Stamps) throws -> Choros_V1_FileChange?
+    /// The tool's guards, re-run against the ref's tip before each attempt (throw a refusal to
+    /// stop), returning any companion changes (the flip of a superseded entry).
+    var prepare: @Sendable (_ tip: String?, _ primary: Choros_V1_FileChange?) async throws -> [Choros_V1_FileChange] =
+        { _, _ in [] }
+    /// Proposals are never indexed.
+    var indexed: Bool = true
+}
+
+struct CommitOutcome: Sendable {
+    var oid: String
+    var ref: String
+    var paths: [String]
+    var replayed: Bool
+    var indexPending: Bool
+}
+
+extension Gateway {
+    /// Git first, then audit, then index (ARCHITECTURE.md, "Write path"), idempotent by the
+    /// signed op's id and by the caller's request key on the ref.
+    func commit(_ plan: PlannedCommit, for call: WriteCall) async throws -> CommitOutcome {
+        if let original = try await self.findCommit(of: call, on: plan.ref) {
+            return try await self.replay(plan, original: original, for: call)
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let tip = try await self.backends.tip(of: plan.ref)
+            let primary = try plan.primary(try await self.stamps(for: call.caller))
+            let changes = [primary].compactMap { $0 } + (try await plan.prepare(tip, primary))
+            do {
+                let response = try await self.storeCommit(plan, changes: changes, tip: tip, call: call)
+                FaultInjection.trigger(.afterCommit)
+                try await self.backends.append(
+                    self.auditEvent(call, ref: plan.ref, path: changes.first?.path ?? "", resultOID: response.commitOid)
+                )
+                let paths = changes.map(\.path)
+                let pending = plan.indexed ? await self.index(ref: plan.ref, paths: paths) : false
+                return CommitOutcome(
+                    oid: response.commitOid,
+                    ref: plan.ref,
+                    paths: paths,
+                    replayed: response.replayed,
+                    indexPending: pending
+                )
+            } catch let error as RPCError where error.code == .aborted && attempt < 2 {
+                continue  // the ref moved: re-run the guards against the new tip, once
+            }
+        }
+    }
+
+    private func storeCommit(
+        _ plan: PlannedCommit,
+        changes: [Choros_V1_FileChange],
+        tip: String?,
+        call: WriteCall
+    ) async throws -> Choros_V1_CommitResponse {
+        var parent = tip ?? ""
+        if tip == nil, let base = plan.createAt {
+            do {
+                _ = try await self.backends.store.call(
+                    StoreRPC.createBranch,
+                    .with {
+                        $0.ref = plan.ref
+                        $0.oid = base
+                    }
+                )
+            } catch let error as RPCError where error.code == .alreadyExists {
+                throw RPCError(code: .aborted, message: "\(plan.ref) was created concurrently")
+            }
+            parent = base
+        }
+        return try await self.backends.store.call(
+            StoreRPC.commit,
+            .with {
+                $0.ref = plan.ref
+                $0.changes = changes
+                $0.subject = plan.subject
+                $0.author = call.caller.name
+                $0.expectedParent = parent
+                $0.opID = call.opID
+                $0.requestKey = call.key
+            },
+            options: CallOptions(timeout: .seconds(30))
+        )
+    }
+
+    /// The commit this op (or this request key on this ref) already produced, if any.
+    private func findCommit(of call: WriteCall, on ref: String) async throws -> Choros_V1_FindOpResponse? {
+        var lookups: [Choros_V1_FindOpRequest] = [.with { $0.opID = call.opID }]
+        if !call.key.isEmpty {
+            lookups.append(
+                .with {
+                    $0.ref = ref
+                    $0.requestKey = call.key
+                }
+            )
+        }
+        for lookup in lookups {
+            do {
+                let found = try await self.backends.store.call(StoreRPC.findOp, lookup)
+                if found.ref == ref { return found }
+            } catch let error as RPCError where error.code == .notFound {
+                continue
+            }
+        }
+        return nil
+    }
+
+    /// A retry: the same content returns the original result and writes nothing; different
+    /// content under the same key is refused. A crash may have cut the original short, so
+    /// the audit event and the index row are completed here if missing.
+    private func replay(
+        _ plan: PlannedCommit,
+        original: Choros_V1_FindOpResponse,
+        for call: WriteCall
+    ) async throws -> CommitOutcome {
+        let stamps = try await self.originalStamps(plan, at: original.commitOid)
+        let change = try plan.primary(stamps)
+        var same = true
+        if let change {
+            let committed = try await self.backends.blob(original.commitOid, change.path)
+            same = change.delete ? committed == nil : committed?.content == change.content
+        }
+        guard same else {
+                throw GatewayRefusal(
+                    "idempotency",
+                    .alreadyExists,
+                "op_id '\(call.key.isEmpty ? call.opID : call.key)' already names a different act (commit \(original.commitOid.prefix(12)) on \(plan.ref))"
+            )
+        }
+        if try await self.backends.auditEvents(opID: original.opID).isEmpty {
+            var event = self.auditEvent(call, ref: plan.ref, path: change?.path ?? "", resultOID: original.commitOid)
+            event.opID = original.opID
+            event.detail = Data(CanonicalJSON.encode(["recovered_by": "retry"]))
+            // The envelope belongs in the event only if it is the one that made the commit.
+            if original.opID != call.opID { event.envelope = Data() }
+            try await self.backends.append(event)
+        }
+        let paths = [change?.path].compactMap { $0 }
+        let pending = plan.indexed ? await self.index(ref: plan.ref, paths: paths) : false
+        return CommitOutcome(oid: original.commitOid, ref: plan.ref, paths: paths, replayed: true, indexPending: pending)
+    }
+
+    /// The stamps the original commit carried, read back from its first file.
+    private func originalStamps(_ plan: PlannedCommit, at commit: String) async throws -> Stamps {
+        guard let probe = try plan.primary(Stamps(canonState: "")), !probe.delete, let text = try await self.backends.text(commit, probe.path),
+            let entry = try? Entry(parsing: text)
+        else { return Stamps(canonState: "") }
+        return Stamps(canonState: entry.scalar("canon_state") ?? "")
+    }
+
+    /// The caller's stamps now: its canon cursor's seq.
+    func stamps(for caller: Caller) async throws -> Stamps {
+        Stamps(canonState: try await self.cursor(of: caller.name)?.seq ?? "")
+    }
+
+    /// Upserts the index rows; an index outage never fails a write that git and the audit
+    /// log already hold (`reindex` restores the row). Returns whether the row is pending.
+    func index(ref: String, paths: [String]) async -> Bool {
+        do {
+            _ = try await self.backends.index.call(
+                IndexRPC.upsert,
+                .with {
+                    $0.targets = paths.map { path in
+                        .with {
+                            $0.ref = ref
+                            $0.path = path
+                        }
+                    }
+                },
+                options: CallOptions(timeout: .seconds(5))
+            )
+            return false
+        } catch {
+            self.logger.warning("index upsert failed; reindex restores it", metadata: ["ref": "\(ref)", "error": "\(error)"])
+            return true
+        }
+    }
+}

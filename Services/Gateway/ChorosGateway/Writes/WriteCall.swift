@@ -1,0 +1,122 @@
+internal import ChorosCore
+internal import ChorosProto
+internal import SwiftProtobuf
+internal import ChorosWire
+internal import Foundation
+
+/// A verified write: the caller, the op it signed, and the request key its body carries.
+struct WriteCall: Sendable {
+    let caller: Caller
+    let operation: SignedOperation
+    /// Whether the audit log already holds this exact op (a retry of the same signed op).
+    let alreadyExecuted: Bool
+    /// The caller's request key (the tool's `op_id` argument); empty when the tool has none.
+    let key: String
+    /// A TOTP code that travelled beside the op (airlock relays only).
+    let code: String
+
+    var opID: String { self.operation.id.rawValue }
+    var envelope: Data { Data(self.operation.canonicalBytes) }
+}
+
+/// The audit log and the registry as verification needs them, looked up before verifying:
+/// the verifier is synchronous, the lookups are not.
+private struct PrefetchedLedger: OperationLedger {
+    let known: Set<OpID>
+    let registry: InstanceRegistry
+
+    func isKnown(_ id: OpID) -> Bool { self.known.contains(id) }
+    func record(for author: AuthorID) -> InstanceRecord? { self.registry.record(for: author) }
+}
+
+extension Gateway {
+    /// Runs one tool call for the connection's bound caller; a refusal is audited as denied.
+    func serve<Result: Sendable>(
+        tool: String,
+        context: RPCContext,
+        _ body: (Caller) async throws -> Result
+    ) async throws -> Result {
+        var actor = "unbound"
+        do {
+            let caller = try await self.caller(context)
+            actor = caller.name
+            return try await body(caller)
+        } catch let refusal as GatewayRefusal {
+            await self.recordDenial(refusal, tool: tool, actor: actor)
+            throw refusal
+        }
+    }
+
+    /// Identity and op verification for a write (IDENTITY.md's order), then the checks every
+    /// instance write shares: the signer is this connection's key, the type is the tool's,
+    /// and any `instance_id` / `sender` names the caller.
+    func verifyWrite(
+        _ message: Choros_V1_SignedOp,
+        type: OperationType,
+        tool: String,
+        code: String,
+        caller: Caller
+    ) async throws -> WriteCall {
+        guard message.author == caller.record.author.rawValue else {
+            throw GatewayRefusal(
+                "identity",
+                .permissionDenied,
+                "this connection is bound to '\(caller.name)'; the op is signed by \(message.author.isEmpty ? "nobody" : message.author)"
+            )
+        }
+        guard message.type == type.rawValue else {
+            throw GatewayRefusal.input("\(tool) takes a \(type) op, got '\(message.type)'")
+        }
+        var known: Set<OpID> = []
+        for text in message.prev + [message.opID] {
+            guard let id = try? OpID(parsing: text), !known.contains(id) else { continue }
+            if try await !self.backends.auditEvents(opID: text).isEmpty { known.insert(id) }
+        }
+        let ledger = PrefetchedLedger(known: known, registry: try await self.registry.current(self.backends))
+        let verified: VerifiedOperation
+        do {
+            verified = try self.verifier.verify(message, ledger: ledger, now: self.clock())
+        } catch {
+            throw GatewayRefusal("op", error.rpcError.code, error.description)
+        }
+        let operation = verified.operation
+        for field in ["instance_id", "sender"] {
+            if let named = operation.body[field]?.stringValue, !named.isEmpty, named.lowercased() != caller.record.name.folded {
+                throw GatewayRefusal(
+                    "identity",
+                    .permissionDenied,
+                    "this connection is bound to '\(caller.name)'; \(field) names '\(named)'"
+                )
+            }
+        }
+        return WriteCall(
+            caller: caller,
+            operation: operation,
+            alreadyExecuted: { if case .alreadyExecuted = verified { true } else { false } }(),
+            key: operation.body["key"]?.stringValue ?? "",
+            code: code
+        )
+    }
+
+    /// The audit event of an executed instance op.
+    func auditEvent(
+        _ call: WriteCall,
+        ref: String,
+        path: String,
+        resultOID: String = "",
+        detail: [String: JSONValue] = [:]
+    ) -> Choros_V1_AuditEventInput {
+        .with {
+            $0.actor = call.caller.name
+            $0.op = call.operation.type.rawValue
+            $0.targetRef = ref
+            $0.targetPath = path
+            $0.opID = call.opID
+            $0.requestKey = call.key
+            $0.resultOid = resultOID
+            $0.outcome = "ok"
+            $0.detail = Data(CanonicalJSON.encode(.object(detail)))
+            $0.envelope = call.envelope
+        }
+    }
+}
