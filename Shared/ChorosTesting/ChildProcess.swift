@@ -15,12 +15,28 @@ package final class ChildProcess: Sendable {
     }
 
     /// Starts `choros…` executable `name` with `arguments`.
-    package convenience init(_ name: String, _ arguments: [String], outputDirectory: String) throws {
-        try self.init(executable: Self.binDirectory + "/" + name, arguments, outputDirectory: outputDirectory)
+    package convenience init(
+        _ name: String,
+        _ arguments: [String],
+        outputDirectory: String,
+        environment: [String: String] = [:]
+    ) throws {
+        try self.init(
+            executable: Self.binDirectory + "/" + name,
+            arguments,
+            outputDirectory: outputDirectory,
+            environment: environment
+        )
     }
 
-    /// Starts the program at `executable` (an absolute path) with `arguments`.
-    package init(executable: String, _ arguments: [String], outputDirectory: String) throws {
+    /// Starts the program at `executable` (an absolute path) with `arguments`, and `environment`
+    /// added to the test's own.
+    package init(
+        executable: String,
+        _ arguments: [String],
+        outputDirectory: String,
+        environment: [String: String] = [:]
+    ) throws {
         let name = (executable as NSString).lastPathComponent
         let stamp = UUID().uuidString.prefix(8)
         self.outputPath = "\(outputDirectory)/\(name)-\(stamp).out"
@@ -30,6 +46,9 @@ package final class ChildProcess: Sendable {
         self.process = Process()
         self.process.executableURL = URL(fileURLWithPath: executable)
         self.process.arguments = arguments
+        if !environment.isEmpty {
+            self.process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         self.process.standardInput = FileHandle.nullDevice
         self.process.standardOutput = FileHandle(forWritingAtPath: self.outputPath)
         self.process.standardError = FileHandle(forWritingAtPath: self.errorPath)

@@ -7,7 +7,11 @@ import Testing
 struct SessionStateTests {
     private func challenge() throws -> SessionState.Challenge {
         let key = try SigningKey.generate()
-        return .init(author: key.author, clientNonce: try HandshakeProof.nonce(), serverNonce: try HandshakeProof.nonce())
+        return .init(
+            author: key.author,
+            clientNonce: try HandshakeProof.nonce(),
+            serverNonce: try HandshakeProof.nonce()
+        )
     }
 
     @Test("a challenge is taken once: a second Prove finds none")

@@ -41,11 +41,12 @@ final class DaemonFixture: Sendable {
         return client
     }
 
-    func start(_ name: String) async throws {
+    func start(_ name: String, environment: [String: String] = [:]) async throws {
         let process = try ChildProcess(
             "choros-\(name)",
             ["--config", self.configurationPath],
-            outputDirectory: self.directory.path
+            outputDirectory: self.directory.path,
+            environment: environment
         )
         self.daemons.mutate { $0[name] = process }
         _ = try await self.client(name).call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(20)))

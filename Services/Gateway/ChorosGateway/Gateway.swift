@@ -1,9 +1,9 @@
 package import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 package import ChorosWire
 internal import Foundation
 package import Logging
+internal import SwiftProtobuf
 
 /// Who is calling: the enrolled record of the connection's bound key, re-read per call.
 struct Caller: Sendable {

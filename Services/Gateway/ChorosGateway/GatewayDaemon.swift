@@ -1,9 +1,9 @@
 package import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 package import ChorosWire
 package import Logging
 package import ServiceLifecycle
+internal import SwiftProtobuf
 
 /// The composition root of `choros-gateway`: serves `gateway.sock`, calling the store, audit,
 /// index and airlock daemons on their sockets.
@@ -18,7 +18,9 @@ package func makeGatewayDaemon(configuration: ChorosConfiguration, logger: Logge
     var router = RPCRouter()
     gateway.register(on: &router)
     let figures = ["deployment": configuration.deploymentName, "tools": String(Gateway.tools.count)]
-    return [WireServer.daemon(name: "gateway", configuration: configuration, router: router, logger: logger) { figures }]
+    return [
+        WireServer.daemon(name: "gateway", configuration: configuration, router: router, logger: logger) { figures }
+    ]
 }
 
 extension Gateway {

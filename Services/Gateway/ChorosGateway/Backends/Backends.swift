@@ -1,7 +1,7 @@
 internal import ChorosProto
-internal import SwiftProtobuf
 package import ChorosWire
 internal import Foundation
+internal import SwiftProtobuf
 
 /// The daemons the gateway orchestrates. It holds no durable state of its own: everything
 /// it knows, it asks them.

@@ -4,7 +4,10 @@ internal import ChorosProto
 extension Gateway {
     /// The relays verify and audit like every write; the airlock's staging and landing
     /// (CANON.md) answer them once choros-airlock serves them.
-    func airlockRelay<Arguments: Sendable>(_ arguments: Arguments, _ call: WriteCall) async throws
+    func airlockRelay<Arguments: Sendable>(
+        _ arguments: Arguments,
+        _ call: WriteCall
+    ) async throws
         -> Choros_V1_AirlockRelayResponse
     {
         throw GatewayRefusal(

@@ -1,8 +1,8 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import ChorosWire
 internal import Foundation
+internal import SwiftProtobuf
 
 extension Gateway {
     // MARK: kip_commit
@@ -11,7 +11,9 @@ extension Gateway {
         let path = "\(arguments.domain)/\(arguments.slug).md"
         let top = arguments.domain.split(separator: "/").first.map(String.init) ?? ""
         if top == "messages" { throw GatewayRefusal.lane("'\(path)' is a message path: send messages with imp_send") }
-        if top == "vantages" { throw GatewayRefusal.lane("'\(path)' is a vantage path: record vantages with vap_record") }
+        if top == "vantages" {
+            throw GatewayRefusal.lane("'\(path)' is a vantage path: record vantages with vap_record")
+        }
         if path.hasPrefix("state/reconciled-") {
             throw GatewayRefusal.lane("'\(path)' is a reconciliation: only sup_reconcile writes state/reconciled-*")
         }
@@ -66,7 +68,8 @@ extension Gateway {
 
     /// Writing an entry that supersedes one of your own flips the old one's status in the same
     /// commit (a metadata-only change; its body stays).
-    func supersessionFlip(of supersedes: String, by path: String, at tip: String) async throws -> [Choros_V1_FileChange] {
+    func supersessionFlip(of supersedes: String, by path: String, at tip: String) async throws -> [Choros_V1_FileChange]
+    {
         guard !supersedes.isEmpty, supersedes != path, let text = try await self.backends.text(tip, supersedes),
             var entry = try? Entry(parsing: text), entry.scalar("status") != "superseded"
         else { return [] }
@@ -98,7 +101,11 @@ extension Gateway {
         default:
             let registry = try await self.registry.current(self.backends)
             guard let record = registry.record(named: ref) else {
-                throw GatewayRefusal("input", .notFound, "no instance named '\(ref)' (refs: canon, an instance name, or refs/...)")
+                throw GatewayRefusal(
+                    "input",
+                    .notFound,
+                    "no instance named '\(ref)' (refs: canon, an instance name, or refs/...)"
+                )
             }
             return Self.perspective(of: record.name.rawValue)
         }
@@ -156,7 +163,10 @@ extension Gateway {
         return name.hasSuffix(".md") ? String(name.dropLast(3)) : name
     }
 
-    func listEntries(_ request: Choros_V1_ListEntriesRequest, _ caller: Caller) async throws
+    func listEntries(
+        _ request: Choros_V1_ListEntriesRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_ListEntriesResponse
     {
         let ref = try await self.resolveRef(request.ref, caller: caller)
@@ -169,7 +179,11 @@ extension Gateway {
     }
 
     /// Pointers under a ref, read from the files at its tip.
-    func pointers(_ ref: String, under prefix: String = "", excludingPrivate: Bool = false) async throws
+    func pointers(
+        _ ref: String,
+        under prefix: String = "",
+        excludingPrivate: Bool = false
+    ) async throws
         -> [Choros_V1_EntryPointer]
     {
         guard let tip = try await self.backends.tip(of: ref) else { return [] }
@@ -191,7 +205,10 @@ extension Gateway {
         }
     }
 
-    func myPerspective(_ request: Choros_V1_MyPerspectiveRequest, _ caller: Caller) async throws
+    func myPerspective(
+        _ request: Choros_V1_MyPerspectiveRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_MyPerspectiveResponse
     {
         let entries = try await self.pointers(caller.perspective)
@@ -203,7 +220,10 @@ extension Gateway {
         }
     }
 
-    func kipHistory(_ request: Choros_V1_KipHistoryRequest, _ caller: Caller) async throws
+    func kipHistory(
+        _ request: Choros_V1_KipHistoryRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_KipHistoryResponse
     {
         let ref = try await self.resolveRef(request.ref, caller: caller)

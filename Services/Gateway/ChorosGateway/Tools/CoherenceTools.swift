@@ -1,14 +1,15 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import ChorosWire
 internal import Foundation
+internal import SwiftProtobuf
 
 extension Gateway {
     /// How many bytes of bodies one `canon_diff` returns before it truncates.
     static let diffBodyBudget = 256 * 1024
 
-    func canonDiff(_ arguments: Choros_V1_CanonDiffArgs, _ call: WriteCall) async throws -> Choros_V1_CanonDiffResponse {
+    func canonDiff(_ arguments: Choros_V1_CanonDiffArgs, _ call: WriteCall) async throws -> Choros_V1_CanonDiffResponse
+    {
         if let original = try await self.originalEvent(of: call) {
             let detail = try? JSONParser.parse(Array(original.detail))
             return try await self.diff(
@@ -19,7 +20,11 @@ extension Gateway {
         }
         let canon = try await self.canon()
         guard let tip = canon.tip else {
-            throw GatewayRefusal("canon_diff.canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
+            throw GatewayRefusal(
+                "canon_diff.canon",
+                .failedPrecondition,
+                "canon does not exist yet (choros-admin init)"
+            )
         }
         let from = try await self.cursor(of: call.caller.name)?.oid ?? ""
         let response = try await self.diff(from: from, to: tip, includeBodies: arguments.includeBodies)
@@ -39,7 +44,9 @@ extension Gateway {
     /// request key from the same author.
     func originalEvent(of call: WriteCall) async throws -> Choros_V1_AuditEvent? {
         let type = call.operation.type.rawValue
-        if call.alreadyExecuted, let event = try await self.backends.auditEvents(opID: call.opID).first(where: { $0.op == type }) {
+        if call.alreadyExecuted,
+            let event = try await self.backends.auditEvents(opID: call.opID).first(where: { $0.op == type })
+        {
             return event
         }
         guard !call.key.isEmpty else { return nil }
@@ -98,10 +105,15 @@ extension Gateway {
         return response
     }
 
-    func supReconcile(_ arguments: Choros_V1_SupReconcileArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult {
+    func supReconcile(_ arguments: Choros_V1_SupReconcileArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult
+    {
         let canon = try await self.canon()
         guard let tip = canon.tip else {
-            throw GatewayRefusal("sup_reconcile.canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
+            throw GatewayRefusal(
+                "sup_reconcile.canon",
+                .failedPrecondition,
+                "canon does not exist yet (choros-admin init)"
+            )
         }
         let cursor = try await self.cursor(of: call.caller.name)
         guard cursor?.oid == tip else {

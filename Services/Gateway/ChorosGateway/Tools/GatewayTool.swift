@@ -109,7 +109,9 @@ struct GatewayTool: Sendable {
             },
             callJSON: { gateway, call, context in
                 guard call.hasOp else {
-                    throw GatewayRefusal.input("\(name) writes: send its arguments as the body of a signed \(opType) op")
+                    throw GatewayRefusal.input(
+                        "\(name) writes: send its arguments as the body of a signed \(opType) op"
+                    )
                 }
                 return try await run(gateway, call.op, call.code, context).jsonString(options: Self.jsonOut)
             },

@@ -1,8 +1,8 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import ChorosWire
 internal import Foundation
+internal import SwiftProtobuf
 
 extension Gateway {
     static let practitioner = "practitioner"
@@ -27,7 +27,9 @@ extension Gateway {
             }
         }
         let path = "messages/\(call.key).md"
-        do { _ = try EntryPath(path) } catch { throw GatewayRefusal.input("op_id '\(call.key)' cannot name a message: \(error)") }
+        do { _ = try EntryPath(path) } catch {
+            throw GatewayRefusal.input("op_id '\(call.key)' cannot name a message: \(error)")
+        }
         let perspective = call.caller.perspective
         var supersedes = ""
         if !arguments.supersedes.isEmpty {
@@ -128,10 +130,14 @@ extension Gateway {
             )
         }
         let path = "vantages/\(call.key).md"
-        do { _ = try EntryPath(path) } catch { throw GatewayRefusal.input("op_id '\(call.key)' cannot name a vantage: \(error)") }
+        do { _ = try EntryPath(path) } catch {
+            throw GatewayRefusal.input("op_id '\(call.key)' cannot name a vantage: \(error)")
+        }
         var fields = EntryFields(type: "vap", title: arguments.title.isEmpty ? "vantage on \(binds)" : arguments.title)
         fields.extra = [("binds", .scalar(binds)), ("horizon", .scalar(arguments.horizon)), ("kind", .scalar(kind))]
-        if kind == "reconstructed" { fields.extra.append(("stamp", .scalar("reconstructed-by-\(call.caller.name)-from-record"))) }
+        if kind == "reconstructed" {
+            fields.extra.append(("stamp", .scalar("reconstructed-by-\(call.caller.name)-from-record")))
+        }
         let vantage = fields
         let plan = PlannedCommit(
             ref: call.caller.perspective,

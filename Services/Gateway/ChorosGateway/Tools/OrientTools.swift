@@ -1,8 +1,8 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import ChorosWire
 internal import Foundation
+internal import SwiftProtobuf
 
 extension Gateway {
     static let orientationSlots = ["welcome", "orientation", "syntax", "conduct", "claims", "community"]
@@ -40,7 +40,10 @@ extension Gateway {
         }
     }
 
-    func orientation(_ request: Choros_V1_OrientationRequest, _ caller: Caller) async throws
+    func orientation(
+        _ request: Choros_V1_OrientationRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_OrientationResponse
     {
         var slots: [Choros_V1_OrientationSlot] = []
@@ -52,7 +55,9 @@ extension Gateway {
                     $0.name = name
                     $0.path = path
                     $0.authored = text != nil
-                    $0.text = text.map { (try? Entry(parsing: $0).body) ?? $0 } ?? "[\(name): not yet authored in canon at \(path)]"
+                    $0.text =
+                        text.map { (try? Entry(parsing: $0).body) ?? $0 }
+                        ?? "[\(name): not yet authored in canon at \(path)]"
                 }
             )
         }
@@ -73,7 +78,8 @@ extension Gateway {
         }
     }
 
-    func canonHead(_ request: Choros_V1_CanonHeadRequest, _ caller: Caller) async throws -> Choros_V1_CanonStateResponse {
+    func canonHead(_ request: Choros_V1_CanonHeadRequest, _ caller: Caller) async throws -> Choros_V1_CanonStateResponse
+    {
         let view = try await self.canon()
         var paths: [String] = []
         if let tip = view.tip { paths = try await self.backends.paths(tip) }
@@ -86,7 +92,10 @@ extension Gateway {
         }
     }
 
-    func canonState(_ request: Choros_V1_CanonStateRequest, _ caller: Caller) async throws
+    func canonState(
+        _ request: Choros_V1_CanonStateRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_CanonStateResponse
     {
         var response = try await self.canonHead(.init(), caller)
@@ -125,7 +134,8 @@ extension Gateway {
 
     // MARK: search
 
-    func mapSearch(_ request: Choros_V1_MapSearchRequest, _ caller: Caller) async throws -> Choros_V1_MapSearchResponse {
+    func mapSearch(_ request: Choros_V1_MapSearchRequest, _ caller: Caller) async throws -> Choros_V1_MapSearchResponse
+    {
         guard !request.query.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw GatewayRefusal.input("'query' is required")
         }

@@ -1,8 +1,8 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import ChorosWire
 internal import Foundation
+internal import SwiftProtobuf
 
 extension Gateway {
     static let closeSubjectPrefix = "close: "
@@ -74,7 +74,10 @@ extension Gateway {
         try await self.backends.history(tip, limit: 1).first?.subject.hasPrefix(Self.closeSubjectPrefix) ?? false
     }
 
-    func proposeRetract(_ arguments: Choros_V1_ProposeRetractArgs, _ call: WriteCall) async throws
+    func proposeRetract(
+        _ arguments: Choros_V1_ProposeRetractArgs,
+        _ call: WriteCall
+    ) async throws
         -> Choros_V1_WriteResult
     {
         let path = try Self.entryPath(arguments.path)
@@ -107,7 +110,8 @@ extension Gateway {
         return result
     }
 
-    func proposeClose(_ arguments: Choros_V1_ProposeCloseArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult {
+    func proposeClose(_ arguments: Choros_V1_ProposeCloseArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult
+    {
         let ref = Self.proposal(arguments.proposalID)
         guard let tip = try await self.backends.tip(of: ref) else {
             throw GatewayRefusal("propose_close.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
@@ -163,7 +167,10 @@ extension Gateway {
 
     // MARK: reads
 
-    func proposalStatus(_ request: Choros_V1_ProposalStatusRequest, _ caller: Caller) async throws
+    func proposalStatus(
+        _ request: Choros_V1_ProposalStatusRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_ProposalState
     {
         guard !request.proposalID.isEmpty else { throw GatewayRefusal.input("'proposal_id' is required") }
@@ -201,7 +208,10 @@ extension Gateway {
         }
     }
 
-    func listProposals(_ request: Choros_V1_ListProposalsRequest, _ caller: Caller) async throws
+    func listProposals(
+        _ request: Choros_V1_ListProposalsRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_ListProposalsResponse
     {
         let prefix = "refs/cap/proposals/"
@@ -212,7 +222,10 @@ extension Gateway {
         return .with { $0.proposals = proposals }
     }
 
-    func conflictPreview(_ request: Choros_V1_ConflictPreviewRequest, _ caller: Caller) async throws
+    func conflictPreview(
+        _ request: Choros_V1_ConflictPreviewRequest,
+        _ caller: Caller
+    ) async throws
         -> Choros_V1_ConflictPreviewResponse
     {
         let ref = Self.proposal(request.proposalID)
@@ -222,7 +235,10 @@ extension Gateway {
         let preview = try await self.backends.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
         let canon = try await self.canon()
         let changed = (preview.added + preview.modified + preview.removed).sorted()
-        let problem = try await LogEntryRule.check(changedPaths: preview.added + preview.modified, expectedSeq: canon.nextSeq) {
+        let problem = try await LogEntryRule.check(
+            changedPaths: preview.added + preview.modified,
+            expectedSeq: canon.nextSeq
+        ) {
             try await self.backends.text(tip, $0)
         }
         return .with {

@@ -5,7 +5,8 @@ internal import ChorosWire
 /// Every instance tool (TOOLS.md) but the claims group: one definition each, from which the
 /// catalog, the typed RPCs and `CallTool` dispatch are all derived.
 extension Gateway {
-    static let tools: [GatewayTool] = orientTools + authorTools + proposalTools + coherenceTools + messageTools
+    static let tools: [GatewayTool] =
+        orientTools + authorTools + proposalTools + coherenceTools + messageTools
         + airlockTools
 
     static let toolsByName: [String: GatewayTool] = Dictionary(
@@ -14,7 +15,7 @@ extension Gateway {
 
     private static let entryParameters: [ToolParameter] = [
         .optional("title", "the title (default: the slug)"),
-        .optional("type", "the entry type", default: "kno"),
+        .optional("type", "the entry type (default kno; log for a meta/log entry)"),
         .optional("tags", "tags", .strings),
         .optional("references", "paths this entry references", .strings),
         .optional("supersedes", "the path this entry supersedes"),
@@ -197,7 +198,10 @@ extension Gateway {
             rpc: "SupReconcile",
             .reconcileReport,
             "File your reconciliation with canon's tip (your cursor must be at it): state/reconciled-<tip12>.md.",
-            [.required("body", "a short self-report of what changed and what it means for you"), .optional("op_id", "a key")],
+            [
+                .required("body", "a short self-report of what changed and what it means for you"),
+                .optional("op_id", "a key"),
+            ],
             bodyFields: ["op_id": "key", "body": "report"],
             { try await $0.supReconcile($1, $2) }
         ),
@@ -305,7 +309,8 @@ extension Gateway {
             "Relay the practitioner's first TOTP code to stage a proposal for landing.",
             [.required("proposal_id", "the proposal"), .required("code", "the practitioner's 6-digit code")],
             sideArguments: ["code"],
-            { (gateway, arguments: Choros_V1_StageApproveArgs, call) in try await gateway.airlockRelay(arguments, call) }
+            { (gateway, arguments: Choros_V1_StageApproveArgs, call) in try await gateway.airlockRelay(arguments, call)
+            }
         ),
         .write(
             "land_approve",

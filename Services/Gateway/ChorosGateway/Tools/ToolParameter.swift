@@ -40,7 +40,8 @@ struct ToolParameter: Sendable {
         case .string: members["type"] = "string"
         case .integer: members["type"] = "integer"
         case .boolean: members["type"] = "boolean"
-        case .strings: members["type"] = "array"
+        case .strings:
+            members["type"] = "array"
             members["items"] = ["type": "string"]
         }
         if let defaultValue = self.defaultValue { members["default"] = defaultValue }

@@ -1,9 +1,9 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import ChorosWire
 internal import Foundation
 internal import Logging
+internal import SwiftProtobuf
 
 /// What the gateway stamps on an entry server-side, never taken from the caller.
 struct Stamps: Sendable, Equatable {
@@ -144,9 +144,9 @@ extension Gateway {
             same = change.delete ? committed == nil : committed?.content == change.content
         }
         guard same else {
-                throw GatewayRefusal(
-                    "idempotency",
-                    .alreadyExists,
+            throw GatewayRefusal(
+                "idempotency",
+                .alreadyExists,
                 "op_id '\(call.key.isEmpty ? call.opID : call.key)' already names a different act (commit \(original.commitOid.prefix(12)) on \(plan.ref))"
             )
         }
@@ -160,12 +160,19 @@ extension Gateway {
         }
         let paths = [change?.path].compactMap { $0 }
         let pending = plan.indexed ? await self.index(ref: plan.ref, paths: paths) : false
-        return CommitOutcome(oid: original.commitOid, ref: plan.ref, paths: paths, replayed: true, indexPending: pending)
+        return CommitOutcome(
+            oid: original.commitOid,
+            ref: plan.ref,
+            paths: paths,
+            replayed: true,
+            indexPending: pending
+        )
     }
 
     /// The stamps the original commit carried, read back from its first file.
     private func originalStamps(_ plan: PlannedCommit, at commit: String) async throws -> Stamps {
-        guard let probe = try plan.primary(Stamps(canonState: "")), !probe.delete, let text = try await self.backends.text(commit, probe.path),
+        guard let probe = try plan.primary(Stamps(canonState: "")), !probe.delete,
+            let text = try await self.backends.text(commit, probe.path),
             let entry = try? Entry(parsing: text)
         else { return Stamps(canonState: "") }
         return Stamps(canonState: entry.scalar("canon_state") ?? "")
@@ -194,7 +201,10 @@ extension Gateway {
             )
             return false
         } catch {
-            self.logger.warning("index upsert failed; reindex restores it", metadata: ["ref": "\(ref)", "error": "\(error)"])
+            self.logger.warning(
+                "index upsert failed; reindex restores it",
+                metadata: ["ref": "\(ref)", "error": "\(error)"]
+            )
             return true
         }
     }

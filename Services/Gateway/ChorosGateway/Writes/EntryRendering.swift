@@ -1,7 +1,7 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import Foundation
+internal import SwiftProtobuf
 
 /// The envelope fields an authored entry may carry (TOOLS.md, "Envelope").
 struct EntryFields: Sendable {
@@ -39,12 +39,16 @@ extension EntryFields {
             supersedes: arguments.supersedes.isEmpty ? "" : Gateway.withMarkdownExtension(arguments.supersedes),
             supersededBy: arguments.supersededBy.isEmpty ? "" : Gateway.withMarkdownExtension(arguments.supersededBy)
         )
-        if arguments.domain == "meta/log" { self.extra.append(("seq", .scalar(arguments.seq.isEmpty ? arguments.slug : arguments.seq))) }
+        if arguments.domain == "meta/log" {
+            self.extra.append(("seq", .scalar(arguments.seq.isEmpty ? arguments.slug : arguments.seq)))
+        }
     }
 
     /// The file: envelope fields, the server's stamps, then the body.
     func render(body: String, stamps: Stamps) throws -> Data {
-        var fields: [(key: String, value: Entry.Value)] = [("type", .scalar(self.type)), ("title", .scalar(self.title))]
+        var fields: [(key: String, value: Entry.Value)] = [
+            ("type", .scalar(self.type)), ("title", .scalar(self.title)),
+        ]
         if !self.status.isEmpty { fields.append(("status", .scalar(self.status))) }
         if !self.tags.isEmpty { fields.append(("tags", .list(self.tags))) }
         if !self.references.isEmpty { fields.append(("references", .list(self.references))) }

@@ -1,8 +1,8 @@
 internal import ChorosCore
 internal import ChorosProto
-internal import SwiftProtobuf
 internal import ChorosWire
 internal import Foundation
+internal import SwiftProtobuf
 
 /// A verified write: the caller, the op it signed, and the request key its body carries.
 struct WriteCall: Sendable {
@@ -30,6 +30,9 @@ private struct PrefetchedLedger: OperationLedger {
 }
 
 extension Gateway {
+    /// The largest op body a write may carry: an entry is prose, not a payload.
+    static let maximumBodyBytes = 1 << 20
+
     /// Runs one tool call for the connection's bound caller; a refusal is audited as denied.
     func serve<Result: Sendable>(
         tool: String,
@@ -64,6 +67,13 @@ extension Gateway {
                 "this connection is bound to '\(caller.name)'; the op is signed by \(message.author.isEmpty ? "nobody" : message.author)"
             )
         }
+        guard message.body.count <= Self.maximumBodyBytes else {
+            throw GatewayRefusal(
+                "input",
+                .resourceExhausted,
+                "the op's body is \(message.body.count) bytes; an entry may be at most \(Self.maximumBodyBytes) bytes"
+            )
+        }
         guard message.type == type.rawValue else {
             throw GatewayRefusal.input("\(tool) takes a \(type) op, got '\(message.type)'")
         }
@@ -81,7 +91,9 @@ extension Gateway {
         }
         let operation = verified.operation
         for field in ["instance_id", "sender"] {
-            if let named = operation.body[field]?.stringValue, !named.isEmpty, named.lowercased() != caller.record.name.folded {
+            if let named = operation.body[field]?.stringValue, !named.isEmpty,
+                named.lowercased() != caller.record.name.folded
+            {
                 throw GatewayRefusal(
                     "identity",
                     .permissionDenied,
