@@ -90,7 +90,9 @@ package final class AuditLog: Sendable {
             clauses.append("\(column) = ?")
             values.append(value)
         }
-        let sql = "SELECT * FROM events WHERE \(clauses.joined(separator: " AND ")) ORDER BY seq \(request.newestFirst ? "DESC" : "ASC") LIMIT \(limit + 1)"
+        let order = request.newestFirst ? "DESC" : "ASC"
+        let filter = clauses.joined(separator: " AND ")
+        let sql = "SELECT * FROM events WHERE \(filter) ORDER BY seq \(order) LIMIT \(limit + 1)"
         let filters = values
         let rows = try await self.database.pool.read { db in
             try AuditRow.fetchAll(db, sql: sql, arguments: StatementArguments(filters))
