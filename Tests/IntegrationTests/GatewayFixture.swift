@@ -170,7 +170,8 @@ final class InstanceClient: Sendable {
     func call(
         _ tool: String,
         _ arguments: [String: JSONValue] = [:],
-        signer: SigningKey? = nil
+        signer: SigningKey? = nil,
+        timeout: Duration = .seconds(30)
     ) async throws -> [String: Any] {
         var request = Choros_V1_CallToolRequest()
         request.name = tool
@@ -183,7 +184,7 @@ final class InstanceClient: Sendable {
         let response = try await self.client.call(
             GatewayRPC.callTool,
             request,
-            options: CallOptions(timeout: .seconds(30))
+            options: CallOptions(timeout: timeout)
         )
         return try JSONSerialization.jsonObject(with: Data(response.resultJson.utf8)) as? [String: Any] ?? [:]
     }

@@ -184,7 +184,8 @@ extension Gateway {
     }
 
     /// Upserts the index rows; an index outage never fails a write that git and the audit
-    /// log already hold (`reindex` restores the row). Returns whether the row is pending.
+    /// log already hold (`reindex` restores the row), and costs a write at most two seconds.
+    /// Returns whether the row is pending.
     func index(ref: String, paths: [String]) async -> Bool {
         do {
             _ = try await self.backends.index.call(
@@ -197,7 +198,7 @@ extension Gateway {
                         }
                     }
                 },
-                options: CallOptions(timeout: .seconds(5))
+                options: CallOptions(timeout: .seconds(2))
             )
             return false
         } catch {

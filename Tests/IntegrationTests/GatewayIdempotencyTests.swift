@@ -1,0 +1,189 @@
+import ChorosCore
+import ChorosProto
+import ChorosTesting
+import ChorosWire
+import Foundation
+import SwiftProtobuf
+import Testing
+
+@Suite("Gateway idempotency and crash windows", .serialized)
+struct GatewayIdempotencyTests {
+    private func auditEvents(
+        _ fixture: GatewayFixture,
+        key: String,
+        actor: String
+    ) async throws -> [Choros_V1_AuditEvent] {
+        try await fixture.daemons.audit.call(
+            AuditRPC.find,
+            .with {
+                $0.requestKey = key
+                $0.actor = actor
+            }
+        ).events.filter { $0.outcome == "ok" }
+    }
+
+    @Test("a retried write replays, also after other commits and a gateway restart; a different act is refused")
+    func retriesReplay() async throws {
+        try await GatewayFixture.with { fixture in
+            var alice = try await fixture.connect("alice")
+            let arguments: [String: JSONValue] = ["domain": "notes", "slug": "a", "body": "Alpha", "op_id": "k1"]
+            let first = try await alice.call("kip_commit", arguments)
+            #expect(first["replayed"] == nil)
+            let again = try await alice.call("kip_commit", arguments)
+            #expect(again["replayed"] as? Bool == true)
+            #expect(again["oid"] as? String == first["oid"] as? String)
+
+            // The very same signed op, sent twice, is one act too.
+            let definition = try #require(alice.catalog.value["kip_commit"])
+            let op = try alice.sign(
+                definition,
+                ["domain": "notes", "slug": "s", "body": "Same", "op_id": "k2"],
+                signer: alice.key
+            )
+            let sendOp = { (client: InstanceClient) in
+                try await client.client.call(
+                    GatewayRPC.callTool,
+                    .with {
+                        $0.name = "kip_commit"
+                        $0.op = op.proto
+                    }
+                )
+            }
+            let once = try await sendOp(alice)
+            let twice = try await sendOp(alice)
+            #expect(twice.resultJson.contains("\"replayed\":true"))
+            #expect(once.resultJson.contains(#""oid""#))
+
+            for index in 0..<5 {
+                try await alice.call(
+                    "kip_commit",
+                    ["domain": "notes", "slug": .string("n\(index)"), "body": "x", "op_id": .string("n\(index)")]
+                )
+            }
+            #expect(try await alice.call("kip_commit", arguments)["oid"] as? String == first["oid"] as? String)
+
+            try await fixture.daemons.stop("gateway")
+            try await fixture.daemons.start("gateway")
+            await alice.close()
+            alice = try await fixture.connect("alice")
+            let afterRestart = try await alice.call("kip_commit", arguments)
+            #expect(afterRestart["replayed"] as? Bool == true)
+            #expect(afterRestart["oid"] as? String == first["oid"] as? String)
+            #expect(try await self.auditEvents(fixture, key: "k1", actor: "alice").count == 1, "one act, one event")
+
+            var changed = arguments
+            changed["body"] = "Alpha, but different"
+            let message = await expectRefusal(.alreadyExists, gate: "idempotency") {
+                try await alice.call("kip_commit", changed)
+            }
+            #expect(message.contains("op_id 'k1' already names a different act"))
+
+            // Messages and vantages can never be rewritten.
+            try await alice.call("imp_send", ["recipients": ["bob"], "subject": "s", "body": "one", "op_id": "m1"])
+            #expect(
+                try await alice.call(
+                    "imp_send",
+                    ["recipients": ["bob"], "subject": "s", "body": "one", "op_id": "m1"]
+                )["replayed"] as? Bool == true
+            )
+            await expectRefusal(.alreadyExists, gate: "idempotency") {
+                try await alice.call("imp_send", ["recipients": ["bob"], "subject": "s", "body": "two", "op_id": "m1"])
+            }
+            try await alice.call("vap_record", ["binds": "notes/a", "horizon": "h1", "op_id": "v1"])
+            await expectRefusal(.alreadyExists, gate: "idempotency") {
+                try await alice.call("vap_record", ["binds": "notes/a", "horizon": "h2", "op_id": "v1"])
+            }
+            let text = try await alice.call("kip_get", ["ref": "alice", "path": "messages/m1"])["text"] as? String
+            #expect(text?.contains("one") == true)
+            await alice.close()
+        }
+    }
+
+    @Test("a gateway killed between commit and audit leaves a commit reconcile backfills; the retry replays")
+    func crashAfterCommit() async throws {
+        try await GatewayFixture.with { fixture in
+            try await fixture.daemons.stop("gateway")
+            try await fixture.daemons.start("gateway", environment: ["FAULT_INJECTION_POINT": "gateway.after-commit"])
+            let doomed = try await fixture.connect("alice")
+            let arguments: [String: JSONValue] = ["domain": "notes", "slug": "c", "body": "Crash", "op_id": "c1"]
+            do {
+                try await doomed.call("kip_commit", arguments, timeout: .seconds(2))
+                Issue.record("the gateway should have died after the commit")
+            } catch {}
+            let exited = try await fixture.daemons.daemons.value["gateway"]?.waitForExit(timeout: .seconds(10))
+            #expect(exited == 86)
+            await doomed.close()
+            fixture.daemons.daemons.mutate { $0["gateway"] = nil }
+
+            let committed = try await fixture.daemons.store.call(
+                StoreRPC.findOp,
+                .with {
+                    $0.ref = "refs/cap/perspectives/alice"
+                    $0.requestKey = "c1"
+                }
+            )
+            #expect(
+                try await self.auditEvents(fixture, key: "c1", actor: "alice").isEmpty,
+                "the audit append never ran"
+            )
+            let reconciled = try await fixture.daemons.audit.call(AuditRPC.reconcile, .init())
+            #expect(reconciled.appended.map(\.opID) == [committed.opID])
+
+            try await fixture.daemons.start("gateway")
+            let alice = try await fixture.connect("alice")
+            let retried = try await alice.call("kip_commit", arguments)
+            #expect(retried["replayed"] as? Bool == true)
+            #expect(retried["oid"] as? String == committed.commitOid)
+            #expect(try await fixture.daemons.audit.call(AuditRPC.reconcile, .init()).appended.isEmpty)
+            await alice.close()
+        }
+    }
+
+    @Test("a retry after a crash with no reconcile completes the audit event itself, once")
+    func retryCompletesAudit() async throws {
+        try await GatewayFixture.with { fixture in
+            try await fixture.daemons.stop("gateway")
+            try await fixture.daemons.start("gateway", environment: ["FAULT_INJECTION_POINT": "gateway.after-commit"])
+            let doomed = try await fixture.connect("alice")
+            let arguments: [String: JSONValue] = ["domain": "notes", "slug": "d", "body": "Dies", "op_id": "d1"]
+            _ = try? await doomed.call("kip_commit", arguments, timeout: .seconds(2))
+            _ = try await fixture.daemons.daemons.value["gateway"]?.waitForExit(timeout: .seconds(10))
+            await doomed.close()
+            fixture.daemons.daemons.mutate { $0["gateway"] = nil }
+
+            try await fixture.daemons.start("gateway")
+            let alice = try await fixture.connect("alice")
+            #expect(try await alice.call("kip_commit", arguments)["replayed"] as? Bool == true)
+            #expect(try await self.auditEvents(fixture, key: "d1", actor: "alice").count == 1)
+            #expect(try await fixture.daemons.audit.call(AuditRPC.reconcile, .init()).appended.isEmpty)
+            await alice.close()
+        }
+    }
+
+    @Test("with the index down a write still lands in git and audit; reindex restores the row; the retry replays")
+    func indexDownMidWrite() async throws {
+        try await GatewayFixture.with { fixture in
+            let alice = try await fixture.connect("alice")
+            try await fixture.daemons.stop("index", signal: SIGKILL)
+            let arguments: [String: JSONValue] = [
+                "domain": "notes", "slug": "i", "body": "Quokka habits", "op_id": "i1",
+            ]
+            let written = try await alice.call("kip_commit", arguments)
+            #expect(written["index_pending"] as? Bool == true)
+            #expect(try await self.auditEvents(fixture, key: "i1", actor: "alice").count == 1)
+
+            try await fixture.daemons.start("index")
+            _ = try await fixture.daemons.index.call(
+                IndexRPC.reindex,
+                .init(),
+                options: CallOptions(timeout: .seconds(60))
+            )
+            let hits = try await alice.call("map_search", ["query": "quokka"])["hits"] as? [[String: Any]] ?? []
+            #expect(hits.map { $0["path"] as? String } == ["notes/i.md"])
+            let retried = try await alice.call("kip_commit", arguments)
+            #expect(retried["replayed"] as? Bool == true)
+            #expect(retried["oid"] as? String == written["oid"] as? String)
+            await alice.close()
+        }
+    }
+}
