@@ -129,43 +129,28 @@ final class GatewayFixture: Sendable {
 }
 
 /// An instance as a native client would be: one connection, bound by the handshake, every
-/// write a signed op built from the catalog's own description of the tool.
+/// write a signed op (`GatewayConnection`), results parsed as JSON.
 final class InstanceClient: Sendable {
     let name: String
-    let key: SigningKey
-    let client: WireClient
-    let catalog: Shared<[String: Choros_V1_ToolDefinition]>
+    let connection: GatewayConnection
 
     init(name: String, key: SigningKey, socketPath: String) {
         self.name = name
-        self.key = key
-        self.client = WireClient(socketPath: socketPath)
-        self.catalog = Shared([:])
+        self.connection = GatewayConnection(socketPath: socketPath, key: key, clientVersion: "test")
     }
+
+    var key: SigningKey { self.connection.key }
+    var client: WireClient { self.connection.client }
 
     func handshake() async throws {
-        let nonce = try HandshakeProof.nonce()
-        let challenge = try await self.client.call(
-            GatewayRPC.hello,
-            .with {
-                $0.author = self.key.author.rawValue
-                $0.clientNonce = Data(nonce)
-                $0.clientVersion = "test"
-            }
-        )
-        let signature = HandshakeProof.sign(
-            serverNonce: Array(challenge.serverNonce),
-            clientNonce: nonce,
-            key: self.key
-        )
-        _ = try await self.client.call(GatewayRPC.prove, .with { $0.sig = Data(signature) })
-        if self.catalog.value.isEmpty {
-            let tools = try await self.client.call(GatewayRPC.listTools, .init()).tools
-            self.catalog.mutate { $0 = Dictionary(uniqueKeysWithValues: tools.map { ($0.name, $0) }) }
-        }
+        try await self.connection.handshake()
     }
 
-    /// Calls a tool by name with JSON arguments; a write is signed here, as choros-mcp does.
+    func definition(_ tool: String) async throws -> Choros_V1_ToolDefinition {
+        try #require(try await self.connection.tools().first { $0.name == tool })
+    }
+
+    /// Calls a tool by name with JSON arguments; `signer` signs a write with another key.
     @discardableResult
     func call(
         _ tool: String,
@@ -173,44 +158,42 @@ final class InstanceClient: Sendable {
         signer: SigningKey? = nil,
         timeout: Duration = .seconds(30)
     ) async throws -> [String: Any] {
-        var request = Choros_V1_CallToolRequest()
-        request.name = tool
-        if let definition = self.catalog.value[tool], !definition.opType.isEmpty {
-            request.op = try self.sign(definition, arguments, signer: signer ?? self.key).proto
-            request.code = arguments["code"]?.stringValue ?? ""
+        let json: String
+        if let signer {
+            let op = try GatewayConnection.signedOp(
+                for: try await self.definition(tool),
+                arguments: arguments,
+                key: signer
+            )
+            json = try await self.client.call(
+                GatewayRPC.callTool,
+                .with {
+                    $0.name = tool
+                    $0.op = op.proto
+                }
+            ).resultJson
         } else {
-            request.argumentsJson = String(decoding: CanonicalJSON.encode(.object(arguments)), as: UTF8.self)
+            json = try await self.connection.callTool(tool, arguments: arguments, timeout: timeout)
         }
-        let response = try await self.client.call(
-            GatewayRPC.callTool,
-            request,
-            options: CallOptions(timeout: timeout)
-        )
-        return try JSONSerialization.jsonObject(with: Data(response.resultJson.utf8)) as? [String: Any] ?? [:]
+        return try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
     }
 
-    /// The op a write tool's arguments make: renamed per the catalog, defaults filled, side
-    /// arguments left out.
-    func sign(
-        _ definition: Choros_V1_ToolDefinition,
-        _ arguments: [String: JSONValue],
-        signer: SigningKey,
-        timestamp: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
-    ) throws -> SignedOperation {
-        let schema = try JSONParser.parse(Array(definition.inputSchemaJson.utf8))
-        var body: [String: JSONValue] = [:]
-        for (name, property) in schema["properties"]?.objectValue ?? [:] {
-            guard !definition.sideArguments.contains(name), let value = arguments[name] ?? property["default"] else {
-                continue
-            }
-            body[definition.bodyFields[name] ?? name] = value
+    /// A signed op for `tool`, as a client would send it.
+    func sign(_ tool: String, _ arguments: [String: JSONValue], timestamp: Int64? = nil) async throws -> SignedOperation
+    {
+        let definition = try await self.definition(tool)
+        if let timestamp {
+            return try GatewayConnection.signedOp(
+                for: definition,
+                arguments: arguments,
+                key: self.key,
+                timestamp: timestamp
+            )
         }
-        for (name, value) in arguments where schema["properties"]?[name] == nil { body[name] = value }
-        let type = try #require(OperationType(rawValue: definition.opType))
-        return try SignedOperation.make(type: type, body: body, timestamp: timestamp, key: signer)
+        return try GatewayConnection.signedOp(for: definition, arguments: arguments, key: self.key)
     }
 
-    func close() async { await self.client.close() }
+    func close() async { await self.connection.close() }
 }
 
 /// Expects a tool call to be refused with `code` by `gate`; returns the message.

@@ -25,7 +25,7 @@ struct GatewayIdempotencyTests {
     @Test("a retried write replays, also after other commits and a gateway restart; a different act is refused")
     func retriesReplay() async throws {
         try await GatewayFixture.with { fixture in
-            var alice = try await fixture.connect("alice")
+            let alice = try await fixture.connect("alice")
             let arguments: [String: JSONValue] = ["domain": "notes", "slug": "a", "body": "Alpha", "op_id": "k1"]
             let first = try await alice.call("kip_commit", arguments)
             #expect(first["replayed"] == nil)
@@ -34,11 +34,9 @@ struct GatewayIdempotencyTests {
             #expect(again["oid"] as? String == first["oid"] as? String)
 
             // The very same signed op, sent twice, is one act too.
-            let definition = try #require(alice.catalog.value["kip_commit"])
-            let op = try alice.sign(
-                definition,
-                ["domain": "notes", "slug": "s", "body": "Same", "op_id": "k2"],
-                signer: alice.key
+            let op = try await alice.sign(
+                "kip_commit",
+                ["domain": "notes", "slug": "s", "body": "Same", "op_id": "k2"]
             )
             let sendOp = { (client: InstanceClient) in
                 try await client.client.call(
@@ -62,10 +60,9 @@ struct GatewayIdempotencyTests {
             }
             #expect(try await alice.call("kip_commit", arguments)["oid"] as? String == first["oid"] as? String)
 
+            // The same connection object survives a gateway restart: it binds again by itself.
             try await fixture.daemons.stop("gateway")
             try await fixture.daemons.start("gateway")
-            await alice.close()
-            alice = try await fixture.connect("alice")
             let afterRestart = try await alice.call("kip_commit", arguments)
             #expect(afterRestart["replayed"] as? Bool == true)
             #expect(afterRestart["oid"] as? String == first["oid"] as? String)

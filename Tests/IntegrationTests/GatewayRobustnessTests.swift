@@ -102,11 +102,9 @@ struct GatewayRobustnessTests {
             await expectRefusal(.invalidArgument, gate: "input") {
                 try await alice.client.call(GatewayRPC.callTool, .with { $0.name = "kip_commit" })
             }
-            let imp = try #require(alice.catalog.value["imp_send"])
-            let wrongType = try alice.sign(
-                imp,
-                ["recipients": ["bob"], "subject": "s", "body": "b", "op_id": "w1"],
-                signer: alice.key
+            let wrongType = try await alice.sign(
+                "imp_send",
+                ["recipients": ["bob"], "subject": "s", "body": "b", "op_id": "w1"]
             )
             await expectRefusal(.invalidArgument, gate: "input") {
                 try await alice.client.call(
@@ -118,11 +116,9 @@ struct GatewayRobustnessTests {
                 )
             }
             // A stale op (the author's clock far off) is refused by the op gate.
-            let kip = try #require(alice.catalog.value["kip_commit"])
-            let stale = try alice.sign(
-                kip,
+            let stale = try await alice.sign(
+                "kip_commit",
                 ["domain": "notes", "slug": "s", "body": "b", "op_id": "s1"],
-                signer: alice.key,
                 timestamp: 1_000
             )
             await expectRefusal(.failedPrecondition, gate: "op") {
