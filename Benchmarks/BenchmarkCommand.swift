@@ -20,7 +20,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index or reindex."
+            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index, reindex or gateway."
     )
     var only: String?
 
@@ -76,6 +76,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
             var results = try await IndexBenchmark(directory: directory).measure()
             results.append(try await ReindexBenchmark(directory: directory).measure())
             BenchmarkResult.printTable(results)
+            return
+        }
+        if self.only == "gateway" {
+            BenchmarkResult.printTable(try await GatewayBenchmark(directory: directory, duration: duration).measure())
             return
         }
         if self.only == "audit" {
@@ -169,6 +173,25 @@ struct BenchmarkResult {
     var name: String
     var calls: Int
     var elapsed: Duration
+    /// Per-call latency percentiles, for the benchmarks that time each call.
+    var p50: Duration?
+    var p95: Duration?
+
+    init(name: String, calls: Int, elapsed: Duration) {
+        self.name = name
+        self.calls = calls
+        self.elapsed = elapsed
+    }
+
+    func with(latencies: [Duration]) -> BenchmarkResult {
+        let sorted = latencies.sorted()
+        var result = self
+        if !sorted.isEmpty {
+            result.p50 = sorted[sorted.count / 2]
+            result.p95 = sorted[min(sorted.count - 1, sorted.count * 95 / 100)]
+        }
+        return result
+    }
 
     var perSecond: Double {
         let seconds = Double(self.elapsed.components.seconds) + Double(self.elapsed.components.attoseconds) / 1e18
@@ -176,13 +199,19 @@ struct BenchmarkResult {
     }
 
     static func printTable(_ results: [BenchmarkResult]) {
-        print("benchmark".padding(toLength: 42, withPad: " ", startingAt: 0) + "per second")
+        print("benchmark".padding(toLength: 42, withPad: " ", startingAt: 0) + "per second   p50 / p95 ms")
         for result in results {
-            print(
-                result.name.padding(toLength: 42, withPad: " ", startingAt: 0)
-                    + String(format: "%.0f", result.perSecond)
-            )
+            var line = result.name.padding(toLength: 42, withPad: " ", startingAt: 0)
+            line += String(format: "%.0f", result.perSecond).padding(toLength: 13, withPad: " ", startingAt: 0)
+            if let p50 = result.p50, let p95 = result.p95 {
+                line += String(format: "%.2f / %.2f", Self.milliseconds(p50), Self.milliseconds(p95))
+            }
+            print(line)
         }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }
 
