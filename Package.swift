@@ -151,7 +151,8 @@ let package = Package(
             .executableTarget(
                 name: "ChorosBenchmarks",
                 dependencies: [
-                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", "ChorosAudit", "ChorosIndex", "ChorosTesting",
+                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", "ChorosAudit", "ChorosIndex",
+                    "ChorosTesting",
                     protobuf,
                     nioCore,
                     nioPosix,

@@ -47,7 +47,10 @@ struct GatewayBenchmark {
                         let began = ContinuousClock.now
                         _ = try await connection.callTool(
                             "kip_commit",
-                            arguments: ["domain": "bench", "slug": .string(key), "body": "A benchmark entry.", "op_id": .string(key)]
+                            arguments: [
+                                "domain": "bench", "slug": .string(key), "body": "A benchmark entry.",
+                                "op_id": .string(key),
+                            ]
                         )
                         latencies.append(ContinuousClock.now - began)
                     }
@@ -56,14 +59,26 @@ struct GatewayBenchmark {
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-        return BenchmarkResult(name: "kip_commit, \(label)", calls: latencies.count, elapsed: ContinuousClock.now - start)
-            .with(latencies: latencies)
+        return BenchmarkResult(
+            name: "kip_commit, \(label)",
+            calls: latencies.count,
+            elapsed: ContinuousClock.now - start
+        )
+        .with(latencies: latencies)
     }
 
-    private func reads(_ connection: GatewayConnection, deployment: Deployment, size: Int) async throws
+    private func reads(
+        _ connection: GatewayConnection,
+        deployment: Deployment,
+        size: Int
+    ) async throws
         -> [BenchmarkResult]
     {
-        _ = try await deployment.client("index").call(IndexRPC.reindex, .init(), options: CallOptions(timeout: .seconds(300)))
+        _ = try await deployment.client("index").call(
+            IndexRPC.reindex,
+            .init(),
+            options: CallOptions(timeout: .seconds(300))
+        )
         var results: [BenchmarkResult] = []
         let readers: [(String, @Sendable (Int) -> [String: JSONValue])] = [
             ("kip_get", { index in ["ref": "bench0", "path": .string(Deployment.seedPath(index * 7919 % size))] }),
@@ -98,7 +113,11 @@ private struct Deployment {
         var processes: [String: ChildProcess] = [:]
         var clients: [String: WireClient] = [:]
         for name in ["store", "audit", "index", "gateway"] {
-            processes[name] = try ChildProcess("choros-\(name)", ["--config", configuration], outputDirectory: directory)
+            processes[name] = try ChildProcess(
+                "choros-\(name)",
+                ["--config", configuration],
+                outputDirectory: directory
+            )
             let client = WireClient(socketPath: "\(directory)/data/run/\(name).sock")
             _ = try await client.call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(30)))
             clients[name] = client
@@ -115,7 +134,12 @@ private struct Deployment {
         _ = try await store.call(
             StoreRPC.bootstrap,
             .with {
-                $0.files = [.with { $0.path = "README.md"; $0.content = Data("canon\n".utf8) }]
+                $0.files = [
+                    .with {
+                        $0.path = "README.md"
+                        $0.content = Data("canon\n".utf8)
+                    }
+                ]
                 $0.author = "practitioner"
             }
         )
@@ -125,7 +149,12 @@ private struct Deployment {
             let key = try SigningKey.generate()
             keys.append(key)
             let record = InstanceRecord(name: try InstanceName(name), author: key.author, enrolledAt: 0)
-            records.append(.with { $0.path = record.path; $0.content = Data(record.fileContent) })
+            records.append(
+                .with {
+                    $0.path = record.path
+                    $0.content = Data(record.fileContent)
+                }
+            )
         }
         _ = try await store.call(
             StoreRPC.commit,
@@ -139,7 +168,9 @@ private struct Deployment {
             let changes = (0..<entriesPerInstance).map { index in
                 Choros_V1_FileChange.with {
                     $0.path = Self.seedPath(index)
-                    $0.content = Data("---\ntype: kno\ntitle: Seed \(index)\n---\n\nAbout topic\(index % 97), entry \(index).\n".utf8)
+                    $0.content = Data(
+                        "---\ntype: kno\ntitle: Seed \(index)\n---\n\nAbout topic\(index % 97), entry \(index).\n".utf8
+                    )
                 }
             }
             _ = try await store.call(
