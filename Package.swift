@@ -113,7 +113,12 @@ let package = Package(
         + daemon("Store", folder: "Store", extra: ["CGit2", protobuf])
         + daemon("Audit", folder: "Audit", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon("Index", folder: "Index", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
-        + daemon("Airlock", folder: "Airlock", extra: [.product(name: "Crypto", package: "swift-crypto")])
+        + daemon(
+            "Airlock",
+            folder: "Airlock",
+            extra: [.product(name: "Crypto", package: "swift-crypto"), protobuf],
+            settings: [.define("CHOROS_FAULT_INJECTION", .when(configuration: .debug))]
+        )
         + daemon(
             "Gateway",
             folder: "Gateway",

@@ -12,7 +12,7 @@ final class GatewayFixture: Sendable {
     let daemons: DaemonFixture
     let keys: Shared<[String: SigningKey]>
 
-    static let allDaemons = ["store", "audit", "index", "gateway"]
+    static let allDaemons = ["store", "audit", "index", "airlock", "gateway"]
 
     init(instances: [String] = ["alice", "bob"], extraConfiguration: String = "") async throws {
         self.daemons = try await DaemonFixture(daemons: Self.allDaemons, extraConfiguration: extraConfiguration)

@@ -98,16 +98,15 @@ struct GatewayRefusalTests {
         .init(
             tool: "stage_approve",
             arguments: ["proposal_id": "mine", "code": "123456"],
-            code: .unavailable,
-            gate: "airlock"
+            code: .failedPrecondition,
+            gate: "log_entry"
         ),
         .init(
             tool: "land_approve",
             arguments: ["staged_oid_prefix": "0123abcd", "code": "123456"],
-            code: .unavailable,
-            gate: "airlock"
+            code: .notFound,
+            gate: "content_binding"
         ),
-        .init(tool: "stage_revert", arguments: ["proposal_id": "mine"], code: .unavailable, gate: "airlock"),
     ]
 
     @Test("each refusal names its gate and is audited as denied with its reason", arguments: Self.refusals.indices)

@@ -1,11 +1,68 @@
 package import ChorosCore
+internal import ChorosProto
 internal import ChorosWire
+internal import Foundation
 package import Logging
 package import ServiceLifecycle
 
-/// The composition root of `choros-airlock`: serves `airlock.sock`. Its RPCs arrive with issue #8;
-/// today it serves Health.
+/// The composition root of `choros-airlock`: finishes any land a crash interrupted, then
+/// serves `airlock.sock` (the gateway's relays) and `admin.sock` (0600, the practitioner's
+/// uid only: previews, console lands, enrollment).
 package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
+    let backends = AirlockBackends(
+        store: WireClient(socketPath: configuration.socketPath(for: "store")),
+        audit: WireClient(socketPath: configuration.socketPath(for: "audit")),
+        index: WireClient(socketPath: configuration.socketPath(for: "index"))
+    )
+    let lander = Lander(backends: backends, configuration: configuration, logger: logger)
+    try await lander.recover()
+    let gate = try await AirlockGate(backends: backends, configuration: configuration, lander: lander, logger: logger)
+    let keeper = RegistryKeeper(backends: backends, configuration: configuration)
+
+    var airlock = RPCRouter()
+    airlock.register(AirlockRPC.stage) { request, _ in try await gate.stage(request) }
+    airlock.register(AirlockRPC.land) { request, _ in try await gate.land(request) }
+    airlock.register(AirlockRPC.revert) { request, _ in try await gate.revert(request) }
+    airlock.register(AirlockRPC.stagedState) { request, _ in try await gate.stagedState(request.proposalID) }
+
+    let practitioner = configuration.practitionerUID
+    var admin = RPCRouter()
+    admin.register(AdminRPC.preview) { request, context in
+        try requirePractitioner(context, uid: practitioner)
+        return try await lander.preview(request.proposalID)
+    }
+    admin.register(AdminRPC.land) { request, context in
+        try requirePractitioner(context, uid: practitioner)
+        return try await lander.landConsole(request.approval, now: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+    for method in [AdminRPC.enroll, AdminRPC.revoke] {
+        admin.register(method) { request, context in
+            try requirePractitioner(context, uid: practitioner)
+            return try await keeper.change(request.op, now: Int64(Date().timeIntervalSince1970 * 1000))
+        }
+    }
     let figures = ["airlock_secret_path": configuration.airlockSecretPath]
-    return [WireServer.daemon(name: "airlock", configuration: configuration, logger: logger) { figures }]
+    return [
+        WireServer.daemon(name: "airlock", configuration: configuration, router: airlock, logger: logger) { figures },
+        WireServer.daemon(
+            name: "airlock",
+            configuration: configuration,
+            router: admin,
+            socketName: "admin",
+            socketMode: 0o600,
+            logger: logger
+        ),
+    ]
+}
+
+/// `admin.sock` is the practitioner's: the file mode keeps others out, and the peer's uid is
+/// checked on every call in case the mode was loosened.
+private func requirePractitioner(_ context: RPCContext, uid: UInt32) throws {
+    guard let peer = context.peer, peer.uid == uid else {
+        throw AirlockRefusal(
+            "peer",
+            .permissionDenied,
+            "admin.sock serves the practitioner (uid \(uid)), not uid \(context.peer.map { String($0.uid) } ?? "unknown")"
+        )
+    }
 }

@@ -7,12 +7,15 @@ package enum ChorosVersion {
 }
 
 extension WireServer {
-    /// The server of daemon `name`: `<run_dir>/<name>.sock`, mode 0660, the configured frame
-    /// limit, and Health/Check registered on `router` with the figures `figures` reports.
+    /// The server of daemon `name`: `<run_dir>/<name>.sock` (or `socketName`), mode 0660 unless
+    /// told otherwise, the configured frame limit, and Health/Check registered on `router`
+    /// with the figures `figures` reports.
     package static func daemon(
         name: String,
         configuration: ChorosConfiguration,
         router: RPCRouter = RPCRouter(),
+        socketName: String? = nil,
+        socketMode: UInt32 = 0o660,
         logger: Logger,
         figures: @escaping @Sendable () async -> [String: String] = { [:] }
     ) -> WireServer {
@@ -20,7 +23,8 @@ extension WireServer {
         router.registerHealth(service: "choros-\(name)", version: ChorosVersion.current, figures: figures)
         return WireServer(
             configuration: WireServerConfiguration(
-                socketPath: configuration.socketPath(for: name),
+                socketPath: configuration.socketPath(for: socketName ?? name),
+                socketMode: socketMode,
                 maximumFrameBytes: configuration.maximumFrameBytes
             ),
             router: router,

@@ -18,7 +18,7 @@ package enum LogEntryRule {
     package static func check(
         changedPaths: [String],
         expectedSeq: Int,
-        read: (String) async throws -> String?
+        read: @Sendable (String) async throws -> String?
     ) async throws -> LogEntryProblem? {
         let expected = String(expectedSeq, radix: 16)
         let found = Self.logEntries(in: changedPaths)

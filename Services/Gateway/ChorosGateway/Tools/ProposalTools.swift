@@ -55,10 +55,17 @@ extension Gateway {
         return result
     }
 
-    /// What every write to a proposal checks: not closed, caller current with canon.
+    /// What every write to a proposal checks: not closed, not frozen, caller current.
     private func proposalGuards(_ id: String, tip: String?, caller: Caller) async throws {
         if let tip, try await self.isClosed(tip: tip) {
             throw GatewayRefusal("propose.closed", .failedPrecondition, "proposal '\(id)' is closed")
+        }
+        if tip != nil, try await self.isStaged(id) {
+            throw GatewayRefusal(
+                "propose.frozen",
+                .failedPrecondition,
+                "proposal '\(id)' is staged in the airlock: frozen for review (stage_revert to change it)"
+            )
         }
         let canon = try await self.canon()
         guard try await self.isCurrent(caller.name, canon: canon) else {

@@ -309,8 +309,7 @@ extension Gateway {
             "Relay the practitioner's first TOTP code to stage a proposal for landing.",
             [.required("proposal_id", "the proposal"), .required("code", "the practitioner's 6-digit code")],
             sideArguments: ["code"],
-            { (gateway, arguments: Choros_V1_StageApproveArgs, call) in try await gateway.airlockRelay(arguments, call)
-            }
+            { try await $0.stageApprove($1, $2) }
         ),
         .write(
             "land_approve",
@@ -322,7 +321,7 @@ extension Gateway {
                 .required("code", "the practitioner's 6-digit code"),
             ],
             sideArguments: ["code"],
-            { (gateway, arguments: Choros_V1_LandApproveArgs, call) in try await gateway.airlockRelay(arguments, call) }
+            { try await $0.landApprove($1, $2) }
         ),
         .write(
             "stage_revert",
@@ -330,7 +329,7 @@ extension Gateway {
             .airlockRevert,
             "Revert a staged proposal (free, no code).",
             [.required("proposal_id", "the proposal")],
-            { (gateway, arguments: Choros_V1_StageRevertArgs, call) in try await gateway.airlockRelay(arguments, call) }
+            { try await $0.stageRevert($1, $2) }
         ),
     ]
 }

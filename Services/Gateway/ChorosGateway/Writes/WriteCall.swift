@@ -47,6 +47,15 @@ extension Gateway {
         } catch let refusal as GatewayRefusal {
             await self.recordDenial(refusal, tool: tool, actor: actor)
             throw refusal
+        } catch let error as RPCError where error.details["gate"] != nil {
+            // A refusal of a daemon behind the gateway (the airlock's): audited here too, as
+            // the tool's refusal.
+            await self.recordDenial(
+                GatewayRefusal(error.details["gate"] ?? "", error.code, error.message),
+                tool: tool,
+                actor: actor
+            )
+            throw error
         }
     }
 

@@ -1,0 +1,88 @@
+package import ChorosCore
+package import ChorosProto
+internal import ChorosWire
+internal import Foundation
+internal import SwiftProtobuf
+
+/// Verification against the registry: the airlock is not the authority on which ops exist,
+/// so `prev` must be empty for the practitioner's ops here.
+struct RegistryLedger: OperationLedger {
+    let registry: InstanceRegistry
+    let known: Set<OpID>
+
+    func isKnown(_ id: OpID) -> Bool { self.known.contains(id) }
+    func record(for author: AuthorID) -> InstanceRecord? { self.registry.record(for: author) }
+}
+
+extension Lander {
+    /// A console land: a `canon.land` op signed by a configured approver, channel `console`.
+    /// The same approval sent again returns the land it already made.
+    package func landConsole(_ approval: Choros_V1_SignedOp, now: Int64) async throws -> Choros_V1_LandResult {
+        let operation = try await self.verifiedApproval(approval, now: now)
+        guard operation.body["channel"]?.stringValue == "console" else {
+            throw AirlockRefusal("approval", .invalidArgument, "a console land's approval has channel 'console'")
+        }
+        if let result = try await self.recordedLand(approvalOpID: operation.id.rawValue) { return result }
+        let order = try await self.plan(
+            proposalID: operation.body["proposal_id"]?.stringValue ?? "",
+            candidate: operation.body["candidate_oid"]?.stringValue ?? "",
+            channel: "console",
+            approver: try await self.approverName(operation.author),
+            approval: approval,
+            approvalBytes: Data(operation.canonicalBytes)
+        )
+        return try await self.execute(order, approval: approval)
+    }
+
+    func verifiedApproval(_ approval: Choros_V1_SignedOp, now: Int64) async throws -> SignedOperation {
+        let registry = try await self.backends.registry()
+        let verifier = OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
+        let operation: SignedOperation
+        do {
+            operation = try verifier.verify(approval, ledger: RegistryLedger(registry: registry, known: []), now: now)
+                .operation
+        } catch {
+            throw AirlockRefusal("approval", error.rpcError.code, error.description)
+        }
+        guard operation.type == .canonLand else {
+            throw AirlockRefusal("approval", .invalidArgument, "an approval is a canon.land op, got \(operation.type)")
+        }
+        _ = try await self.approverName(operation.author)
+        return operation
+    }
+
+    /// The signer's enrolled name, refused unless it is a configured approver.
+    func approverName(_ author: AuthorID) async throws -> String {
+        let registry = try await self.backends.registry()
+        guard let record = registry.record(for: author) else {
+            throw AirlockRefusal("approval", .permissionDenied, "key \(author) is not enrolled")
+        }
+        guard self.configuration.approvers.contains(where: { $0.lowercased() == record.name.folded }) else {
+            throw AirlockRefusal(
+                "approval",
+                .permissionDenied,
+                "'\(record.name)' is not a configured approver (\(self.configuration.approvers.joined(separator: ", ")))"
+            )
+        }
+        return record.name.rawValue
+    }
+
+    /// The land an approval already made, read back from its audit event.
+    func recordedLand(approvalOpID: String) async throws -> Choros_V1_LandResult? {
+        let events = try await self.backends.audit.call(AuditRPC.find, .with { $0.opID = approvalOpID }).events
+        guard let event = events.first(where: { $0.op == "land_merge" }),
+            let detail = try? JSONParser.parse(Array(event.detail))
+        else { return nil }
+        if try self.orderFile.read()?.approvalOpID == approvalOpID { return try await self.recover() }
+        var result = Choros_V1_LandResult()
+        result.proposalID = detail["proposal_id"]?.stringValue ?? ""
+        result.canonOid = event.resultOid
+        result.previousCanonOid = detail["previous_canon_oid"]?.stringValue ?? ""
+        result.seq = detail["seq"]?.stringValue ?? ""
+        result.tag = "state/\(result.seq)"
+        result.auditSeq = event.seq
+        result.channel = detail["channel"]?.stringValue ?? ""
+        result.approver = detail["approver"]?.stringValue ?? ""
+        return result
+    }
+}

@@ -1,0 +1,399 @@
+package import ChorosCore
+package import ChorosProto
+internal import ChorosWire
+internal import Foundation
+package import Logging
+internal import SwiftProtobuf
+
+/// The TOTP airlock (CANON.md): stage with a first code, land after the review floor with a
+/// strictly later second code, revert for free. State is derived from audit events; the
+/// clock is injectable so tests can walk through floors, ceilings and windows.
+package actor AirlockGate {
+    let backends: AirlockBackends
+    let configuration: ChorosConfiguration
+    let lander: Lander
+    let logger: Logger
+    /// Unix milliseconds.
+    let clock: @Sendable () -> Int64
+    private var state: StagingState
+
+    /// Wrong codes per instance per minute.
+    static let rateLimit = 10
+    /// Wrong codes against one staged proposal before it is reverted.
+    static let strikes = 5
+
+    package init(
+        backends: AirlockBackends,
+        configuration: ChorosConfiguration,
+        lander: Lander,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+    ) async throws {
+        self.backends = backends
+        self.configuration = configuration
+        self.lander = lander
+        self.logger = logger
+        self.clock = clock
+        var events: [Choros_V1_AuditEvent] = []
+        for op in [AirlockEvent.stage, AirlockEvent.revert, AirlockEvent.wrongCode, "land_merge"] {
+            events += try await backends.allEvents(op: op)
+        }
+        self.state = StagingState(events: events)
+    }
+
+    var floor: Int64 { Int64(self.configuration.airlockFloorSeconds) * 1000 }
+    var ceiling: Int64 { Int64(self.configuration.airlockCeilingSeconds) * 1000 }
+
+    // MARK: stage
+
+    package func stage(_ request: Choros_V1_StageRequest) async throws -> Choros_V1_StagedProposal {
+        let now = self.clock()
+        try await self.expire(now: now)
+        try await self.checkRate(request.instance, now: now)
+        if self.state.staged[request.proposalID] != nil {
+            throw try await self.refuse(
+                "staged",
+                .failedPrecondition,
+                "proposal '\(request.proposalID)' is already staged (stage_revert first)",
+                instance: request.instance,
+                proposal: request.proposalID
+            )
+        }
+        // Everything that can fail without the code fails first: no window is burned.
+        let preview = try await self.lander.preview(request.proposalID)
+        guard !preview.candidateOid.isEmpty else {
+            throw try await self.refuse(
+                "merge",
+                .failedPrecondition,
+                preview.conflicts.isEmpty
+                    ? "landing would remove canon paths: canon is append-only"
+                    : "merge conflicts in: \(preview.conflicts.joined(separator: ", "))",
+                instance: request.instance,
+                proposal: request.proposalID
+            )
+        }
+        guard preview.logEntryOk else {
+            throw try await self.refuse(
+                "log_entry",
+                .failedPrecondition,
+                preview.logProblem,
+                instance: request.instance,
+                proposal: request.proposalID
+            )
+        }
+        let window = try await self.acceptCode(
+            request.code,
+            purpose: "stage",
+            instance: request.instance,
+            proposal: request.proposalID,
+            now: now
+        )
+        let staged = Staged(
+            proposalID: request.proposalID,
+            oid: preview.candidateOid,
+            window: window,
+            stagedAt: now,
+            seq: preview.expectedSeq,
+            changed: preview.changed
+        )
+        var event = self.event(AirlockEvent.stage, instance: request.instance, proposal: request.proposalID, now: now)
+        event.resultOid = staged.oid
+        event.opID = request.opID
+        event.envelope = request.envelope
+        event.detail = Data(
+            CanonicalJSON.encode([
+                "window": .integer(window), "staged_at": .integer(now), "seq": .string(staged.seq),
+                "changed": .array(staged.changed.map { .string($0) }),
+            ])
+        )
+        try await self.record([self.windowEvent(window, purpose: "stage", instance: request.instance, now: now), event])
+        return self.proto(staged)
+    }
+
+    // MARK: land
+
+    package func land(_ request: Choros_V1_AirlockLandRequest) async throws -> Choros_V1_LandResult {
+        let now = self.clock()
+        try await self.expire(now: now)
+        try await self.checkRate(request.instance, now: now)
+        let prefix = request.stagedOidPrefix
+        guard prefix.count >= 8, prefix.count <= 40, prefix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
+            throw try await self.refuse(
+                "content_binding",
+                .invalidArgument,
+                "staged_oid_prefix must be 8 to 40 lowercase hex digits, got '\(prefix.prefix(48))'",
+                instance: request.instance,
+                proposal: ""
+            )
+        }
+        let matches = self.state.matching(prefix: prefix)
+        guard let staged = matches.first, matches.count == 1 else {
+            throw try await self.refuse(
+                "content_binding",
+                matches.isEmpty ? .notFound : .failedPrecondition,
+                matches.isEmpty
+                    ? "no staged proposal's oid starts with \(prefix): what lands must be exactly what was staged"
+                    : "\(prefix) is ambiguous: it matches \(matches.map(\.proposalID).joined(separator: ", "))",
+                instance: request.instance,
+                proposal: ""
+            )
+        }
+        guard now >= staged.stagedAt + self.floor else {
+            let wait = (staged.stagedAt + self.floor - now + 999) / 1000
+            throw try await self.refuse(
+                "floor",
+                .failedPrecondition,
+                "'\(staged.proposalID)' is under review for \(wait) s more (floor \(self.configuration.airlockFloorSeconds) s)",
+                instance: request.instance,
+                proposal: staged.proposalID
+            )
+        }
+        let window = try await self.acceptCode(
+            request.code,
+            purpose: "land",
+            instance: request.instance,
+            proposal: staged.proposalID,
+            now: now,
+            after: staged.window
+        )
+        try await self.record([self.windowEvent(window, purpose: "land", instance: request.instance, now: now)])
+        let key = try SigningKey.load(from: self.configuration.keysDirectory + "/practitioner.key")
+        let approval = try SignedOperation.make(
+            type: .canonLand,
+            body: [
+                "proposal_id": .string(staged.proposalID), "candidate_oid": .string(staged.oid), "channel": "airlock",
+            ],
+            // The store checks the approval's freshness against real time, whatever this
+            // airlock's (injectable) clock says.
+            timestamp: Int64(Date().timeIntervalSince1970 * 1000),
+            key: key
+        )
+        let order = try await self.lander.plan(
+            proposalID: staged.proposalID,
+            candidate: staged.oid,
+            channel: "airlock",
+            approver: try await self.lander.approverName(key.author),
+            approval: approval.proto,
+            approvalBytes: Data(approval.canonicalBytes),
+            detail: [
+                "relayed_by": request.instance, "relay_op_id": request.opID, "stage_window": String(staged.window),
+                "land_window": String(window),
+            ]
+        )
+        let result = try await self.lander.execute(order, approval: approval.proto)
+        self.state.staged[staged.proposalID] = nil
+        return result
+    }
+
+    // MARK: revert
+
+    /// Free: never a code. Reverting what is not staged is not an error.
+    package func revert(
+        _ request: Choros_V1_RevertRequest,
+        reason: String = "requested"
+    ) async throws
+        -> Choros_V1_RevertResponse
+    {
+        let now = self.clock()
+        try await self.expire(now: now)
+        guard self.state.staged[request.proposalID] != nil else {
+            return .with { $0.proposalID = request.proposalID }
+        }
+        var event = self.event(AirlockEvent.revert, instance: request.instance, proposal: request.proposalID, now: now)
+        event.opID = request.opID
+        event.envelope = request.envelope
+        event.detail = Data(CanonicalJSON.encode(["reason": .string(reason)]))
+        try await self.record([event])
+        return .with {
+            $0.proposalID = request.proposalID
+            $0.reverted = true
+        }
+    }
+
+    package func stagedState(_ proposalID: String) async throws -> Choros_V1_StagedStateResponse {
+        try await self.expire(now: self.clock())
+        guard let staged = self.state.staged[proposalID] else { return .init() }
+        return .with {
+            $0.staged = true
+            $0.proposal = self.proto(staged)
+        }
+    }
+
+    // MARK: rules
+
+    /// The code's window, consumed once per purpose; wrong codes are audited and counted.
+    private func acceptCode(
+        _ code: String,
+        purpose: String,
+        instance: String,
+        proposal: String,
+        now: Int64,
+        after earlier: Int64? = nil
+    ) async throws -> Int64 {
+        let secret: TOTPSecret
+        do { secret = try TOTPSecret.load(from: self.configuration.airlockSecretPath) } catch {
+            throw AirlockRefusal(
+                "airlock",
+                .failedPrecondition,
+                "the airlock is not provisioned (choros-admin totp-provision): \(error)"
+            )
+        }
+        let totp = TOTP(secret: secret.bytes)
+        guard let window = totp.matchingWindow(for: code, around: TOTP.window(at: now / 1000)) else {
+            throw try await self.wrongCode(
+                "invalid",
+                "the code does not match the current window ±1",
+                instance,
+                proposal,
+                now
+            )
+        }
+        if let earlier, window <= earlier {
+            throw try await self.wrongCode(
+                "not_strictly_later",
+                "the landing code's window \(window) is not later than the staging window \(earlier)",
+                instance,
+                proposal,
+                now
+            )
+        }
+        let used = try await self.backends.audit.call(
+            AuditRPC.events,
+            .with {
+                $0.op = AirlockEvent.window
+                $0.actor = purpose
+                $0.targetPath = String(window)
+                $0.limit = 1
+            }
+        )
+        if !used.events.isEmpty {
+            throw try await self.wrongCode(
+                "replay",
+                "window \(window) was already used to \(purpose)",
+                instance,
+                proposal,
+                now
+            )
+        }
+        return window
+    }
+
+    private func wrongCode(
+        _ reason: String,
+        _ message: String,
+        _ instance: String,
+        _ proposal: String,
+        _ now: Int64
+    ) async throws -> AirlockRefusal {
+        var event = self.event(AirlockEvent.wrongCode, instance: instance, proposal: proposal, now: now)
+        event.outcome = "denied"
+        event.detail = Data(CanonicalJSON.encode(["reason": .string(reason)]))
+        try await self.record([event])
+        if let staged = self.state.staged[proposal], staged.wrongCodes >= Self.strikes {
+            _ = try await self.revert(
+                .with {
+                    $0.instance = instance
+                    $0.proposalID = proposal
+                },
+                reason: "brute_force"
+            )
+            return AirlockRefusal(
+                "code",
+                .permissionDenied,
+                "\(message); \(Self.strikes) wrong codes: '\(proposal)' was reverted"
+            )
+        }
+        return AirlockRefusal("code", .permissionDenied, "\(message) (\(reason))")
+    }
+
+    private func checkRate(_ instance: String, now: Int64) async throws {
+        let recent = try await self.backends.audit.call(
+            AuditRPC.events,
+            .with {
+                $0.op = AirlockEvent.wrongCode
+                $0.actor = instance
+                $0.newestFirst = true
+                $0.limit = UInt32(Self.rateLimit)
+            }
+        ).events
+        guard recent.count >= Self.rateLimit, let oldest = recent.last, now - oldest.ts < 60_000 else { return }
+        throw try await self.refuse(
+            "rate",
+            .resourceExhausted,
+            "\(Self.rateLimit) wrong codes from '\(instance)' within a minute: wait before trying again",
+            instance: instance,
+            proposal: ""
+        )
+    }
+
+    /// Staged proposals past the ceiling are reverted when observed (reason `ttl`).
+    private func expire(now: Int64) async throws {
+        for staged in self.state.expired(now: now, ceilingMilliseconds: self.ceiling) {
+            _ = try await self.revert(
+                .with {
+                    $0.instance = AirlockEvent.actor
+                    $0.proposalID = staged.proposalID
+                },
+                reason: "ttl"
+            )
+        }
+    }
+
+    private func refuse(
+        _ gate: String,
+        _ code: Choros_V1_Code,
+        _ reason: String,
+        instance: String,
+        proposal: String
+    ) async throws -> AirlockRefusal {
+        var event = self.event(AirlockEvent.refused, instance: instance, proposal: proposal, now: self.clock())
+        event.outcome = "denied"
+        event.detail = Data(CanonicalJSON.encode(["gate": .string(gate), "reason": .string(reason)]))
+        try await self.record([event])
+        return AirlockRefusal(gate, code, reason)
+    }
+
+    // MARK: events
+
+    private func event(_ op: String, instance: String, proposal: String, now: Int64) -> Choros_V1_AuditEventInput {
+        var event = Choros_V1_AuditEventInput()
+        event.actor = instance.isEmpty ? AirlockEvent.actor : instance
+        event.op = op
+        event.targetPath = proposal
+        event.outcome = "ok"
+        event.ts = now
+        return event
+    }
+
+    private func windowEvent(
+        _ window: Int64,
+        purpose: String,
+        instance: String,
+        now: Int64
+    ) -> Choros_V1_AuditEventInput {
+        var event = Choros_V1_AuditEventInput()
+        event.actor = purpose
+        event.op = AirlockEvent.window
+        event.targetPath = String(window)
+        event.outcome = "ok"
+        event.ts = now
+        event.detail = Data(CanonicalJSON.encode(["relayed_by": .string(instance)]))
+        return event
+    }
+
+    private func record(_ events: [Choros_V1_AuditEventInput]) async throws {
+        for event in try await self.backends.append(events) { self.state.apply(event) }
+    }
+
+    private func proto(_ staged: Staged) -> Choros_V1_StagedProposal {
+        .with {
+            $0.proposalID = staged.proposalID
+            $0.stagedOid = staged.oid
+            $0.changed = staged.changed
+            $0.seq = staged.seq
+            $0.stagedAtMs = staged.stagedAt
+            $0.landsAfterMs = staged.stagedAt + self.floor
+            $0.expiresAtMs = staged.stagedAt + self.ceiling
+        }
+    }
+}
