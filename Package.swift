@@ -200,7 +200,9 @@ let package = Package(
             .testTarget(
                 name: "IntegrationTests",
                 dependencies: [
-                    "ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore", "ChorosAudit", protobuf,
+                    "ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore", "ChorosAudit",
+                    "ChorosAirlock",
+                    protobuf,
                     .product(name: "GRDB", package: "GRDB.swift"),
                 ],
                 swiftSettings: swiftSettings

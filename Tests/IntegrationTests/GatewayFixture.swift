@@ -34,6 +34,12 @@ final class GatewayFixture: Sendable {
         for name in instances { try await self.enroll(name) }
     }
 
+    /// A fixture over daemons a test already started (canon as the test made it).
+    init(reusing daemons: DaemonFixture) async throws {
+        self.daemons = daemons
+        self.keys = Shared([:])
+    }
+
     static func with<Result>(
         instances: [String] = ["alice", "bob"],
         extraConfiguration: String = "",

@@ -4,18 +4,37 @@ import ChorosProto
 import ChorosWire
 import Foundation
 
-/// `choros-admin`: the practitioner's client. Today: daemon health, and the audit log's
-/// verify, anchor, reconcile and snapshot; the rest of OPERATIONS.md arrives with issue #8.
+/// `choros-admin`: the practitioner's client (OPERATIONS.md). Output is readable by default
+/// and JSON with `--json`; exit 0 done, 1 refused (the reason on stderr), 2 usage.
 @main
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-admin",
         abstract: "The practitioner's client for a Choros deployment.",
         subcommands: [
-            DaemonStatus.self, Verify.self, Anchor.self, Reconcile.self, Snapshot.self, Reindex.self,
+            Init.self, Instance.self, DaemonStatus.self, Proposals.self, Preview.self, Land.self, Verify.self,
+            Anchor.self, Reconcile.self, Snapshot.self, Reindex.self, Backup.self, Mirror.self, Restore.self,
             TOTPProvision.self, TOTPCheck.self,
         ]
     )
+
+    /// Usage errors exit 2, as OPERATIONS.md says (ArgumentParser's own code is 64).
+    static func main() async {
+        do {
+            var command = try Self.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if Self.exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((Self.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            Self.exit(withError: error)
+        }
+    }
 }
 
 struct DaemonStatus: AsyncParsableCommand {

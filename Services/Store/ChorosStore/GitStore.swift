@@ -33,11 +33,12 @@ package final class GitStore: Sendable {
         do { return try EntryPath(path) } catch { throw StoreError.invalidPath(error) }
     }
 
-    /// A ref a commit may target: a branch or a `refs/cap/` ref, never canon.
+    /// A ref a commit may target: a branch, a `refs/cap/` ref or a `refs/backup/` ref (the
+    /// mirror's audit snapshot), never canon.
     func validateWritable(_ ref: String) throws {
         guard ref != self.configuration.canonRef else { throw StoreError.canonIsLandOnly(ref) }
-        guard ref.hasPrefix("refs/heads/") || ref.hasPrefix("refs/cap/") else {
-            throw StoreError.invalidRef(ref, reason: "commits go to refs/heads/ or refs/cap/")
+        guard ["refs/heads/", "refs/cap/", "refs/backup/"].contains(where: ref.hasPrefix) else {
+            throw StoreError.invalidRef(ref, reason: "commits go to refs/heads/, refs/cap/ or refs/backup/")
         }
         guard Self.isValidReferenceName(ref) else {
             throw StoreError.invalidRef(ref, reason: "not a valid reference name")

@@ -25,5 +25,5 @@ package struct StoreConfiguration: Sendable {
     }
 
     /// The namespaces that are mirrored and verified (STORE.md, Sync).
-    static let mirroredPrefixes = ["refs/heads/", "refs/cap/", "refs/tags/state/"]
+    static let mirroredPrefixes = ["refs/heads/", "refs/cap/", "refs/tags/state/", "refs/backup/"]
 }

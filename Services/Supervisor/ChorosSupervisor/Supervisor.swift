@@ -50,6 +50,7 @@ package actor Supervisor: Service {
             "all daemons healthy",
             metadata: ["socket": "\(self.configuration.socketPath(for: "gateway"))"]
         )
+        await self.runInitializer()
         let sink = self.eventSink
         await withDiscardingTaskGroup { timers in
             await withGracefulShutdownHandler {

@@ -21,6 +21,9 @@ package struct SupervisorConfiguration: Sendable {
     package var initialBackoff: Duration = .milliseconds(100)
     package var maximumBackoff: Duration = .seconds(5)
     package var stableAfter: Duration = .seconds(10)
+    /// Run once every daemon is healthy (`choros-admin init`: idempotent first-run setup);
+    /// its output goes to `<log_dir>/init.log`.
+    package var initializer: [String]? = nil
 
     package init(
         binDirectory: String,

@@ -22,13 +22,14 @@ struct Up: AsyncParsableCommand {
             options.configurationFile.map { ["--config", $0] } ?? options.dataDirectory.map { ["--data-dir", $0] } ?? []
         await DaemonRunner.run(name: "supervisor", options: options) { configuration, logger in
             Deployment.printWelcome(configuration)
-            let supervisorConfiguration = SupervisorConfiguration(
+            var supervisorConfiguration = SupervisorConfiguration(
                 binDirectory: Deployment.binDirectory,
                 daemonArguments: daemonArguments,
                 runDirectory: configuration.runDirectory,
                 logDirectory: configuration.dataDirectory + "/logs",
                 dataDirectory: configuration.dataDirectory
             )
+            supervisorConfiguration.initializer = [Deployment.binDirectory + "/choros-admin", "init"] + daemonArguments
             return makeSupervisorDaemon(
                 configuration: configuration,
                 supervisorConfiguration: supervisorConfiguration,

@@ -1,0 +1,127 @@
+import ArgumentParser
+import ChorosCore
+import ChorosProto
+import ChorosWire
+import Foundation
+import SwiftProtobuf
+
+/// What every practitioner command needs: the configuration, the daemons' sockets, the
+/// practitioner's keys, and one way to turn a refusal into "reason on stderr, exit 1".
+struct AdminSession {
+    let configuration: ChorosConfiguration
+    let admin: WireClient
+    let store: WireClient
+    let audit: WireClient
+    let index: WireClient
+
+    init(_ options: DaemonOptions) throws {
+        self.configuration = try options.withDefaultDataDirectory.loadConfiguration()
+        self.admin = WireClient(socketPath: self.configuration.socketPath(for: "admin"))
+        self.store = WireClient(socketPath: self.configuration.socketPath(for: "store"))
+        self.audit = WireClient(socketPath: self.configuration.socketPath(for: "audit"))
+        self.index = WireClient(socketPath: self.configuration.socketPath(for: "index"))
+    }
+
+    var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// `<keys_dir>/<name>.key`: the practitioner's (or another approver's) signing key.
+    func approverKeyPath(_ name: String) -> String { self.configuration.keysDirectory + "/\(name).key" }
+
+    /// `<keys_dir>/instances/<name>.key`: an instance's key, for handing to its MCP bridge.
+    func instanceKeyPath(_ name: String) -> String { self.configuration.keysDirectory + "/instances/\(name).key" }
+
+    func approverKey(_ name: String = "practitioner") throws -> SigningKey {
+        guard self.configuration.approvers.contains(where: { $0.lowercased() == name.lowercased() }) else {
+            throw AdminFailure(
+                "'\(name)' is not a configured approver (\(self.configuration.approvers.joined(separator: ", ")))"
+            )
+        }
+        do { return try SigningKey.load(from: self.approverKeyPath(name)) } catch {
+            throw AdminFailure("\(error) (run choros-admin init first)")
+        }
+    }
+
+    /// Runs the command's calls; a refusal prints its reason on stderr and exits 1.
+    func run<Result>(_ body: () async throws -> Result) async throws -> Result {
+        defer {
+            Task { [clients = [self.admin, self.store, self.audit, self.index]] in
+                for client in clients { await client.close() }
+            }
+        }
+        do {
+            return try await body()
+        } catch let error as RPCError {
+            FileHandle.standardError.write(Data("choros-admin: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        } catch let failure as AdminFailure {
+            FileHandle.standardError.write(Data("choros-admin: \(failure.message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    func tip(_ ref: String) async throws -> String? {
+        do {
+            return try await self.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid
+        } catch let error as RPCError where error.code == .notFound {
+            return nil
+        }
+    }
+
+    func registry() async throws -> [InstanceRecord] {
+        let ref = "refs/cap/registry"
+        guard try await self.tip(ref) != nil else { return [] }
+        let paths = try await self.store.call(
+            StoreRPC.listPaths,
+            .with {
+                $0.rev = ref
+                $0.prefix = "instances"
+            }
+        ).paths
+        var records: [InstanceRecord] = []
+        for path in paths where path.hasSuffix(".json") {
+            let blob = try await self.store.call(
+                StoreRPC.readBlob,
+                .with {
+                    $0.rev = ref
+                    $0.path = path
+                }
+            )
+            records.append(try InstanceRecord(fileContent: Array(blob.content)))
+        }
+        return records.sorted { $0.name.folded < $1.name.folded }
+    }
+
+    /// Sends a practitioner-signed registry op through `admin.sock`.
+    @discardableResult
+    func changeRegistry(
+        _ type: OperationType,
+        name: String,
+        author: AuthorID,
+        key: SigningKey
+    ) async throws
+        -> Choros_V1_RegistryChangeResponse
+    {
+        let op = try SignedOperation.make(
+            type: type,
+            body: ["name": .string(name), "author": .string(author.rawValue)],
+            timestamp: self.now,
+            key: key
+        )
+        return try await self.admin.call(
+            type == .instanceEnroll ? AdminRPC.enroll : AdminRPC.revoke,
+            .with { $0.op = op.proto }
+        )
+    }
+}
+
+/// A refusal the CLI itself makes (before any daemon is asked).
+struct AdminFailure: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Prints a JSON object of plain values (for commands whose result is not one message).
+func printJSONObject(_ object: [String: Any]) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}

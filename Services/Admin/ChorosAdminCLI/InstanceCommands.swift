@@ -1,0 +1,119 @@
+import ArgumentParser
+import ChorosCore
+import ChorosProto
+import ChorosWire
+import Foundation
+import SwiftProtobuf
+
+/// `choros-admin instance add|revoke|list` (IDENTITY.md, "Enrollment").
+struct Instance: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Enroll, revoke and list instances.",
+        subcommands: [Add.self, Revoke.self, List.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an instance key (0600) and enroll it; hand the key file to its MCP bridge."
+        )
+        @Argument(help: "1-64 letters, digits, '.', '_', '-'; unique ignoring case.") var name: String
+        @OptionGroup var options: DaemonOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            do { _ = try InstanceName(self.name) } catch { throw ValidationError("\(error)") }
+        }
+
+        func run() async throws {
+            let session = try AdminSession(self.options)
+            let (record, path) = try await session.run { () async throws -> (Choros_V1_InstanceRecord, String) in
+                let practitioner = try session.approverKey()
+                if let existing = try await session.registry().first(where: { $0.name.folded == self.name.lowercased() }
+                ) {
+                    throw AdminFailure(
+                        "name '\(self.name)' is taken: '\(existing.name)' is enrolled (names are unique ignoring case)"
+                    )
+                }
+                let path = session.instanceKeyPath(self.name)
+                guard !FileManager.default.fileExists(atPath: path) else {
+                    throw AdminFailure("\(path) exists: remove it or pick another name")
+                }
+                let key = try SigningKey.generate()
+                let response = try await session.changeRegistry(
+                    .instanceEnroll,
+                    name: self.name,
+                    author: key.author,
+                    key: practitioner
+                )
+                try key.save(to: path)
+                return (response.record, path)
+            }
+            if self.json {
+                try printJSONObject(["name": record.name, "author": record.author, "key_file": path])
+            } else {
+                print("enrolled \(record.name) (\(record.author))")
+                print("key: \(path) — give it to the instance's bridge: choros-mcp --key \(path)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an instance's key from the next call on (its past ops stay valid)."
+        )
+        @Argument var name: String
+        @OptionGroup var options: DaemonOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let session = try AdminSession(self.options)
+            let record = try await session.run { () async throws -> Choros_V1_InstanceRecord in
+                let practitioner = try session.approverKey()
+                guard
+                    let existing = try await session.registry().first(where: {
+                        $0.name.folded == self.name.lowercased()
+                    })
+                else { throw AdminFailure("no instance named '\(self.name)' is enrolled") }
+                return try await session.changeRegistry(
+                    .instanceRevoke,
+                    name: existing.name.rawValue,
+                    author: existing.author,
+                    key: practitioner
+                ).record
+            }
+            if self.json {
+                try printJSON(record)
+            } else {
+                print("revoked \(record.name) at \(record.revokedAt)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every enrolled key.")
+        @OptionGroup var options: DaemonOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let session = try AdminSession(self.options)
+            let records = try await session.run { try await session.registry() }
+            if self.json {
+                try printJSONObject([
+                    "instances": records.map { record -> [String: Any] in
+                        var row: [String: Any] = [
+                            "name": record.name.rawValue, "author": record.author.rawValue,
+                            "enrolled_at": record.enrolledAt,
+                        ]
+                        if let revokedAt = record.revokedAt { row["revoked_at"] = revokedAt }
+                        return row
+                    }
+                ])
+            } else {
+                for record in records {
+                    let state = record.revokedAt.map { "revoked at \($0)" } ?? "active"
+                    print("\(record.name.rawValue)  \(record.author.rawValue)  \(state)")
+                }
+            }
+        }
+    }
+}
