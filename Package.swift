@@ -184,7 +184,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "ChorosAirlockTests",
-                dependencies: ["ChorosAirlock", "ChorosTesting"],
+                dependencies: ["ChorosAirlock", "ChorosTesting", "ChorosCore", "ChorosProto", protobuf],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

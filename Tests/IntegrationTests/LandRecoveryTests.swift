@@ -14,7 +14,10 @@ struct LandRecoveryTests {
     func crashAfterStep(_ fault: String) async throws {
         try await GatewayFixture.with { fixture in
             let practitioner = try await fixture.preparePractitioner()
-            try await fixture.rawProposal("p1", ["notes/a.md": "---\ntype: kno\n---\n\nKestrels.\n", "meta/log/1.md": GatewayFixture.logEntry("1")])
+            try await fixture.rawProposal(
+                "p1",
+                ["notes/a.md": "---\ntype: kno\n---\n\nKestrels.\n", "meta/log/1.md": GatewayFixture.logEntry("1")]
+            )
             try await fixture.daemons.stop("airlock")
             try await fixture.daemons.start("airlock", environment: ["FAULT_INJECTION_POINT": fault])
 

@@ -128,7 +128,7 @@ final class StoreFixture: Sendable {
     }
 }
 
-/// Expects `body` to fail with an RPCError of `code`; returns it.
+/// Expects `body` to fail with an RPCError (or a domain error's wire form) of `code`; returns it.
 @discardableResult
 func expectRPCError(
     _ code: Choros_V1_Code,
@@ -143,7 +143,9 @@ func expectRPCError(
             sourceLocation: sourceLocation
         )
         return nil
-    } catch let error as RPCError {
+    } catch let convertible as any WireErrorConvertible {
+        // An RPC's error, or a domain error of a service running in process.
+        let error = convertible.rpcError
         #expect(error.code == code, "\(error) \(comment.map { "(\($0))" } ?? "")", sourceLocation: sourceLocation)
         return error
     } catch {

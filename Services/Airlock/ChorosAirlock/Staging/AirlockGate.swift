@@ -188,26 +188,39 @@ package actor AirlockGate {
     // MARK: revert
 
     /// Free: never a code. Reverting what is not staged is not an error.
-    package func revert(
-        _ request: Choros_V1_RevertRequest,
-        reason: String = "requested"
-    ) async throws
-        -> Choros_V1_RevertResponse
-    {
+    package func revert(_ request: Choros_V1_RevertRequest) async throws -> Choros_V1_RevertResponse {
         let now = self.clock()
         try await self.expire(now: now)
         guard self.state.staged[request.proposalID] != nil else {
             return .with { $0.proposalID = request.proposalID }
         }
-        var event = self.event(AirlockEvent.revert, instance: request.instance, proposal: request.proposalID, now: now)
-        event.opID = request.opID
-        event.envelope = request.envelope
-        event.detail = Data(CanonicalJSON.encode(["reason": .string(reason)]))
-        try await self.record([event])
+        try await self.recordRevert(
+            request.proposalID,
+            instance: request.instance,
+            reason: "requested",
+            now: now,
+            opID: request.opID,
+            envelope: request.envelope
+        )
         return .with {
             $0.proposalID = request.proposalID
             $0.reverted = true
         }
+    }
+
+    private func recordRevert(
+        _ proposalID: String,
+        instance: String,
+        reason: String,
+        now: Int64,
+        opID: String = "",
+        envelope: Data = Data()
+    ) async throws {
+        var event = self.event(AirlockEvent.revert, instance: instance, proposal: proposalID, now: now)
+        event.opID = opID
+        event.envelope = envelope
+        event.detail = Data(CanonicalJSON.encode(["reason": .string(reason)]))
+        try await self.record([event])
     }
 
     package func stagedState(_ proposalID: String) async throws -> Choros_V1_StagedStateResponse {
@@ -290,13 +303,7 @@ package actor AirlockGate {
         event.detail = Data(CanonicalJSON.encode(["reason": .string(reason)]))
         try await self.record([event])
         if let staged = self.state.staged[proposal], staged.wrongCodes >= Self.strikes {
-            _ = try await self.revert(
-                .with {
-                    $0.instance = instance
-                    $0.proposalID = proposal
-                },
-                reason: "brute_force"
-            )
+            try await self.recordRevert(proposal, instance: instance, reason: "brute_force", now: now)
             return AirlockRefusal(
                 "code",
                 .permissionDenied,
@@ -329,13 +336,7 @@ package actor AirlockGate {
     /// Staged proposals past the ceiling are reverted when observed (reason `ttl`).
     private func expire(now: Int64) async throws {
         for staged in self.state.expired(now: now, ceilingMilliseconds: self.ceiling) {
-            _ = try await self.revert(
-                .with {
-                    $0.instance = AirlockEvent.actor
-                    $0.proposalID = staged.proposalID
-                },
-                reason: "ttl"
-            )
+            try await self.recordRevert(staged.proposalID, instance: AirlockEvent.actor, reason: "ttl", now: now)
         }
     }
 
