@@ -38,15 +38,26 @@ struct Instance: AsyncParsableCommand {
                 guard !FileManager.default.fileExists(atPath: path) else {
                     throw AdminFailure("\(path) exists: remove it or pick another name")
                 }
-                let key = try SigningKey.generate()
-                let response = try await session.changeRegistry(
-                    .instanceEnroll,
-                    name: self.name,
-                    author: key.author,
-                    key: practitioner
+                // The key file first: an enrolled key nobody holds would be a name lost for good.
+                try FileManager.default.createDirectory(
+                    atPath: (path as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700]
                 )
+                let key = try SigningKey.generate()
                 try key.save(to: path)
-                return (response.record, path)
+                do {
+                    let response = try await session.changeRegistry(
+                        .instanceEnroll,
+                        name: self.name,
+                        author: key.author,
+                        key: practitioner
+                    )
+                    return (response.record, path)
+                } catch {
+                    try? FileManager.default.removeItem(atPath: path)
+                    throw error
+                }
             }
             if self.json {
                 try printJSONObject(["name": record.name, "author": record.author, "key_file": path])
