@@ -20,7 +20,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index, reindex or gateway."
+            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index, reindex, gateway or land."
     )
     var only: String?
 
@@ -76,6 +76,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
             var results = try await IndexBenchmark(directory: directory).measure()
             results.append(try await ReindexBenchmark(directory: directory).measure())
             BenchmarkResult.printTable(results)
+            return
+        }
+        if self.only == "land" {
+            BenchmarkResult.printTable(try await LandBenchmark(directory: directory).measure())
             return
         }
         if self.only == "gateway" {

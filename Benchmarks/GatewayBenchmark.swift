@@ -95,14 +95,17 @@ struct GatewayBenchmark {
 }
 
 /// The store, audit, index and gateway daemons on a fresh data directory.
-private struct Deployment {
+struct Deployment {
     let directory: String
     let processes: [String: ChildProcess]
     let clients: [String: WireClient]
 
     static func seedPath(_ index: Int) -> String { "seed/d\(index / 1000)/e\(index % 1000).md" }
 
-    static func start(in directory: String) async throws -> Deployment {
+    static func start(
+        in directory: String,
+        daemons: [String] = ["store", "audit", "index", "gateway"]
+    ) async throws -> Deployment {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let configuration = directory + "/choros.toml"
         try "data_dir = \"\(directory)/data\"\nlog_level = \"warning\"\n".write(
@@ -112,7 +115,7 @@ private struct Deployment {
         )
         var processes: [String: ChildProcess] = [:]
         var clients: [String: WireClient] = [:]
-        for name in ["store", "audit", "index", "gateway"] {
+        for name in daemons {
             processes[name] = try ChildProcess(
                 "choros-\(name)",
                 ["--config", configuration],

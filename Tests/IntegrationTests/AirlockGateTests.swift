@@ -98,7 +98,7 @@ struct AirlockGateTests {
             let backends = AirlockBackends(store: daemons.store, audit: daemons.audit, index: daemons.index)
             let logger = Logger(label: "test.airlock")
             let clock = TestClock()
-            let gate = try await AirlockGate(
+            let gate = AirlockGate(
                 backends: backends,
                 configuration: configuration,
                 lander: Lander(backends: backends, configuration: configuration, logger: logger),

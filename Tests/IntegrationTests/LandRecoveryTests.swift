@@ -41,6 +41,14 @@ struct LandRecoveryTests {
             #expect(canon == preview.candidateOid, "step 3 happened before the crash")
 
             try await fixture.daemons.start("airlock")
+            // Recovery runs as soon as the restarted airlock reaches the store and audit log.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while try await fixture.daemons.store.call(StoreRPC.listRefs, .with { $0.prefix = "refs/cap/audit-anchor" })
+                .refs
+                .isEmpty, ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             #expect(try await fixture.stateTags() == ["refs/tags/state/1"], "\(fault)")
             let events = try await fixture.auditEvents(op: "land_merge")
             #expect(events.count == 1, "\(fault)")

@@ -5,9 +5,9 @@ internal import Foundation
 package import Logging
 package import ServiceLifecycle
 
-/// The composition root of `choros-airlock`: finishes any land a crash interrupted, then
-/// serves `airlock.sock` (the gateway's relays) and `admin.sock` (0600, the practitioner's
-/// uid only: previews, console lands, enrollment).
+/// The composition root of `choros-airlock`: serves `airlock.sock` (the gateway's relays) and
+/// `admin.sock` (0600, the practitioner's uid only: previews, console lands, enrollment), and
+/// finishes any land a crash interrupted as soon as the store and audit log answer.
 package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
     let backends = AirlockBackends(
         store: WireClient(socketPath: configuration.socketPath(for: "store")),
@@ -15,8 +15,7 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
         index: WireClient(socketPath: configuration.socketPath(for: "index"))
     )
     let lander = Lander(backends: backends, configuration: configuration, logger: logger)
-    try await lander.recover()
-    let gate = try await AirlockGate(backends: backends, configuration: configuration, lander: lander, logger: logger)
+    let gate = AirlockGate(backends: backends, configuration: configuration, lander: lander, logger: logger)
     let keeper = RegistryKeeper(backends: backends, configuration: configuration)
 
     var airlock = RPCRouter()
@@ -43,6 +42,7 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
     }
     let figures = ["airlock_secret_path": configuration.airlockSecretPath]
     return [
+        LandRecovery(lander: lander, logger: logger),
         WireServer.daemon(name: "airlock", configuration: configuration, router: airlock, logger: logger) { figures },
         WireServer.daemon(
             name: "airlock",
@@ -64,5 +64,26 @@ private func requirePractitioner(_ context: RPCContext, uid: UInt32) throws {
             .permissionDenied,
             "admin.sock serves the practitioner (uid \(uid)), not uid \(context.peer.map { String($0.uid) } ?? "unknown")"
         )
+    }
+}
+
+/// Finishes an interrupted land at start, retrying until the store and the audit log answer
+/// (the airlock itself starts without them, so it can run and be tested alone).
+struct LandRecovery: Service {
+    let lander: Lander
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await self.lander.recover()
+                break
+            } catch {
+                self.logger.debug("land recovery waits for the store and audit", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        // A service that returns ends its group: stay until the daemon shuts down.
+        try? await gracefulShutdown()
     }
 }

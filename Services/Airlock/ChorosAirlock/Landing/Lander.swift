@@ -134,6 +134,8 @@ package actor Lander {
 
     /// Steps 3–7: the order is written before canon moves, so a crash is finished on start.
     func execute(_ order: LandOrder, approval: Choros_V1_SignedOp) async throws -> Choros_V1_LandResult {
+        // A land a crash interrupted is finished before another one starts.
+        try await self.recover()
         try self.orderFile.write(order)
         do {
             _ = try await self.backends.store.call(

@@ -15,7 +15,9 @@ package actor AirlockGate {
     let logger: Logger
     /// Unix milliseconds.
     let clock: @Sendable () -> Int64
-    private var state: StagingState
+    /// Derived from the audit log on first use, so the airlock starts while the audit
+    /// daemon is still coming up.
+    private var loadedState: StagingState?
 
     /// Wrong codes per instance per minute.
     static let rateLimit = 10
@@ -28,17 +30,26 @@ package actor AirlockGate {
         lander: Lander,
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
-    ) async throws {
+    ) {
         self.backends = backends
         self.configuration = configuration
         self.lander = lander
         self.logger = logger
         self.clock = clock
+    }
+
+    private var state: StagingState {
+        get { self.loadedState ?? StagingState() }
+        set { self.loadedState = newValue }
+    }
+
+    private func loadState() async throws {
+        guard self.loadedState == nil else { return }
         var events: [Choros_V1_AuditEvent] = []
         for op in [AirlockEvent.stage, AirlockEvent.revert, AirlockEvent.wrongCode, "land_merge"] {
-            events += try await backends.allEvents(op: op)
+            events += try await self.backends.allEvents(op: op)
         }
-        self.state = StagingState(events: events)
+        if self.loadedState == nil { self.loadedState = StagingState(events: events) }
     }
 
     var floor: Int64 { Int64(self.configuration.airlockFloorSeconds) * 1000 }
@@ -47,6 +58,7 @@ package actor AirlockGate {
     // MARK: stage
 
     package func stage(_ request: Choros_V1_StageRequest) async throws -> Choros_V1_StagedProposal {
+        try await self.loadState()
         let now = self.clock()
         try await self.expire(now: now)
         try await self.checkRate(request.instance, now: now)
@@ -113,6 +125,7 @@ package actor AirlockGate {
     // MARK: land
 
     package func land(_ request: Choros_V1_AirlockLandRequest) async throws -> Choros_V1_LandResult {
+        try await self.loadState()
         let now = self.clock()
         try await self.expire(now: now)
         try await self.checkRate(request.instance, now: now)
@@ -189,6 +202,7 @@ package actor AirlockGate {
 
     /// Free: never a code. Reverting what is not staged is not an error.
     package func revert(_ request: Choros_V1_RevertRequest) async throws -> Choros_V1_RevertResponse {
+        try await self.loadState()
         let now = self.clock()
         try await self.expire(now: now)
         guard self.state.staged[request.proposalID] != nil else {
@@ -224,6 +238,7 @@ package actor AirlockGate {
     }
 
     package func stagedState(_ proposalID: String) async throws -> Choros_V1_StagedStateResponse {
+        try await self.loadState()
         try await self.expire(now: self.clock())
         guard let staged = self.state.staged[proposalID] else { return .init() }
         return .with {
