@@ -12,7 +12,9 @@ struct LandBenchmark {
 
     func measure() async throws -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
-        for size in [100, 10_000, 100_000] {
+        for size in ProcessInfo.processInfo.environment["LAND_SIZES"].map({
+            $0.split(separator: ",").compactMap { Int($0) }
+        }) ?? [100, 10_000, 100_000] {
             let deployment = try await Deployment.start(
                 in: self.directory + "/land-\(size)",
                 daemons: ["store", "audit", "index", "airlock"]
@@ -66,6 +68,7 @@ struct LandBenchmark {
         )
         let admin = WireClient(socketPath: deployment.directory + "/data/run/admin.sock")
         var latencies: [Duration] = []
+        var previews: [Duration] = []
         let start = ContinuousClock.now
         for land in 1...Self.lands {
             let seq = String(land, radix: 16)
@@ -98,6 +101,7 @@ struct LandBenchmark {
             )
             let began = ContinuousClock.now
             let preview = try await admin.call(AdminRPC.preview, .with { $0.proposalID = "p\(land)" })
+            previews.append(ContinuousClock.now - began)
             let approval = try SignedOperation.make(
                 type: .canonLand,
                 body: [
@@ -115,6 +119,8 @@ struct LandBenchmark {
             latencies.append(ContinuousClock.now - began)
         }
         await admin.close()
+        let sorted = previews.sorted()
+        print("canon \(canonSize): preview p50 \(sorted[sorted.count / 2])")
         return BenchmarkResult(
             name: "console land (preview+land), canon \(canonSize)",
             calls: Self.lands,

@@ -15,13 +15,17 @@ extension GitRepository {
     /// Merges in memory (nothing referenced is created; tree objects written for a clean
     /// merge are unreferenced until a candidate commit uses them).
     func analyzeMerge(canon: GitOID, proposal: GitOID) throws -> MergeAnalysis {
+        let authors = Set(try self.commits(from: proposal, hiding: canon).map { try self.summary(of: $0).author })
+            .sorted()
+        if let analysis = try self.analyzeMergeByChanges(canon: canon, proposal: proposal, authors: authors) {
+            return analysis
+        }
+        // No common history: libgit2's full merge.
         let ours = try self.commit(canon)
         let theirs = try self.commit(proposal)
         var index: OpaquePointer?
         try StoreError.check(git_merge_commits(&index, self.pointer, ours.pointer, theirs.pointer, nil), "merge")
         defer { git_index_free(index) }
-        let authors = Set(try self.commits(from: proposal, hiding: canon).map { try self.summary(of: $0).author })
-            .sorted()
         if git_index_has_conflicts(index) == 1 {
             return MergeAnalysis(
                 canon: canon,

@@ -79,21 +79,7 @@ extension GitRepository {
     }
 
     func changes(from old: GitObject, to new: GitObject) throws -> PathChanges {
-        var diff: OpaquePointer?
-        try StoreError.check(git_diff_tree_to_tree(&diff, self.pointer, old.pointer, new.pointer, nil), "diff")
-        defer { git_diff_free(diff) }
-        var added: [String] = []
-        var removed: [String] = []
-        var modified: [String] = []
-        for index in 0..<git_diff_num_deltas(diff) {
-            guard let delta = git_diff_get_delta(diff, index) else { continue }
-            switch delta.pointee.status {
-            case GIT_DELTA_ADDED: added.append(String(cString: delta.pointee.new_file.path))
-            case GIT_DELTA_DELETED: removed.append(String(cString: delta.pointee.old_file.path))
-            default: modified.append(String(cString: delta.pointee.new_file.path))
-            }
-        }
-        return PathChanges(added: added, removed: removed, modified: modified)
+        try self.pathChanges(from: old, to: new)
     }
 
     /// Commits reachable from `tip` and not from `hidden`, newest first.
