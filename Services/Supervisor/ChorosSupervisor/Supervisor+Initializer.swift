@@ -7,7 +7,7 @@ extension Supervisor {
     func runInitializer() async {
         guard let command = self.configuration.initializer, let executable = command.first else { return }
         let logPath = self.configuration.logDirectory + "/init.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = Array(command.dropFirst())
