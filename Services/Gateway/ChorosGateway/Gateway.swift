@@ -1,6 +1,6 @@
 package import ChorosCore
 internal import ChorosProto
-package import ChorosWire
+internal import ChorosWire
 internal import Foundation
 package import Logging
 internal import SwiftProtobuf
