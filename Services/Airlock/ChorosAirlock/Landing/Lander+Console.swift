@@ -1,4 +1,4 @@
-package import ChorosCore
+internal import ChorosCore
 package import ChorosProto
 internal import ChorosWire
 internal import Foundation
