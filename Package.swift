@@ -61,6 +61,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
@@ -147,9 +148,17 @@ let package = Package(
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
             ),
+            .target(
+                name: "ChorosMCP",
+                dependencies: [
+                    "ChorosCore", "ChorosWire", "ChorosProto", logging, .product(name: "MCP", package: "swift-sdk"),
+                ],
+                path: "Services/MCP/ChorosMCP",
+                swiftSettings: swiftSettings
+            ),
             .executableTarget(
                 name: "ChorosMCPBridge",
-                dependencies: [argumentParser],
+                dependencies: ["ChorosMCP", "ChorosCore", argumentParser, logging],
                 path: "Services/MCP/ChorosMCPBridge",
                 swiftSettings: swiftSettings
             ),

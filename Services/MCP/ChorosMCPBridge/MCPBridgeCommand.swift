@@ -1,24 +1,37 @@
 import ArgumentParser
+import ChorosCore
+import ChorosMCP
 import Foundation
+import Logging
 
-/// `choros-mcp`: the MCP bridge an instance's client starts over stdio. It arrives with
-/// issue #9 (MCP server, handshake, signed writes); until then it refuses clearly, on
-/// stderr, so an MCP client never mistakes it for a working server.
+/// `choros-mcp`: the MCP server an instance's client starts over stdio, bound to one
+/// enrolled key. Logs go to stderr only: stdout carries the protocol.
 @main
-struct MCPBridgeCommand: ParsableCommand {
+struct MCPBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-mcp",
         abstract: "MCP server over stdio for one enrolled Choros instance."
     )
 
-    @Option(help: "The instance's key file.")
-    var key: String?
+    @Option(help: "The instance's key file (from choros-admin instance add).")
+    var key: String
 
-    @Option(help: "The gateway socket.")
+    @Option(help: "The gateway socket (default: the configured run directory's gateway.sock).")
     var socket: String?
 
-    func run() throws {
-        FileHandle.standardError.write(Data("choros-mcp: the MCP bridge is not available in this build yet\n".utf8))
-        throw ExitCode.failure
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "choros-mcp")
+        logger.logLevel = .notice
+        do {
+            let signingKey = try SigningKey.load(from: self.key)
+            let socket = try self.socket ?? self.options.withDefaultDataDirectory.loadConfiguration().socketPath(for: "gateway")
+            try await MCPBridge(socketPath: socket, key: signingKey, logger: logger).run()
+        } catch {
+            FileHandle.standardError.write(Data("choros-mcp: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }

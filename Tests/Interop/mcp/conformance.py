@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""MCP conformance: drives choros-mcp with the official Python MCP client (pip install mcp).
+
+Starts a real deployment with `choros up` on a temporary data directory, enrolls two
+instances with `choros-admin`, and runs the participant flow through each instance's own
+choros-mcp: list tools, author, propose with a log entry, land (choros-admin), diff,
+reconcile, propose again, messages, vantages, a refusal, a gateway restart mid-session,
+and the airlock's stage/land with TOTP codes computed here (pyotp).
+
+Usage: conformance.py --bin .build/debug [--skip-airlock-wait]
+"""
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import pyotp
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+
+EXPECTED_TOOLS = {
+    "announce", "orientation", "whoami", "canon_head", "canon_state", "kip_commit", "kip_get", "list_entries",
+    "my_perspective", "kip_history", "map_search", "propose", "propose_retract", "propose_close", "proposal_status",
+    "list_proposals", "conflict_preview", "canon_diff", "sup_reconcile", "sup_state", "sup_who", "list_instances",
+    "imp_send", "imp_check", "imp_flags", "imp_mark_read", "vap_record", "vap_for", "stage_approve", "land_approve",
+    "stage_revert",
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def field(value, camel, snake):
+    """The MCP client's models spell fields inputSchema (1.x) or input_schema (2.x)."""
+    return getattr(value, camel) if hasattr(value, camel) else getattr(value, snake)
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+class Deployment:
+    def __init__(self, bin_dir, floor_seconds):
+        self.bin = os.path.abspath(bin_dir)
+        self.dir = tempfile.mkdtemp(prefix="choros-mcp-")
+        self.data = os.path.join(self.dir, "data")
+        os.makedirs(self.data)
+        with open(os.path.join(self.data, "choros.toml"), "w") as config:
+            config.write(f'data_dir = "{self.data}"\nairlock_floor_s = {floor_seconds}\n')
+        self.log = open(os.path.join(self.dir, "up.log"), "w")
+        self.up = subprocess.Popen([self.cmd("choros"), "up", "--data-dir", self.data],
+                                   stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_for_init()
+
+    def cmd(self, name):
+        return os.path.join(self.bin, name)
+
+    def run(self, *arguments, check_status=True):
+        result = subprocess.run([self.cmd(arguments[0]), *arguments[1:], "--data-dir", self.data],
+                                capture_output=True, text=True, timeout=180)
+        if check_status and result.returncode != 0:
+            raise Failure(f"{' '.join(arguments)} exited {result.returncode}: {result.stderr}")
+        return result
+
+    def wait_for_init(self):
+        init_log = os.path.join(self.data, "logs", "init.log")
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.up.poll() is not None:
+                raise Failure(f"choros up exited {self.up.returncode}: {open(self.log.name).read()}")
+            if os.path.exists(init_log) and "practitioner:" in open(init_log).read():
+                return
+            time.sleep(0.2)
+        raise Failure("choros up did not initialize within 120 s")
+
+    def stop(self):
+        self.up.send_signal(signal.SIGTERM)
+        try:
+            self.up.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.up.kill()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Instance:
+    """One instance's MCP session over its own choros-mcp process."""
+
+    def __init__(self, deployment, name):
+        added = deployment.run("choros-admin", "instance", "add", name, "--json")
+        self.key = json.loads(added.stdout)["key_file"]
+        self.params = StdioServerParameters(
+            command=deployment.cmd("choros-mcp"), args=["--key", self.key, "--data-dir", deployment.data])
+
+    async def call(self, session, tool, arguments=None, expect_error=False):
+        result = await session.call_tool(tool, arguments or {})
+        text = result.content[0].text if result.content else ""
+        is_error = field(result, "isError", "is_error")
+        if expect_error:
+            check(is_error, f"{tool} should have been refused, got {text}")
+            return text
+        check(not is_error, f"{tool} refused: {text}")
+        payload = json.loads(text)
+        check(isinstance(payload, dict), f"{tool}: a result is one JSON object")
+        check(field(result, "structuredContent", "structured_content") == payload,
+              f"{tool}: structured content mirrors the text")
+        return payload
+
+
+async def scenario(deployment, skip_airlock_wait):
+    alice = Instance(deployment, "alice")
+    bob = Instance(deployment, "bob")
+    async with stdio_client(alice.params) as (a_read, a_write), stdio_client(bob.params) as (b_read, b_write):
+        async with ClientSession(a_read, a_write) as a, ClientSession(b_read, b_write) as b:
+            await a.initialize()
+            await b.initialize()
+
+            tools = (await a.list_tools()).tools
+            names = {tool.name for tool in tools}
+            check(names == EXPECTED_TOOLS, f"tools: missing {EXPECTED_TOOLS - names}, extra {names - EXPECTED_TOOLS}")
+            for tool in tools:
+                schema = field(tool, "inputSchema", "input_schema")
+                check(schema.get("type") == "object" and isinstance(schema.get("properties"), dict),
+                      f"{tool.name}: schema is an object schema")
+                for required in schema.get("required", []):
+                    check(required in schema["properties"], f"{tool.name}: required {required} is a property")
+
+            check((await alice.call(a, "whoami"))["name"] == "alice", "whoami")
+            await alice.call(a, "kip_commit", {"domain": "notes", "slug": "tides", "body": "Tides follow the moon.",
+                                               "op_id": "a1"})
+            await bob.call(b, "kip_commit", {"domain": "notes", "slug": "dunes", "body": "Dunes walk inland.",
+                                             "op_id": "b1"})
+            retried = await alice.call(a, "kip_commit", {"domain": "notes", "slug": "tides",
+                                                         "body": "Tides follow the moon.", "op_id": "a1"})
+            check(retried.get("replayed") is True, "a retried write replays")
+
+            # Propose with a log entry; the practitioner lands it with choros-admin.
+            await alice.call(a, "propose", {"proposal_id": "p1", "domain": "notes", "slug": "tides",
+                                            "body": "Tides follow the moon.", "op_id": "p1a"})
+            await alice.call(a, "propose", {"proposal_id": "p1", "domain": "meta/log", "slug": "1",
+                                            "body": "Adds tides.", "op_id": "p1b"})
+            preview = await alice.call(a, "conflict_preview", {"proposal_id": "p1"})
+            check(preview.get("log_entry_ok") is True, f"log entry ok: {preview}")
+            deployment.run("choros-admin", "land", "p1")
+
+            refusal = await bob.call(b, "propose", {"proposal_id": "p2", "domain": "notes", "slug": "dunes",
+                                                    "body": "Dunes walk inland.", "op_id": "p2a"}, expect_error=True)
+            check("propose.reconciled" in refusal, f"the refusal names its gate: {refusal}")
+            diff = await bob.call(b, "canon_diff")
+            check(any(entry["path"] == "notes/tides.md" for entry in diff.get("added", [])), "diff shows the land")
+            await bob.call(b, "sup_reconcile", {"body": "Tides landed; my dunes are unaffected."})
+            await bob.call(b, "propose", {"proposal_id": "p2", "domain": "notes", "slug": "dunes",
+                                          "body": "Dunes walk inland.", "op_id": "p2a"})
+
+            # The gateway restarts mid-session: the bridge binds again; the client notices nothing.
+            deployment.run("choros", "restart", "gateway")
+            check((await bob.call(b, "whoami"))["name"] == "bob", "calls continue after a gateway restart")
+
+            # Messages.
+            await alice.call(a, "imp_send", {"recipients": ["bob"], "subject": "tides",
+                                             "body": "Mine landed.", "op_id": "m1"})
+            inbox = await bob.call(b, "imp_check")
+            check(inbox.get("count") == 1 and inbox["messages"][0]["from"] == "alice", f"inbox: {inbox}")
+            await bob.call(b, "imp_mark_read", {"message_path": "messages/m1.md"})
+            check("count" not in await bob.call(b, "imp_check"), "read messages leave the unread inbox")
+
+            # Vantages.
+            text = await bob.call(b, "vap_record", {"binds": "notes/tides", "horizon": "after the land",
+                                                    "op_id": "v1"}, expect_error=True)
+            check("vap_record.dignity" in text, f"dignity refusal: {text}")
+            await bob.call(b, "vap_record", {"binds": "notes/tides", "horizon": "after the land", "op_id": "v2",
+                                             "kind": "reconstructed"})
+            vantages = await alice.call(a, "vap_for", {"entry": "notes/tides"})
+            check(vantages["vantages"][0]["kind"] == "reconstructed", f"vantages: {vantages}")
+
+            # The airlock: stage with one code, land with a later one after the review floor.
+            deployment.run("choros-admin", "totp-provision")
+            with open(os.path.join(deployment.data, "keys", "airlock.totp")) as secret_file:
+                totp = pyotp.TOTP(secret_file.read().strip())
+            await bob.call(b, "propose", {"proposal_id": "p2", "domain": "meta/log", "slug": "2",
+                                          "body": "Adds dunes.", "op_id": "p2b"})
+            staged = await bob.call(b, "stage_approve", {"proposal_id": "p2", "code": totp.now()})
+            check(staged["state"] == "staged", f"staged: {staged}")
+            frozen = await bob.call(b, "propose", {"proposal_id": "p2", "domain": "notes", "slug": "more",
+                                                   "body": "x", "op_id": "p2c"}, expect_error=True)
+            check("propose.frozen" in frozen, f"frozen: {frozen}")
+            early = await bob.call(b, "land_approve", {"staged_oid_prefix": staged["staged_oid"][:10],
+                                                       "code": totp.now()}, expect_error=True)
+            check("floor" in early, f"the floor holds: {early}")
+            if skip_airlock_wait:
+                await bob.call(b, "stage_revert", {"proposal_id": "p2"})
+                return
+            wait = staged["lands_after_ms"] / 1000 - time.time() + 1
+            await asyncio.sleep(max(wait, 0))
+            landed = await bob.call(b, "land_approve", {"staged_oid_prefix": staged["staged_oid"][:10],
+                                                        "code": totp.now()})
+            check(landed["state"] == "landed" and landed["seq"] == "2", f"landed: {landed}")
+            state = await alice.call(a, "canon_state")
+            check(state["seq"] == "2", f"canon advanced: {state}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--skip-airlock-wait", action="store_true")
+    arguments = parser.parse_args()
+    deployment = Deployment(arguments.bin, floor_seconds=90)
+    try:
+        asyncio.run(scenario(deployment, arguments.skip_airlock_wait))
+    except Failure as failure:
+        print(f"mcp conformance: FAILED: {failure}", file=sys.stderr)
+        print(open(deployment.log.name).read()[-4000:], file=sys.stderr)
+        deployment.stop()
+        sys.exit(1)
+    deployment.stop()
+    print("mcp conformance: ok")
+
+
+if __name__ == "__main__":
+    main()
