@@ -13,16 +13,15 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 
 import pyotp
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from deployment import Deployment, Failure, check, field  # noqa: E402
 
 EXPECTED_TOOLS = {
     "announce", "orientation", "whoami", "canon_head", "canon_state", "kip_commit", "kip_get", "list_entries",
@@ -31,64 +30,6 @@ EXPECTED_TOOLS = {
     "imp_send", "imp_check", "imp_flags", "imp_mark_read", "vap_record", "vap_for", "stage_approve", "land_approve",
     "stage_revert",
 }
-
-
-class Failure(Exception):
-    pass
-
-
-def field(value, camel, snake):
-    """The MCP client's models spell fields inputSchema (1.x) or input_schema (2.x)."""
-    return getattr(value, camel) if hasattr(value, camel) else getattr(value, snake)
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-class Deployment:
-    def __init__(self, bin_dir, floor_seconds):
-        self.bin = os.path.abspath(bin_dir)
-        self.dir = tempfile.mkdtemp(prefix="choros-mcp-")
-        self.data = os.path.join(self.dir, "data")
-        os.makedirs(self.data)
-        with open(os.path.join(self.data, "choros.toml"), "w") as config:
-            config.write(f'data_dir = "{self.data}"\nairlock_floor_s = {floor_seconds}\n')
-        self.log = open(os.path.join(self.dir, "up.log"), "w")
-        self.up = subprocess.Popen([self.cmd("choros"), "up", "--data-dir", self.data],
-                                   stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_for_init()
-
-    def cmd(self, name):
-        return os.path.join(self.bin, name)
-
-    def run(self, *arguments, check_status=True):
-        result = subprocess.run([self.cmd(arguments[0]), *arguments[1:], "--data-dir", self.data],
-                                capture_output=True, text=True, timeout=180)
-        if check_status and result.returncode != 0:
-            raise Failure(f"{' '.join(arguments)} exited {result.returncode}: {result.stderr}")
-        return result
-
-    def wait_for_init(self):
-        init_log = os.path.join(self.data, "logs", "init.log")
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.up.poll() is not None:
-                raise Failure(f"choros up exited {self.up.returncode}: {open(self.log.name).read()}")
-            if os.path.exists(init_log) and "practitioner:" in open(init_log).read():
-                return
-            time.sleep(0.2)
-        raise Failure("choros up did not initialize within 120 s")
-
-    def stop(self):
-        self.up.send_signal(signal.SIGTERM)
-        try:
-            self.up.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.up.kill()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Instance:
