@@ -18,8 +18,9 @@ package struct MCPBridge: Sendable {
         self.logger = logger
     }
 
-    /// Binds, serves stdio until stdin closes or the parent process dies, then returns.
-    package func run() async throws {
+    /// Binds, serves stdio until stdin closes or the parent process `parent` (captured at
+    /// start) dies, then returns.
+    package func run(parent: Int32) async throws {
         let bound = try await self.connection.handshake()
         self.logger.info("bound", metadata: ["instance": "\(bound.name)"])
         let catalog = try await self.connection.tools()
@@ -35,14 +36,16 @@ package struct MCPBridge: Sendable {
             await self.call(parameters.name, parameters.arguments ?? [:])
         }
         try await server.start(transport: StdioTransport(logger: self.logger))
-        let parent = getppid()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await server.waitUntilCompleted() }
             group.addTask {
                 // An orphaned bridge would hold its key open for nobody: leave with the parent.
+                // Exit outright: the stdio transport's blocked read of a still-open stdin would
+                // keep a graceful stop waiting, and nothing here needs flushing.
                 while !Task.isCancelled, getppid() == parent {
                     try? await Task.sleep(for: .seconds(1))
                 }
+                if !Task.isCancelled { exit(0) }
             }
             await group.next()
             group.cancelAll()

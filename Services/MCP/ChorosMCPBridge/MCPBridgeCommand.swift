@@ -22,13 +22,14 @@ struct MCPBridgeCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
+        let parent = getppid()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "choros-mcp")
         logger.logLevel = .notice
         do {
             let signingKey = try SigningKey.load(from: self.key)
             let socket = try self.socket ?? self.options.withDefaultDataDirectory.loadConfiguration().socketPath(for: "gateway")
-            try await MCPBridge(socketPath: socket, key: signingKey, logger: logger).run()
+            try await MCPBridge(socketPath: socket, key: signingKey, logger: logger).run(parent: parent)
         } catch {
             FileHandle.standardError.write(Data("choros-mcp: \(error)\n".utf8))
             throw ExitCode.failure

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -148,6 +149,40 @@ async def scenario(deployment, skip_airlock_wait):
             check(state["seq"] == "2", f"canon advanced: {state}")
 
 
+def alive(pid):
+    """Running, not a zombie waiting for whoever adopted it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def lifecycle(deployment, key):
+    """stdout carries protocol only; the bridge exits when stdin closes and when its parent dies."""
+    bridge = [deployment.cmd("choros-mcp"), "--key", key, "--data-dir", deployment.data]
+    closed = subprocess.run(bridge, stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    check(closed.returncode == 0, f"choros-mcp exits 0 when stdin closes: {closed.returncode} {closed.stderr[-500:]}")
+    check(closed.stdout == b"", f"nothing but protocol on stdout: {closed.stdout[:200]!r}")
+    # A parent that dies while stdin stays open (this test holds the pipe's write end): the
+    # bridge notices it was orphaned and leaves.
+    read_end, write_end = os.pipe()
+    launcher = ("import os, subprocess, sys, time; "
+                "p = subprocess.Popen(sys.argv[1:], stdin=int(os.environ['BRIDGE_STDIN']), "
+                "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(int(os.environ['BRIDGE_STDIN']),)); "
+                "print(p.pid, flush=True); time.sleep(2); os._exit(0)")
+    parent = subprocess.Popen([sys.executable, "-c", launcher, *bridge], stdout=subprocess.PIPE, text=True,
+                              pass_fds=(read_end,), env={**os.environ, "BRIDGE_STDIN": str(read_end)})
+    child_pid = int(parent.stdout.readline().strip())
+    parent.wait(timeout=10)
+    os.close(read_end)
+    deadline = time.time() + 10
+    while time.time() < deadline and alive(child_pid):
+        time.sleep(0.2)
+    os.close(write_end)
+    check(not alive(child_pid), "choros-mcp exits when its parent dies")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
@@ -156,6 +191,7 @@ def main():
     deployment = Deployment(arguments.bin, floor_seconds=90)
     try:
         asyncio.run(scenario(deployment, arguments.skip_airlock_wait))
+        lifecycle(deployment, json.loads(deployment.run("choros-admin", "instance", "add", "carol", "--json").stdout)["key_file"])
     except Failure as failure:
         print(f"mcp conformance: FAILED: {failure}", file=sys.stderr)
         print(open(deployment.log.name).read()[-4000:], file=sys.stderr)
