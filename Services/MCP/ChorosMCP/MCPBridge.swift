@@ -14,7 +14,11 @@ package struct MCPBridge: Sendable {
     let logger: Logger
 
     package init(socketPath: String, key: SigningKey, logger: Logger) {
-        self.connection = GatewayConnection(socketPath: socketPath, key: key, clientVersion: "choros-mcp/\(ChorosVersion.current)")
+        self.connection = GatewayConnection(
+            socketPath: socketPath,
+            key: key,
+            clientVersion: "choros-mcp/\(ChorosVersion.current)"
+        )
         self.logger = logger
     }
 
@@ -60,7 +64,11 @@ package struct MCPBridge: Sendable {
         do {
             let json = try await self.connection.callTool(name, arguments: try Self.jsonArguments(arguments))
             let structured = try? JSONDecoder().decode(Value.self, from: Data(json.utf8))
-            return .init(content: [.text(text: json, annotations: nil, _meta: nil)], structuredContent: structured, isError: false)
+            return .init(
+                content: [.text(text: json, annotations: nil, _meta: nil)],
+                structuredContent: structured,
+                isError: false
+            )
         } catch let error as RPCError {
             return Self.refusal(error.message, code: error.code.name, gate: error.details["gate"])
         } catch {
@@ -71,7 +79,11 @@ package struct MCPBridge: Sendable {
     private static func refusal(_ message: String, code: String, gate: String?) -> CallTool.Result {
         var object: [String: Value] = ["error": .string(message), "code": .string(code)]
         if let gate { object["gate"] = .string(gate) }
-        return .init(content: [.text(text: message, annotations: nil, _meta: nil)], structuredContent: .object(object), isError: true)
+        return .init(
+            content: [.text(text: message, annotations: nil, _meta: nil)],
+            structuredContent: .object(object),
+            isError: true
+        )
     }
 
     /// MCP's arguments as the canonical-subset JSON a signed body may hold (no floats).
@@ -80,18 +92,27 @@ package struct MCPBridge: Sendable {
         do {
             return try JSONParser.parse(Array(data)).objectValue ?? [:]
         } catch {
-            throw RPCError(code: .invalidArgument, message: "input: arguments must be JSON without fractional numbers: \(error)")
+            throw RPCError(
+                code: .invalidArgument,
+                message: "input: arguments must be JSON without fractional numbers: \(error)"
+            )
         }
     }
 
     static func mcpTool(_ definition: Choros_V1_ToolDefinition) -> Tool {
-        let schema = (try? JSONDecoder().decode(Value.self, from: Data(definition.inputSchemaJson.utf8))) ?? .object([:])
+        let schema =
+            (try? JSONDecoder().decode(Value.self, from: Data(definition.inputSchemaJson.utf8))) ?? .object([:])
         let isWrite = !definition.opType.isEmpty
         return Tool(
             name: definition.name,
             description: definition.description_p,
             inputSchema: schema,
-            annotations: .init(readOnlyHint: !isWrite, destructiveHint: false, idempotentHint: true, openWorldHint: false)
+            annotations: .init(
+                readOnlyHint: !isWrite,
+                destructiveHint: false,
+                idempotentHint: true,
+                openWorldHint: false
+            )
         )
     }
 }

@@ -28,7 +28,8 @@ struct MCPBridgeCommand: AsyncParsableCommand {
         logger.logLevel = .notice
         do {
             let signingKey = try SigningKey.load(from: self.key)
-            let socket = try self.socket ?? self.options.withDefaultDataDirectory.loadConfiguration().socketPath(for: "gateway")
+            let socket =
+                try self.socket ?? self.options.withDefaultDataDirectory.loadConfiguration().socketPath(for: "gateway")
             try await MCPBridge(socketPath: socket, key: signingKey, logger: logger).run(parent: parent)
         } catch {
             FileHandle.standardError.write(Data("choros-mcp: \(error)\n".utf8))
