@@ -198,7 +198,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "ChorosGatewayTests",
-                dependencies: ["ChorosGateway", "ChorosCore", "ChorosProto", "ChorosTesting", protobuf],
+                dependencies: ["ChorosGateway", "ChorosCore", "ChorosProto", "ChorosWire", "ChorosTesting", protobuf],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

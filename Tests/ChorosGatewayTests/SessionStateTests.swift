@@ -1,4 +1,5 @@
 import ChorosCore
+import ChorosWire
 import Testing
 
 @testable import ChorosGateway
@@ -19,20 +20,20 @@ struct SessionStateTests {
         var state = SessionState.unbound
         try state.challenge(try self.challenge())
         _ = try state.takeChallenge()
-        #expect(throws: GatewayRefusal.self) { try state.takeChallenge() }
+        #expect(throws: Refusal.self) { try state.takeChallenge() }
     }
 
     @Test("a bound connection cannot be re-challenged")
     func boundRefusesHello() throws {
         let key = try SigningKey.generate()
         var state = SessionState.bound(key.author)
-        #expect(throws: GatewayRefusal.self) { try state.challenge(try self.challenge()) }
+        #expect(throws: Refusal.self) { try state.challenge(try self.challenge()) }
         #expect(state.boundAuthor == key.author)
     }
 
     @Test("Prove without Hello is refused")
     func proveNeedsHello() {
         var state = SessionState.unbound
-        #expect(throws: GatewayRefusal.self) { try state.takeChallenge() }
+        #expect(throws: Refusal.self) { try state.takeChallenge() }
     }
 }

@@ -7,7 +7,7 @@ import SwiftProtobuf
 import Testing
 
 @Suite("Gateway refusals", .serialized)
-struct GatewayRefusalTests {
+struct RefusalTests {
     struct Refusal: Sendable, CustomStringConvertible {
         let tool: String
         let arguments: [String: JSONValue]

@@ -68,27 +68,7 @@ struct AdminSession {
     }
 
     func registry() async throws -> [InstanceRecord] {
-        let ref = "refs/cap/registry"
-        guard try await self.tip(ref) != nil else { return [] }
-        let paths = try await self.store.call(
-            StoreRPC.listPaths,
-            .with {
-                $0.rev = ref
-                $0.prefix = "instances"
-            }
-        ).paths
-        var records: [InstanceRecord] = []
-        for path in paths where path.hasSuffix(".json") {
-            let blob = try await self.store.call(
-                StoreRPC.readBlob,
-                .with {
-                    $0.rev = ref
-                    $0.path = path
-                }
-            )
-            records.append(try InstanceRecord(fileContent: Array(blob.content)))
-        }
-        return records.sorted { $0.name.folded < $1.name.folded }
+        try await InstanceRecord.all(in: self.store)
     }
 
     /// Sends a practitioner-signed registry op through `admin.sock`.

@@ -48,22 +48,7 @@ package struct AirlockBackends: Sendable {
     }
 
     func registry() async throws -> InstanceRegistry {
-        let ref = "refs/cap/registry"
-        guard try await self.tip(of: ref) != nil else { return try InstanceRegistry() }
-        let paths = try await self.store.call(
-            StoreRPC.listPaths,
-            .with {
-                $0.rev = ref
-                $0.prefix = "instances"
-            }
-        ).paths
-        var records: [InstanceRecord] = []
-        for path in paths where path.hasSuffix(".json") {
-            if let text = try await self.text(ref, path) {
-                records.append(try InstanceRecord(fileContent: Array(text.utf8)))
-            }
-        }
-        return try InstanceRegistry(records: records)
+        try InstanceRegistry(records: try await InstanceRecord.all(in: self.store))
     }
 
     @discardableResult

@@ -59,7 +59,7 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
 /// checked on every call in case the mode was loosened.
 private func requirePractitioner(_ context: RPCContext, uid: UInt32) throws {
     guard let peer = context.peer, peer.uid == uid else {
-        throw AirlockRefusal(
+        throw Refusal(
             "peer",
             .permissionDenied,
             "admin.sock serves the practitioner (uid \(uid)), not uid \(context.peer.map { String($0.uid) } ?? "unknown")"

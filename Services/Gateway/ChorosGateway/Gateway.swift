@@ -49,10 +49,10 @@ package final class Gateway: Sendable {
     func hello(_ request: Choros_V1_HelloRequest, context: RPCContext) async throws -> Choros_V1_ChallengeResponse {
         let author: AuthorID
         do { author = try AuthorID(parsing: request.author) } catch {
-            throw GatewayRefusal("handshake", .invalidArgument, "author: \(error)")
+            throw Refusal("handshake", .invalidArgument, "author: \(error)")
         }
         guard request.clientNonce.count == HandshakeProof.nonceBytes else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "handshake",
                 .invalidArgument,
                 "client_nonce must be \(HandshakeProof.nonceBytes) bytes, got \(request.clientNonce.count)"
@@ -65,7 +65,7 @@ package final class Gateway: Sendable {
             clientNonce: Array(request.clientNonce),
             serverNonce: serverNonce
         )
-        try context.session.withState { state throws(GatewayRefusal) in try state.challenge(challenge) }
+        try context.session.withState { state throws(Refusal) in try state.challenge(challenge) }
         return .with {
             $0.serverNonce = Data(serverNonce)
             $0.serverTimeMs = self.clock()
@@ -73,10 +73,10 @@ package final class Gateway: Sendable {
     }
 
     func prove(_ request: Choros_V1_ProveRequest, context: RPCContext) async throws -> Choros_V1_BoundResponse {
-        let challenge = try context.session.withState { state throws(GatewayRefusal) in try state.takeChallenge() }
+        let challenge = try context.session.withState { state throws(Refusal) in try state.takeChallenge() }
         let message = HandshakeProof.message(serverNonce: challenge.serverNonce, clientNonce: challenge.clientNonce)
         guard challenge.author.verifies(Array(request.sig), over: message) else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "handshake",
                 .unauthenticated,
                 "the proof does not verify for \(challenge.author) over this connection's challenge"
@@ -96,13 +96,13 @@ package final class Gateway: Sendable {
     private func enrolledRecord(for author: AuthorID) async throws -> InstanceRecord {
         let registry = try await self.registry.current(self.backends)
         guard let record = registry.record(for: author) else {
-            throw GatewayRefusal("identity", .permissionDenied, "key \(author) is not enrolled")
+            throw Refusal("identity", .permissionDenied, "key \(author) is not enrolled")
         }
         if let revokedAt = record.revokedAt {
-            throw GatewayRefusal("identity", .permissionDenied, "'\(record.name)' was revoked at \(revokedAt)")
+            throw Refusal("identity", .permissionDenied, "'\(record.name)' was revoked at \(revokedAt)")
         }
         guard record.name.folded != "system" else {
-            throw GatewayRefusal("identity", .permissionDenied, "the system key does not connect as an instance")
+            throw Refusal("identity", .permissionDenied, "the system key does not connect as an instance")
         }
         return record
     }
@@ -110,7 +110,7 @@ package final class Gateway: Sendable {
     /// The bound caller, re-checked against the registry on every call.
     func caller(_ context: RPCContext) async throws -> Caller {
         guard let author = context.session.withState({ $0.boundAuthor }) else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "handshake",
                 .unauthenticated,
                 "this connection is not bound to a key: call Hello, then Prove"
@@ -124,7 +124,7 @@ package final class Gateway: Sendable {
     /// Records a refusal as `outcome: denied` with its gate and reason. Best effort: an audit
     /// outage must not turn a clear refusal into an obscure failure.
     func recordDenial(
-        _ refusal: GatewayRefusal,
+        _ refusal: Refusal,
         tool: String,
         actor: String,
         key: String = "",

@@ -38,7 +38,7 @@ extension Gateway {
         }
         router.register(GatewayRPC.callTool) { request, context in
             guard let tool = Self.toolsByName[request.name] else {
-                let refusal = GatewayRefusal("input", .notFound, "no tool named '\(request.name.prefix(80))'")
+                let refusal = Refusal("input", .notFound, "no tool named '\(request.name.prefix(80))'")
                 await self.recordDenial(refusal, tool: "CallTool", actor: "unknown")
                 throw refusal
             }
@@ -56,7 +56,7 @@ extension Gateway {
     ) async throws -> Result {
         do {
             return try await body()
-        } catch let refusal as GatewayRefusal {
+        } catch let refusal as Refusal {
             await self.recordDenial(refusal, tool: step, actor: "unbound")
             throw refusal
         }

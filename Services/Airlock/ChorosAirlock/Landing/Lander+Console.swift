@@ -20,7 +20,7 @@ extension Lander {
     package func landConsole(_ approval: Choros_V1_SignedOp, now: Int64) async throws -> Choros_V1_LandResult {
         let operation = try await self.verifiedApproval(approval, now: now)
         guard operation.body["channel"]?.stringValue == "console" else {
-            throw AirlockRefusal("approval", .invalidArgument, "a console land's approval has channel 'console'")
+            throw Refusal("approval", .invalidArgument, "a console land's approval has channel 'console'")
         }
         if let result = try await self.recordedLand(approvalOpID: operation.id.rawValue) { return result }
         let order = try await self.plan(
@@ -42,10 +42,10 @@ extension Lander {
             operation = try verifier.verify(approval, ledger: RegistryLedger(registry: registry, known: []), now: now)
                 .operation
         } catch {
-            throw AirlockRefusal("approval", error.rpcError.code, error.description)
+            throw Refusal("approval", error.rpcError.code, error.description)
         }
         guard operation.type == .canonLand else {
-            throw AirlockRefusal("approval", .invalidArgument, "an approval is a canon.land op, got \(operation.type)")
+            throw Refusal("approval", .invalidArgument, "an approval is a canon.land op, got \(operation.type)")
         }
         _ = try await self.approverName(operation.author)
         return operation
@@ -55,10 +55,10 @@ extension Lander {
     func approverName(_ author: AuthorID) async throws -> String {
         let registry = try await self.backends.registry()
         guard let record = registry.record(for: author) else {
-            throw AirlockRefusal("approval", .permissionDenied, "key \(author) is not enrolled")
+            throw Refusal("approval", .permissionDenied, "key \(author) is not enrolled")
         }
         guard self.configuration.approvers.contains(where: { $0.lowercased() == record.name.folded }) else {
-            throw AirlockRefusal(
+            throw Refusal(
                 "approval",
                 .permissionDenied,
                 "'\(record.name)' is not a configured approver (\(self.configuration.approvers.joined(separator: ", ")))"

@@ -29,7 +29,7 @@ package actor Lander {
     package func preview(_ proposalID: String) async throws -> Choros_V1_LandPreview {
         let ref = "refs/cap/proposals/\(proposalID)"
         guard let proposalTip = try await self.backends.tip(of: ref) else {
-            throw AirlockRefusal("proposal", .notFound, "no proposal '\(proposalID)'")
+            throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
         }
         let merge = try await self.backends.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
         let expected = try await self.backends.canonSeq(origin: self.configuration.seqOrigin) + 1
@@ -78,20 +78,20 @@ package actor Lander {
     ) async throws -> LandOrder {
         let ref = "refs/cap/proposals/\(proposalID)"
         guard let proposalTip = try await self.backends.tip(of: ref) else {
-            throw AirlockRefusal("proposal", .notFound, "no proposal '\(proposalID)'")
+            throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
         }
         guard let canonTip = try await self.backends.tip(of: self.canonRef) else {
-            throw AirlockRefusal("canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
+            throw Refusal("canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
         }
         guard try await self.isAncestor(proposalTip, of: candidate) else {
-            throw AirlockRefusal(
+            throw Refusal(
                 "approval",
                 .failedPrecondition,
                 "candidate \(candidate.prefix(12)) does not merge proposal '\(proposalID)' at \(proposalTip.prefix(12)): preview again"
             )
         }
         guard try await self.isAncestor(canonTip, of: candidate) else {
-            throw AirlockRefusal(
+            throw Refusal(
                 "merge",
                 .aborted,
                 "canon moved to \(canonTip.prefix(12)) since candidate \(candidate.prefix(12)) was prepared: preview again"
@@ -105,7 +105,7 @@ package actor Lander {
             }
         )
         guard changes.removed.isEmpty else {
-            throw AirlockRefusal(
+            throw Refusal(
                 "merge",
                 .failedPrecondition,
                 "landing would remove canon paths (\(changes.removed.joined(separator: ", "))): canon is append-only"
@@ -117,7 +117,7 @@ package actor Lander {
             expectedSeq: seq,
             read: { [backends = self.backends] in try await backends.text(candidate, $0) }
         ) {
-            throw AirlockRefusal("log_entry", .failedPrecondition, problem.description)
+            throw Refusal("log_entry", .failedPrecondition, problem.description)
         }
         return LandOrder(
             proposalID: proposalID,
@@ -208,7 +208,7 @@ package actor Lander {
         input.detail = Data(CanonicalJSON.encode(.object(detail)))
         input.envelope = order.approval
         guard let event = try await self.backends.append([input]).first else {
-            throw AirlockRefusal("audit", .internal, "the audit log returned no event for the land")
+            throw Refusal("audit", .internal, "the audit log returned no event for the land")
         }
         return event
     }

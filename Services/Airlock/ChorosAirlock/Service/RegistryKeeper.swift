@@ -26,7 +26,7 @@ package struct RegistryKeeper: Sendable {
             name = try InstanceName(operation.body["name"]?.stringValue ?? "")
             author = try AuthorID(parsing: operation.body["author"]?.stringValue ?? "")
         } catch {
-            throw AirlockRefusal("registry", .invalidArgument, "\(error)")
+            throw Refusal("registry", .invalidArgument, "\(error)")
         }
         var record: InstanceRecord
         switch operation.type {
@@ -36,17 +36,17 @@ package struct RegistryKeeper: Sendable {
             }
             record = InstanceRecord(name: name, author: author, enrolledAt: operation.timestamp)
             do { try registry.enroll(record) } catch {
-                throw AirlockRefusal("registry", .alreadyExists, error.description)
+                throw Refusal("registry", .alreadyExists, error.description)
             }
         case .instanceRevoke:
             guard let existing = registry.record(named: name.rawValue), existing.author == author else {
-                throw AirlockRefusal("registry", .notFound, "no instance '\(name)' enrolled with key \(author)")
+                throw Refusal("registry", .notFound, "no instance '\(name)' enrolled with key \(author)")
             }
             guard existing.revokedAt == nil else { return try await self.response(existing) }
             record = existing
             record.revokedAt = operation.timestamp
         default:
-            throw AirlockRefusal(
+            throw Refusal(
                 "registry",
                 .invalidArgument,
                 "expected instance.enroll or instance.revoke, got \(operation.type)"
@@ -103,12 +103,12 @@ package struct RegistryKeeper: Sendable {
             )
             .operation
         } catch {
-            throw AirlockRefusal("registry", error.rpcError.code, error.description)
+            throw Refusal("registry", error.rpcError.code, error.description)
         }
         guard let signer = ledgerRegistry.record(for: operation.author),
             self.configuration.approvers.contains(where: { $0.lowercased() == signer.name.folded })
         else {
-            throw AirlockRefusal("registry", .permissionDenied, "only a configured approver changes the registry")
+            throw Refusal("registry", .permissionDenied, "only a configured approver changes the registry")
         }
         return operation
     }

@@ -260,7 +260,7 @@ package actor AirlockGate {
     ) async throws -> Int64 {
         let secret: TOTPSecret
         do { secret = try TOTPSecret.load(from: self.configuration.airlockSecretPath) } catch {
-            throw AirlockRefusal(
+            throw Refusal(
                 "airlock",
                 .failedPrecondition,
                 "the airlock is not provisioned (choros-admin totp-provision): \(error)"
@@ -312,20 +312,20 @@ package actor AirlockGate {
         _ instance: String,
         _ proposal: String,
         _ now: Int64
-    ) async throws -> AirlockRefusal {
+    ) async throws -> Refusal {
         var event = self.event(AirlockEvent.wrongCode, instance: instance, proposal: proposal, now: now)
         event.outcome = "denied"
         event.detail = Data(CanonicalJSON.encode(["reason": .string(reason)]))
         try await self.record([event])
         if let staged = self.state.staged[proposal], staged.wrongCodes >= Self.strikes {
             try await self.recordRevert(proposal, instance: instance, reason: "brute_force", now: now)
-            return AirlockRefusal(
+            return Refusal(
                 "code",
                 .permissionDenied,
                 "\(message); \(Self.strikes) wrong codes: '\(proposal)' was reverted"
             )
         }
-        return AirlockRefusal("code", .permissionDenied, "\(message) (\(reason))")
+        return Refusal("code", .permissionDenied, "\(message) (\(reason))")
     }
 
     private func checkRate(_ instance: String, now: Int64) async throws {
@@ -361,12 +361,12 @@ package actor AirlockGate {
         _ reason: String,
         instance: String,
         proposal: String
-    ) async throws -> AirlockRefusal {
+    ) async throws -> Refusal {
         var event = self.event(AirlockEvent.refused, instance: instance, proposal: proposal, now: self.clock())
         event.outcome = "denied"
         event.detail = Data(CanonicalJSON.encode(["gate": .string(gate), "reason": .string(reason)]))
         try await self.record([event])
-        return AirlockRefusal(gate, code, reason)
+        return Refusal(gate, code, reason)
     }
 
     // MARK: events

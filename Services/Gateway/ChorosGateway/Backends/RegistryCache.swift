@@ -13,12 +13,7 @@ final class RegistryCache: Sendable {
     func current(_ backends: Backends) async throws -> InstanceRegistry {
         guard let tip = try await backends.tip(of: Self.ref) else { return try InstanceRegistry() }
         if let cached = self.cached.withLock({ $0 }), cached.tip == tip { return cached.registry }
-        var records: [InstanceRecord] = []
-        for path in try await backends.paths(tip, under: "instances", recursive: false) where path.hasSuffix(".json") {
-            guard let blob = try await backends.blob(tip, path) else { continue }
-            records.append(try InstanceRecord(fileContent: Array(blob.content)))
-        }
-        let registry = try InstanceRegistry(records: records)
+        let registry = try InstanceRegistry(records: try await InstanceRecord.all(in: backends.store, rev: tip))
         self.cached.withLock { $0 = (tip, registry) }
         return registry
     }

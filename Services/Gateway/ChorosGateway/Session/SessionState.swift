@@ -1,5 +1,6 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import ChorosWire
 
 /// A connection's identity, as a value state machine: unbound until Hello, challenged until
 /// Prove, then bound to one key until the connection closes.
@@ -15,18 +16,18 @@ enum SessionState: Sendable {
     case bound(AuthorID)
 
     /// Hello: only an unbound (or re-challenged) connection may ask for a challenge.
-    mutating func challenge(_ challenge: Challenge) throws(GatewayRefusal) {
+    mutating func challenge(_ challenge: Challenge) throws(Refusal) {
         if case .bound(let author) = self {
-            throw GatewayRefusal("handshake", .failedPrecondition, "this connection is already bound to \(author)")
+            throw Refusal("handshake", .failedPrecondition, "this connection is already bound to \(author)")
         }
         self = .challenged(challenge)
     }
 
     /// Prove: consumes the outstanding challenge whatever the outcome, so a proof is
     /// accepted at most once.
-    mutating func takeChallenge() throws(GatewayRefusal) -> Challenge {
+    mutating func takeChallenge() throws(Refusal) -> Challenge {
         guard case .challenged(let challenge) = self else {
-            throw GatewayRefusal("handshake", .failedPrecondition, "no challenge is outstanding: call Hello first")
+            throw Refusal("handshake", .failedPrecondition, "no challenge is outstanding: call Hello first")
         }
         self = .unbound
         return challenge

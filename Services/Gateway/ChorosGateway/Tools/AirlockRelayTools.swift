@@ -105,7 +105,7 @@ extension Gateway {
                 options: CallOptions(timeout: .seconds(2))
             ).staged
         } catch let error as RPCError where error.code == .unavailable || error.code == .deadlineExceeded {
-            throw GatewayRefusal(
+            throw Refusal(
                 "propose.frozen",
                 .unavailable,
                 "choros-airlock is unreachable: cannot tell whether '\(proposalID)' is frozen for review"

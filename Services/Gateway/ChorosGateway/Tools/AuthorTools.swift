@@ -10,12 +10,12 @@ extension Gateway {
     func kipCommit(_ arguments: Choros_V1_KipCommitArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult {
         let path = "\(arguments.domain)/\(arguments.slug).md"
         let top = arguments.domain.split(separator: "/").first.map(String.init) ?? ""
-        if top == "messages" { throw GatewayRefusal.lane("'\(path)' is a message path: send messages with imp_send") }
+        if top == "messages" { throw Refusal.lane("'\(path)' is a message path: send messages with imp_send") }
         if top == "vantages" {
-            throw GatewayRefusal.lane("'\(path)' is a vantage path: record vantages with vap_record")
+            throw Refusal.lane("'\(path)' is a vantage path: record vantages with vap_record")
         }
         if path.hasPrefix("state/reconciled-") {
-            throw GatewayRefusal.lane("'\(path)' is a reconciliation: only sup_reconcile writes state/reconciled-*")
+            throw Refusal.lane("'\(path)' is a reconciliation: only sup_reconcile writes state/reconciled-*")
         }
         let fields = EntryFields(arguments)
         let body = arguments.body
@@ -41,7 +41,7 @@ extension Gateway {
         let existing = try? Entry(parsing: existingText)
         let incoming = try? Entry(parsing: String(decoding: new.content, as: UTF8.self))
         guard let existing, let incoming, existing.body == incoming.body else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "kip_commit.immutable",
                 .failedPrecondition,
                 "'\(path)' exists with a different body: body is immutable — supersede to a new slug"
@@ -53,7 +53,7 @@ extension Gateway {
         try flipped.set("canon_state", incoming["canon_state"] ?? .scalar(""))
         let isFlip = incoming.scalar("status") == "superseded" && incoming.scalar("superseded_by") != nil
         guard incoming == existing || (isFlip && Self.sameFields(incoming, flipped)) else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "kip_commit.immutable",
                 .failedPrecondition,
                 "'\(path)' exists: only 'status: superseded' with 'superseded_by' may change on it"
@@ -101,7 +101,7 @@ extension Gateway {
         default:
             let registry = try await self.registry.current(self.backends)
             guard let record = registry.record(named: ref) else {
-                throw GatewayRefusal(
+                throw Refusal(
                     "input",
                     .notFound,
                     "no instance named '\(ref)' (refs: canon, an instance name, or refs/...)"
@@ -115,7 +115,7 @@ extension Gateway {
         let ref = try await self.resolveRef(request.ref, caller: caller)
         let asked = try Self.entryPath(request.path)
         guard let tip = try await self.backends.tip(of: ref) else {
-            throw GatewayRefusal("kip_get.ref", .notFound, "\(ref) does not exist")
+            throw Refusal("kip_get.ref", .notFound, "\(ref) does not exist")
         }
         let follow = request.resolve.isEmpty || request.resolve == "live"
         var path = asked
@@ -123,7 +123,7 @@ extension Gateway {
         while true {
             guard let blob = try await self.backends.blob(tip, path) else {
                 if path != asked { break }
-                throw GatewayRefusal("kip_get.path", .notFound, try await self.missMessage(asked, ref: ref))
+                throw Refusal("kip_get.path", .notFound, try await self.missMessage(asked, ref: ref))
             }
             let text = String(decoding: blob.content, as: UTF8.self)
             let entry = try? Entry(parsing: text)
@@ -145,7 +145,7 @@ extension Gateway {
                 $0.oid = blob.blobOid
             }
         }
-        throw GatewayRefusal("kip_get.path", .notFound, "\(asked) on \(ref) could not be resolved")
+        throw Refusal("kip_get.path", .notFound, "\(asked) on \(ref) could not be resolved")
     }
 
     /// "not on X; it exists on A, B": names the refs where the path does exist.

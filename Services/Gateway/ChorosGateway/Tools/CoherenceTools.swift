@@ -20,7 +20,7 @@ extension Gateway {
         }
         let canon = try await self.canon()
         guard let tip = canon.tip else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "canon_diff.canon",
                 .failedPrecondition,
                 "canon does not exist yet (choros-admin init)"
@@ -109,7 +109,7 @@ extension Gateway {
     {
         let canon = try await self.canon()
         guard let tip = canon.tip else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "sup_reconcile.canon",
                 .failedPrecondition,
                 "canon does not exist yet (choros-admin init)"
@@ -117,7 +117,7 @@ extension Gateway {
         }
         let cursor = try await self.cursor(of: call.caller.name)
         guard cursor?.oid == tip else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "sup_reconcile.cursor",
                 .failedPrecondition,
                 "your canon cursor \(cursor.map { String($0.oid.prefix(12)) } ?? "(none)") is not canon's tip \(canon.tip12): run canon_diff first"

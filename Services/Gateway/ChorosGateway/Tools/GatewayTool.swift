@@ -49,7 +49,7 @@ struct GatewayTool: Sendable {
                             options: .init()
                         )
                     } catch {
-                        throw GatewayRefusal.input("arguments of \(name) do not match its schema: \(error)")
+                        throw Refusal.input("arguments of \(name) do not match its schema: \(error)")
                     }
                     return try await handler(gateway, request, caller).jsonString(options: Self.jsonOut)
                 }
@@ -90,7 +90,7 @@ struct GatewayTool: Sendable {
                     options.ignoreUnknownFields = true
                     arguments = try Arguments(jsonUTF8Bytes: call.operation.canonicalBody, options: options)
                 } catch {
-                    throw GatewayRefusal.input("the body of \(name)'s op does not decode: \(error)")
+                    throw Refusal.input("the body of \(name)'s op does not decode: \(error)")
                 }
                 return try await handler(gateway, arguments, call)
             }
@@ -109,7 +109,7 @@ struct GatewayTool: Sendable {
             },
             callJSON: { gateway, call, context in
                 guard call.hasOp else {
-                    throw GatewayRefusal.input(
+                    throw Refusal.input(
                         "\(name) writes: send its arguments as the body of a signed \(opType) op"
                     )
                 }

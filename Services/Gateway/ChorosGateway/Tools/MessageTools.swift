@@ -9,7 +9,7 @@ extension Gateway {
 
     func impSend(_ arguments: Choros_V1_ImpSendArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult {
         guard !arguments.recipients.isEmpty else {
-            throw GatewayRefusal("imp_send.recipients", .invalidArgument, "a message needs at least one recipient")
+            throw Refusal("imp_send.recipients", .invalidArgument, "a message needs at least one recipient")
         }
         let registry = try await self.registry.current(self.backends)
         var recipients: [String] = []
@@ -19,7 +19,7 @@ extension Gateway {
             } else if let record = registry.record(named: name), record.name.folded != "system" {
                 recipients.append(record.name.rawValue)
             } else {
-                throw GatewayRefusal(
+                throw Refusal(
                     "imp_send.recipients",
                     .notFound,
                     "recipient '\(name)' is not an enrolled instance (or 'practitioner')"
@@ -28,14 +28,14 @@ extension Gateway {
         }
         let path = "messages/\(call.key).md"
         do { _ = try EntryPath(path) } catch {
-            throw GatewayRefusal.input("op_id '\(call.key)' cannot name a message: \(error)")
+            throw Refusal.input("op_id '\(call.key)' cannot name a message: \(error)")
         }
         let perspective = call.caller.perspective
         var supersedes = ""
         if !arguments.supersedes.isEmpty {
             supersedes = try Self.entryPath(arguments.supersedes, argument: "supersedes")
             guard supersedes.hasPrefix("messages/"), try await self.backends.exists(perspective, supersedes) else {
-                throw GatewayRefusal(
+                throw Refusal(
                     "imp_send.supersedes",
                     .notFound,
                     "supersedes '\(supersedes)' is not one of your messages"
@@ -91,7 +91,7 @@ extension Gateway {
                 $0.path == path && (arguments.senderRef.isEmpty || $0.ref == arguments.senderRef)
             })
         else {
-            throw GatewayRefusal("imp_mark_read.message", .notFound, "\(path) is not a message in your inbox")
+            throw Refusal("imp_mark_read.message", .notFound, "\(path) is not a message in your inbox")
         }
         var result = Choros_V1_WriteResult.with {
             $0.ref = message.ref
@@ -119,11 +119,11 @@ extension Gateway {
         let kind = arguments.kind.isEmpty ? "confirmed" : arguments.kind
         let authors = try await self.backends.index.call(IndexRPC.authorsOf, .with { $0.path = binds }).authors
         guard !authors.isEmpty else {
-            throw GatewayRefusal("vap_record.binds", .notFound, "binds '\(binds)' names no entry on any ref")
+            throw Refusal("vap_record.binds", .notFound, "binds '\(binds)' names no entry on any ref")
         }
         let me = call.caller.record.name.folded
         if kind == "confirmed", !authors.contains(where: { $0.lowercased() == me }) {
-            throw GatewayRefusal(
+            throw Refusal(
                 "vap_record.dignity",
                 .permissionDenied,
                 "'\(binds)' is authored by \(authors.joined(separator: ", ")), not you: record it as 'reconstructed'"
@@ -131,7 +131,7 @@ extension Gateway {
         }
         let path = "vantages/\(call.key).md"
         do { _ = try EntryPath(path) } catch {
-            throw GatewayRefusal.input("op_id '\(call.key)' cannot name a vantage: \(error)")
+            throw Refusal.input("op_id '\(call.key)' cannot name a vantage: \(error)")
         }
         var fields = EntryFields(type: "vap", title: arguments.title.isEmpty ? "vantage on \(binds)" : arguments.title)
         fields.extra = [("binds", .scalar(binds)), ("horizon", .scalar(arguments.horizon)), ("kind", .scalar(kind))]
@@ -150,13 +150,13 @@ extension Gateway {
     func vapFor(_ request: Choros_V1_VapForRequest, _ caller: Caller) async throws -> Choros_V1_VapForResponse {
         let given = [request.entry, request.author, request.canonState].filter { !$0.isEmpty }.count
         guard given == 1 else {
-            throw GatewayRefusal.input("give exactly one of 'entry', 'author' or 'canon_state' (got \(given))")
+            throw Refusal.input("give exactly one of 'entry', 'author' or 'canon_state' (got \(given))")
         }
         guard ["", "pointer", "full"].contains(request.detail) else {
-            throw GatewayRefusal.input("detail must be 'pointer' or 'full', got '\(request.detail)'")
+            throw Refusal.input("detail must be 'pointer' or 'full', got '\(request.detail)'")
         }
         let limit = request.hasLimit ? request.limit : 16
-        guard (1...100).contains(limit) else { throw GatewayRefusal.input("limit must be 1...100, got \(limit)") }
+        guard (1...100).contains(limit) else { throw Refusal.input("limit must be 1...100, got \(limit)") }
         let response = try await self.backends.index.call(
             IndexRPC.vantages,
             .with {

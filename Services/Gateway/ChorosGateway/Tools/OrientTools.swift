@@ -18,7 +18,7 @@ extension Gateway {
 
     func announce(_ request: Choros_V1_AnnounceRequest, _ caller: Caller) async throws -> Choros_V1_AnnounceResponse {
         if !request.instanceID.isEmpty, request.instanceID.lowercased() != caller.record.name.folded {
-            throw GatewayRefusal(
+            throw Refusal(
                 "identity",
                 .permissionDenied,
                 "this connection is bound to '\(caller.name)'; instance_id names '\(request.instanceID)'"
@@ -137,14 +137,14 @@ extension Gateway {
     func mapSearch(_ request: Choros_V1_MapSearchRequest, _ caller: Caller) async throws -> Choros_V1_MapSearchResponse
     {
         guard !request.query.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw GatewayRefusal.input("'query' is required")
+            throw Refusal.input("'query' is required")
         }
         let scope = request.scope.isEmpty ? "all" : request.scope
         guard ["all", "canon", "mine"].contains(scope) else {
-            throw GatewayRefusal.input("scope must be 'all', 'canon' or 'mine', got '\(request.scope)'")
+            throw Refusal.input("scope must be 'all', 'canon' or 'mine', got '\(request.scope)'")
         }
         let limit = request.hasLimit ? request.limit : 10
-        guard (1...100).contains(limit) else { throw GatewayRefusal.input("limit must be 1...100, got \(limit)") }
+        guard (1...100).contains(limit) else { throw Refusal.input("limit must be 1...100, got \(limit)") }
         let response = try await self.backends.index.call(
             IndexRPC.search,
             .with {

@@ -11,21 +11,21 @@ extension Gateway {
         let path = "\(arguments.domain)/\(arguments.slug).md"
         if arguments.domain == "meta/log" {
             guard LogEntryRule.isSeqName(arguments.slug) else {
-                throw GatewayRefusal(
+                throw Refusal(
                     "propose.log_entry",
                     .invalidArgument,
                     "log entry slug '\(arguments.slug)' must be lowercase hex (the next seq)"
                 )
             }
             if !arguments.seq.isEmpty, arguments.seq != arguments.slug {
-                throw GatewayRefusal(
+                throw Refusal(
                     "propose.log_entry",
                     .invalidArgument,
                     "log entry seq '\(arguments.seq)' differs from its slug '\(arguments.slug)'"
                 )
             }
         } else if arguments.domain.hasPrefix("meta/log/") {
-            throw GatewayRefusal(
+            throw Refusal(
                 "propose.log_entry",
                 .invalidArgument,
                 "log entries live directly in meta/log, not '\(arguments.domain)'"
@@ -34,7 +34,7 @@ extension Gateway {
         let ref = Self.proposal(arguments.proposalID)
         let canon = try await self.canon()
         guard let canonTip = canon.tip else {
-            throw GatewayRefusal("propose.canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
+            throw Refusal("propose.canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
         }
         let fields = EntryFields(arguments)
         let body = arguments.body
@@ -58,10 +58,10 @@ extension Gateway {
     /// What every write to a proposal checks: not closed, not frozen, caller current.
     private func proposalGuards(_ id: String, tip: String?, caller: Caller) async throws {
         if let tip, try await self.isClosed(tip: tip) {
-            throw GatewayRefusal("propose.closed", .failedPrecondition, "proposal '\(id)' is closed")
+            throw Refusal("propose.closed", .failedPrecondition, "proposal '\(id)' is closed")
         }
         if tip != nil, try await self.isStaged(id) {
-            throw GatewayRefusal(
+            throw Refusal(
                 "propose.frozen",
                 .failedPrecondition,
                 "proposal '\(id)' is staged in the airlock: frozen for review (stage_revert to change it)"
@@ -69,7 +69,7 @@ extension Gateway {
         }
         let canon = try await self.canon()
         guard try await self.isCurrent(caller.name, canon: canon) else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "propose.reconciled",
                 .failedPrecondition,
                 "reconcile with current canon \(canon.tip12) first (canon_diff, then sup_reconcile)"
@@ -90,7 +90,7 @@ extension Gateway {
         let path = try Self.entryPath(arguments.path)
         let ref = Self.proposal(arguments.proposalID)
         guard try await self.backends.tip(of: ref) != nil else {
-            throw GatewayRefusal("propose_retract.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
+            throw Refusal("propose_retract.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
         }
         try await self.requireCreator(of: ref, id: arguments.proposalID, caller: call.caller, allowApprover: false)
         let canonVersion = try await self.backends.blob(self.canonRef, path)
@@ -101,7 +101,7 @@ extension Gateway {
             primary: { _ in canonVersion.map { Self.change(path, $0.content) } ?? Self.deletion(path) },
             prepare: { tip, _ in
                 guard let tip, try await self.backends.exists(tip, path) else {
-                    throw GatewayRefusal(
+                    throw Refusal(
                         "propose_retract.path",
                         .notFound,
                         "\(path) is not in proposal '\(arguments.proposalID)'"
@@ -121,7 +121,7 @@ extension Gateway {
     {
         let ref = Self.proposal(arguments.proposalID)
         guard let tip = try await self.backends.tip(of: ref) else {
-            throw GatewayRefusal("propose_close.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
+            throw Refusal("propose_close.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
         }
         try await self.requireCreator(of: ref, id: arguments.proposalID, caller: call.caller, allowApprover: true)
         if try await self.isClosed(tip: tip), try await self.findReplay(call, ref: ref) == nil {
@@ -164,7 +164,7 @@ extension Gateway {
         let creator = try await self.backends.store.call(StoreRPC.branchCreator, .with { $0.ref = ref }).author
         let isApprover = self.configuration.approvers.contains { $0.lowercased() == caller.record.name.folded }
         guard creator.lowercased() == caller.record.name.folded || (allowApprover && isApprover) else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "proposal.creator",
                 .permissionDenied,
                 "proposal '\(id)' was created by '\(creator)'; '\(caller.name)' may not change it"
@@ -180,10 +180,10 @@ extension Gateway {
     ) async throws
         -> Choros_V1_ProposalState
     {
-        guard !request.proposalID.isEmpty else { throw GatewayRefusal.input("'proposal_id' is required") }
+        guard !request.proposalID.isEmpty else { throw Refusal.input("'proposal_id' is required") }
         let ref = Self.proposal(request.proposalID)
         guard let tip = try await self.backends.tip(of: ref) else {
-            throw GatewayRefusal("proposal_status.proposal", .notFound, "no proposal '\(request.proposalID)'")
+            throw Refusal("proposal_status.proposal", .notFound, "no proposal '\(request.proposalID)'")
         }
         return try await self.state(of: request.proposalID, tip: tip)
     }
@@ -237,7 +237,7 @@ extension Gateway {
     {
         let ref = Self.proposal(request.proposalID)
         guard let tip = try await self.backends.tip(of: ref) else {
-            throw GatewayRefusal("conflict_preview.proposal", .notFound, "no proposal '\(request.proposalID)'")
+            throw Refusal("conflict_preview.proposal", .notFound, "no proposal '\(request.proposalID)'")
         }
         let preview = try await self.backends.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
         let canon = try await self.canon()

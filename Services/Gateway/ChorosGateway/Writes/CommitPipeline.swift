@@ -144,7 +144,7 @@ extension Gateway {
             same = change.delete ? committed == nil : committed?.content == change.content
         }
         guard same else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "idempotency",
                 .alreadyExists,
                 "op_id '\(call.key.isEmpty ? call.opID : call.key)' already names a different act (commit \(original.commitOid.prefix(12)) on \(plan.ref))"

@@ -1,5 +1,6 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import ChorosWire
 internal import Foundation
 internal import SwiftProtobuf
 
@@ -68,9 +69,9 @@ extension Gateway {
 
     /// A path argument, normalized and checked before anything is read or written.
     static func entryPath(_ raw: String, argument: String = "path") throws -> String {
-        guard !raw.isEmpty else { throw GatewayRefusal.input("'\(argument)' is required") }
+        guard !raw.isEmpty else { throw Refusal.input("'\(argument)' is required") }
         let path = Self.withMarkdownExtension(raw)
-        do { _ = try EntryPath(path) } catch { throw GatewayRefusal.input("'\(argument)': \(error)") }
+        do { _ = try EntryPath(path) } catch { throw Refusal.input("'\(argument)': \(error)") }
         return path
     }
 

@@ -44,14 +44,14 @@ extension Gateway {
             let caller = try await self.caller(context)
             actor = caller.name
             return try await body(caller)
-        } catch let refusal as GatewayRefusal {
+        } catch let refusal as Refusal {
             await self.recordDenial(refusal, tool: tool, actor: actor)
             throw refusal
         } catch let error as RPCError where error.details["gate"] != nil {
             // A refusal of a daemon behind the gateway (the airlock's): audited here too, as
             // the tool's refusal.
             await self.recordDenial(
-                GatewayRefusal(error.details["gate"] ?? "", error.code, error.message),
+                Refusal(error.details["gate"] ?? "", error.code, error.message),
                 tool: tool,
                 actor: actor
             )
@@ -70,21 +70,21 @@ extension Gateway {
         caller: Caller
     ) async throws -> WriteCall {
         guard message.author == caller.record.author.rawValue else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "identity",
                 .permissionDenied,
                 "this connection is bound to '\(caller.name)'; the op is signed by \(message.author.isEmpty ? "nobody" : message.author)"
             )
         }
         guard message.body.count <= Self.maximumBodyBytes else {
-            throw GatewayRefusal(
+            throw Refusal(
                 "input",
                 .resourceExhausted,
                 "the op's body is \(message.body.count) bytes; an entry may be at most \(Self.maximumBodyBytes) bytes"
             )
         }
         guard message.type == type.rawValue else {
-            throw GatewayRefusal.input("\(tool) takes a \(type) op, got '\(message.type)'")
+            throw Refusal.input("\(tool) takes a \(type) op, got '\(message.type)'")
         }
         var known: Set<OpID> = []
         for text in message.prev + [message.opID] {
@@ -96,14 +96,14 @@ extension Gateway {
         do {
             verified = try self.verifier.verify(message, ledger: ledger, now: self.clock())
         } catch {
-            throw GatewayRefusal("op", error.rpcError.code, error.description)
+            throw Refusal("op", error.rpcError.code, error.description)
         }
         let operation = verified.operation
         for field in ["instance_id", "sender"] {
             if let named = operation.body[field]?.stringValue, !named.isEmpty,
                 named.lowercased() != caller.record.name.folded
             {
-                throw GatewayRefusal(
+                throw Refusal(
                     "identity",
                     .permissionDenied,
                     "this connection is bound to '\(caller.name)'; \(field) names '\(named)'"

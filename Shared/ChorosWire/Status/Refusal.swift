@@ -1,10 +1,10 @@
 package import ChorosProto
-package import ChorosWire
 
-/// A refusal of the airlock or the landing routine: the gate that said no, and why, with the
-/// values involved (expected seq, staged oids, windows).
-package struct AirlockRefusal: Error, Sendable, CustomStringConvertible, WireErrorConvertible {
-    /// `log_entry`, `merge`, `approval`, `peer`, `staged`, `code`, `floor`, `rate`, ...
+/// A service's refusal: the gate that said no, why, and the values involved. Every service
+/// that refuses names its gate the same way, so a client (and the audit log) can tell
+/// `propose.reconciled` from `log_entry` without parsing prose.
+package struct Refusal: Error, Sendable, CustomStringConvertible, WireErrorConvertible {
+    /// Which check refused: `handshake`, `identity`, `lane`, `input`, `log_entry`, `floor`, ...
     package var gate: String
     package var code: Choros_V1_Code
     package var reason: String
