@@ -58,6 +58,8 @@ class Deployment:
         raise Failure("choros up did not initialize within 120 s")
 
     def stop(self):
+        if self.log.closed:
+            return
         self.up.send_signal(signal.SIGTERM)
         try:
             self.up.wait(timeout=60)

@@ -37,9 +37,9 @@ def main():
         print("\n".join(lines))
     except Failure as failure:
         print(f"c interop: FAILED: {failure}", file=sys.stderr)
-        deployment.stop()
         sys.exit(1)
-    deployment.stop()
+    finally:
+        deployment.stop()
     print("c interop: ok")
 
 

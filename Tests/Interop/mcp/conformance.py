@@ -195,9 +195,9 @@ def main():
     except Failure as failure:
         print(f"mcp conformance: FAILED: {failure}", file=sys.stderr)
         print(open(deployment.log.name).read()[-4000:], file=sys.stderr)
-        deployment.stop()
         sys.exit(1)
-    deployment.stop()
+    finally:
+        deployment.stop()
     print("mcp conformance: ok")
 
 
