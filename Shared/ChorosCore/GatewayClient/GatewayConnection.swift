@@ -53,7 +53,7 @@ package final class GatewayConnection: Sendable {
         arguments: [String: JSONValue] = [:],
         timeout: Duration = .seconds(30)
     ) async throws -> String {
-        _ = try await self.tools()
+        if self.catalog.withLock({ $0.isEmpty }) { _ = try await self.tools() }
         var request = Choros_V1_CallToolRequest()
         request.name = name
         if let definition = self.catalog.withLock({ $0[name] }), !definition.opType.isEmpty {
