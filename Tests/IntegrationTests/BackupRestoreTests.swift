@@ -1,3 +1,4 @@
+import ChorosAirlock
 import ChorosCore
 import ChorosProto
 import ChorosTesting
@@ -59,12 +60,13 @@ struct BackupRestoreTests {
             await alice.close()
             await bob.close()
 
+            let secret = try fixture.provisionTOTP()
             let backup = fixture.daemons.directory.path + "/backup"
             let backedUp = try await fixture.admin(["backup", backup, "--json"])
             #expect(backedUp.status == 0, "\(backedUp.error)")
             var info = stat()
             #expect(stat(backup + "/keys/practitioner.key", &info) == 0 && info.st_mode & 0o777 == 0o600)
-            #expect(stat(backup + "/keys/airlock.totp", &info) != 0 || info.st_mode & 0o777 == 0o600)
+            #expect(stat(backup + "/keys/airlock.totp", &info) == 0 && info.st_mode & 0o777 == 0o600)
             #expect(try await fixture.admin(["backup", backup]).status == 0, "a backup is repeatable")
 
             let fresh = fixture.daemons.directory.path + "/new"
@@ -99,6 +101,8 @@ struct BackupRestoreTests {
             #expect(try await self.hits(clients["index"]!, "otters herons") == originalHits)
             #expect(!originalHits.isEmpty)
             #expect(FileManager.default.fileExists(atPath: fresh + "/keys/practitioner.key"))
+            let restoredSecret = try TOTPSecret.load(from: fresh + "/keys/airlock.totp")
+            #expect(restoredSecret.bytes == secret.secret, "the airlock secret moves with the backup")
             for client in clients.values { await client.close() }
             for process in processes {
                 process.signal(SIGTERM)

@@ -43,19 +43,20 @@ struct AdminSession {
 
     /// Runs the command's calls; a refusal prints its reason on stderr and exits 1.
     func run<Result>(_ body: () async throws -> Result) async throws -> Result {
-        defer {
-            Task { [clients = [self.admin, self.store, self.audit, self.index]] in
-                for client in clients { await client.close() }
-            }
-        }
-        do {
-            return try await body()
-        } catch let error as RPCError {
+        let outcome: Swift.Result<Result, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        for client in [self.admin, self.store, self.audit, self.index] { await client.close() }
+        switch outcome {
+        case .success(let result):
+            return result
+        case .failure(let error as RPCError):
             FileHandle.standardError.write(Data("choros-admin: \(error.message)\n".utf8))
             throw ExitCode.failure
-        } catch let failure as AdminFailure {
+        case .failure(let failure as AdminFailure):
             FileHandle.standardError.write(Data("choros-admin: \(failure.message)\n".utf8))
             throw ExitCode.failure
+        case .failure(let error):
+            throw error
         }
     }
 

@@ -122,12 +122,3 @@ extension GitStore {
         return try InstanceRegistry(records: records)
     }
 }
-
-/// Verification against the registry alone: the store is not the authority on which ops
-/// ran, so every `prev` counts as known.
-private struct RegistryLedger: OperationLedger {
-    let registry: InstanceRegistry
-
-    func isKnown(_ id: OpID) -> Bool { true }
-    func record(for author: AuthorID) -> InstanceRecord? { self.registry.record(for: author) }
-}

@@ -131,3 +131,19 @@ package struct OperationVerifier: Sendable {
         return text.count > 80 ? String(text.prefix(80)) + "…" : text
     }
 }
+
+/// A ledger from the registry and the op ids a caller looked up beforehand (the verifier is
+/// synchronous; the lookups are not). `known == nil` means the caller is not the authority
+/// on which ops ran, so every `prev` counts as known (the store and the airlock).
+package struct RegistryLedger: OperationLedger {
+    package let registry: InstanceRegistry
+    package let known: Set<OpID>?
+
+    package init(registry: InstanceRegistry, known: Set<OpID>? = nil) {
+        self.registry = registry
+        self.known = known
+    }
+
+    package func isKnown(_ id: OpID) -> Bool { self.known?.contains(id) ?? true }
+    package func record(for author: AuthorID) -> InstanceRecord? { self.registry.record(for: author) }
+}

@@ -4,16 +4,6 @@ internal import ChorosWire
 internal import Foundation
 internal import SwiftProtobuf
 
-/// Verification against the registry: the airlock is not the authority on which ops exist,
-/// so `prev` must be empty for the practitioner's ops here.
-struct RegistryLedger: OperationLedger {
-    let registry: InstanceRegistry
-    let known: Set<OpID>
-
-    func isKnown(_ id: OpID) -> Bool { self.known.contains(id) }
-    func record(for author: AuthorID) -> InstanceRecord? { self.registry.record(for: author) }
-}
-
 extension Lander {
     /// A console land: a `canon.land` op signed by a configured approver, channel `console`.
     /// The same approval sent again returns the land it already made.
@@ -39,7 +29,7 @@ extension Lander {
         let verifier = OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
         let operation: SignedOperation
         do {
-            operation = try verifier.verify(approval, ledger: RegistryLedger(registry: registry, known: []), now: now)
+            operation = try verifier.verify(approval, ledger: RegistryLedger(registry: registry), now: now)
                 .operation
         } catch {
             throw Refusal("approval", error.rpcError.code, error.description)

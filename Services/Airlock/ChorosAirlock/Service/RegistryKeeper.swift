@@ -98,7 +98,7 @@ package struct RegistryKeeper: Sendable {
         do {
             operation = try verifier.verify(
                 message,
-                ledger: RegistryLedger(registry: ledgerRegistry, known: []),
+                ledger: RegistryLedger(registry: ledgerRegistry),
                 now: now
             )
             .operation

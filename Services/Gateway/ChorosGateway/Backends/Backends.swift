@@ -17,10 +17,6 @@ package struct Backends: Sendable {
         self.index = index
         self.airlock = airlock
     }
-
-    func close() async {
-        for client in [self.store, self.audit, self.index, self.airlock] { await client.close() }
-    }
 }
 
 // MARK: store reads that tell "absent" from a failure
@@ -125,20 +121,5 @@ extension Backends {
 
     func auditEvents(opID: String) async throws -> [Choros_V1_AuditEvent] {
         try await self.audit.call(AuditRPC.find, .with { $0.opID = opID }).events
-    }
-
-    func upsert(ref: String, paths: [String]) async throws {
-        guard !paths.isEmpty else { return }
-        _ = try await self.index.call(
-            IndexRPC.upsert,
-            .with {
-                $0.targets = paths.map { path in
-                    .with {
-                        $0.ref = ref
-                        $0.path = path
-                    }
-                }
-            }
-        )
     }
 }

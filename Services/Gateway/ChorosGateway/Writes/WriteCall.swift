@@ -19,16 +19,6 @@ struct WriteCall: Sendable {
     var envelope: Data { Data(self.operation.canonicalBytes) }
 }
 
-/// The audit log and the registry as verification needs them, looked up before verifying:
-/// the verifier is synchronous, the lookups are not.
-private struct PrefetchedLedger: OperationLedger {
-    let known: Set<OpID>
-    let registry: InstanceRegistry
-
-    func isKnown(_ id: OpID) -> Bool { self.known.contains(id) }
-    func record(for author: AuthorID) -> InstanceRecord? { self.registry.record(for: author) }
-}
-
 extension Gateway {
     /// The largest op body a write may carry: an entry is prose, not a payload.
     static let maximumBodyBytes = 1 << 20
@@ -91,7 +81,8 @@ extension Gateway {
             guard let id = try? OpID(parsing: text), !known.contains(id) else { continue }
             if try await !self.backends.auditEvents(opID: text).isEmpty { known.insert(id) }
         }
-        let ledger = PrefetchedLedger(known: known, registry: try await self.registry.current(self.backends))
+        // The audit log's answers, looked up before verifying (the verifier is synchronous).
+        let ledger = RegistryLedger(registry: try await self.registry.current(self.backends), known: known)
         let verified: VerifiedOperation
         do {
             verified = try self.verifier.verify(message, ledger: ledger, now: self.clock())
