@@ -51,6 +51,22 @@ package struct AirlockBackends: Sendable {
         try InstanceRegistry(records: try await InstanceRecord.all(in: self.store))
     }
 
+    /// The signer's enrolled name, refused unless it is one of `approvers` (the practitioner's
+    /// acts: lands, refutes, corrections).
+    func approverName(_ author: AuthorID, approvers: [String], gate: String) async throws -> String {
+        guard let record = try await self.registry().record(for: author) else {
+            throw Refusal(gate, .permissionDenied, "key \(author) is not enrolled")
+        }
+        guard approvers.contains(where: { $0.lowercased() == record.name.folded }) else {
+            throw Refusal(
+                gate,
+                .permissionDenied,
+                "'\(record.name)' is not a configured approver (\(approvers.joined(separator: ", ")))"
+            )
+        }
+        return record.name.rawValue
+    }
+
     @discardableResult
     func append(_ events: [Choros_V1_AuditEventInput]) async throws -> [Choros_V1_AuditEvent] {
         try await self.audit.call(AuditRPC.append, .with { $0.events = events })

@@ -40,6 +40,15 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
             return try await keeper.change(request.op, now: Int64(Date().timeIntervalSince1970 * 1000))
         }
     }
+    let judge = ClaimJudge(backends: backends, configuration: configuration, logger: logger)
+    admin.register(AdminRPC.claimJudge) { request, context in
+        try requirePractitioner(context, uid: practitioner)
+        return try await judge.judge(request.op)
+    }
+    admin.register(AdminRPC.cascadeRun) { request, context in
+        try requirePractitioner(context, uid: practitioner)
+        return try await judge.runCascade(cause: request.cause)
+    }
     let figures = ["airlock_secret_path": configuration.airlockSecretPath]
     return [
         LandRecovery(lander: lander, logger: logger),

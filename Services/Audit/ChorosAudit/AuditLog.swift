@@ -90,6 +90,10 @@ package final class AuditLog: Sendable {
             clauses.append("\(column) = ?")
             values.append(value)
         }
+        if !request.ops.isEmpty {
+            clauses.append("op IN (\(Array(repeating: "?", count: request.ops.count).joined(separator: ", ")))")
+            values += request.ops
+        }
         let order = request.newestFirst ? "DESC" : "ASC"
         let filter = clauses.joined(separator: " AND ")
         let sql = "SELECT * FROM events WHERE \(filter) ORDER BY seq \(order) LIMIT \(limit + 1)"

@@ -17,7 +17,7 @@ final class ReindexProgress: Sendable {
 extension SearchIndex {
     /// Clears the index and rebuilds it from canon and every perspective, in batches, so a
     /// deleted `index.sqlite` loses nothing (the index is a cache of git).
-    func reindex() async throws -> (entries: Int, refs: Int) {
+    func reindex() async throws -> (entries: Int, refs: Int, claimOps: Int) {
         var refs = [self.canonRef]
         refs += try await self.store.call(StoreRPC.listRefs, .with { $0.prefix = Self.perspectivePrefix }).refs.map(
             \.name
@@ -52,6 +52,6 @@ extension SearchIndex {
             indexed += try await self.upsert(batch).upserted
             self.progress.advance(by: batch.count)
         }
-        return (indexed, refs.count)
+        return (indexed, refs.count, try await self.reindexClaims())
     }
 }

@@ -6,6 +6,6 @@ struct ChorosCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros",
         abstract: "Run and supervise the Choros daemons.",
-        subcommands: [Up.self, Status.self, Restart.self, Stop.self, Logs.self, Config.self]
+        subcommands: [Up.self, Status.self, Restart.self, Stop.self, Logs.self, Config.self, VerifyBundle.self]
     )
 }

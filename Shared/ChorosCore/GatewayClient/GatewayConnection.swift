@@ -57,6 +57,7 @@ package final class GatewayConnection: Sendable {
         var request = Choros_V1_CallToolRequest()
         request.name = name
         if let definition = self.catalog.withLock({ $0[name] }), !definition.opType.isEmpty {
+            let arguments = try await self.completingClaimBody(definition, arguments)
             request.op = try Self.signedOp(for: definition, arguments: arguments, key: self.key).proto
             request.code = definition.sideArguments.contains("code") ? arguments["code"]?.stringValue ?? "" : ""
         } else {

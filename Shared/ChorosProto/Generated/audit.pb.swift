@@ -233,6 +233,9 @@ package nonisolated struct Choros_V1_EventsRequest: Sendable {
   /// Newest first (the last N events), instead of oldest first from since_seq.
   package var newestFirst: Bool = false
 
+  /// Any of these ops (instead of `op`), for replaying one kind of history in order.
+  package var ops: [String] = []
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -921,7 +924,7 @@ nonisolated extension Choros_V1_LatestResponse: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".EventsRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{1}actor\0\u{3}target_ref\0\u{3}target_path\0\u{3}since_seq\0\u{1}limit\0\u{3}newest_first\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{1}actor\0\u{3}target_ref\0\u{3}target_path\0\u{3}since_seq\0\u{1}limit\0\u{3}newest_first\0\u{1}ops\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -936,6 +939,7 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.sinceSeq) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.newestFirst) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.ops) }()
       default: break
       }
     }
@@ -963,6 +967,9 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
     if self.newestFirst != false {
       try visitor.visitSingularBoolField(value: self.newestFirst, fieldNumber: 7)
     }
+    if !self.ops.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.ops, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -974,6 +981,7 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
     if lhs.sinceSeq != rhs.sinceSeq {return false}
     if lhs.limit != rhs.limit {return false}
     if lhs.newestFirst != rhs.newestFirst {return false}
+    if lhs.ops != rhs.ops {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -213,6 +213,9 @@ package nonisolated struct Choros_V1_ReindexResponse: Sendable {
 
   package var refs: UInt64 = 0
 
+  /// Claim ops replayed from the audit log into the claims graph.
+  package var claimOps: UInt64 = 0
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -851,7 +854,7 @@ nonisolated extension Choros_V1_ReindexRequest: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Choros_V1_ReindexResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".ReindexResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{1}refs\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{1}refs\0\u{3}claim_ops\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -861,6 +864,7 @@ nonisolated extension Choros_V1_ReindexResponse: SwiftProtobuf.Message, SwiftPro
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt64Field(value: &self.entries) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.refs) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.claimOps) }()
       default: break
       }
     }
@@ -873,12 +877,16 @@ nonisolated extension Choros_V1_ReindexResponse: SwiftProtobuf.Message, SwiftPro
     if self.refs != 0 {
       try visitor.visitSingularUInt64Field(value: self.refs, fieldNumber: 2)
     }
+    if self.claimOps != 0 {
+      try visitor.visitSingularUInt64Field(value: self.claimOps, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_ReindexResponse, rhs: Choros_V1_ReindexResponse) -> Bool {
     if lhs.entries != rhs.entries {return false}
     if lhs.refs != rhs.refs {return false}
+    if lhs.claimOps != rhs.claimOps {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

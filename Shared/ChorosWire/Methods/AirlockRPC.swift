@@ -20,6 +20,16 @@ package enum AdminRPC {
         "/choros.v1.Admin/Revoke",
         isIdempotent: true
     )
+    /// Idempotent: the same signed refute/correct is recorded once; its cascade only fills
+    /// in what is missing.
+    package static let claimJudge = RPCMethod<Choros_V1_ClaimJudgeRequest, Choros_V1_ClaimJudgeResponse>(
+        "/choros.v1.Admin/ClaimJudge",
+        isIdempotent: true
+    )
+    package static let cascadeRun = RPCMethod<Choros_V1_CascadeRunRequest, Choros_V1_ClaimJudgeResponse>(
+        "/choros.v1.Admin/CascadeRun",
+        isIdempotent: true
+    )
 }
 
 package enum AirlockRPC {

@@ -44,5 +44,35 @@ package enum IndexRPC {
         isIdempotent: true
     )
 
+    // The claims graph. Applying is idempotent by op id; the rest only read.
+    package static let claimApply = RPCMethod<Choros_V1_ClaimApplyRequest, Choros_V1_ClaimApplyResponse>(
+        path("ClaimApply"),
+        isIdempotent: true
+    )
+    package static let claimCheck = RPCMethod<Choros_V1_ClaimCheckRequest, Choros_V1_ClaimCheckResponse>(
+        path("ClaimCheck"),
+        isIdempotent: true
+    )
+    package static let belief = RPCMethod<Choros_V1_BeliefRequest, Choros_V1_BeliefResponse>(
+        path("Belief"),
+        isIdempotent: true
+    )
+    package static let claimsFor = RPCMethod<Choros_V1_ClaimsForRequest, Choros_V1_ClaimsForResponse>(
+        path("ClaimsFor"),
+        isIdempotent: true
+    )
+    package static let claimExplain = RPCMethod<Choros_V1_ClaimExplainRequest, Choros_V1_ClaimExplainResponse>(
+        path("ClaimExplain"),
+        isIdempotent: true
+    )
+    package static let cascade = RPCMethod<Choros_V1_CascadeRequest, Choros_V1_CascadeResponse>(
+        path("Cascade"),
+        isIdempotent: true
+    )
+    package static let lineageImpact = RPCMethod<Choros_V1_LineageImpactRequest, Choros_V1_LineageImpactResponse>(
+        path("LineageImpact"),
+        isIdempotent: true
+    )
+
     private static func path(_ method: String) -> String { "/choros.v1.Index/" + method }
 }

@@ -43,18 +43,7 @@ extension Lander {
 
     /// The signer's enrolled name, refused unless it is a configured approver.
     func approverName(_ author: AuthorID) async throws -> String {
-        let registry = try await self.backends.registry()
-        guard let record = registry.record(for: author) else {
-            throw Refusal("approval", .permissionDenied, "key \(author) is not enrolled")
-        }
-        guard self.configuration.approvers.contains(where: { $0.lowercased() == record.name.folded }) else {
-            throw Refusal(
-                "approval",
-                .permissionDenied,
-                "'\(record.name)' is not a configured approver (\(self.configuration.approvers.joined(separator: ", ")))"
-            )
-        }
-        return record.name.rawValue
+        try await self.backends.approverName(author, approvers: self.configuration.approvers, gate: "approval")
     }
 
     /// The land an approval already made, read back from its audit event.

@@ -7,7 +7,7 @@ internal import GRDB
 struct AuditRow: Codable, FetchableRecord, PersistableRecord, Sendable, Equatable {
     static let databaseTableName = "events"
     /// The hash before the first event.
-    static let genesis = String(repeating: "0", count: 64)
+    static let genesis = AuditChain.genesis
 
     var seq: Int64
     var ts: Int64
@@ -36,26 +36,23 @@ struct AuditRow: Codable, FetchableRecord, PersistableRecord, Sendable, Equatabl
         case prevHash = "prev_hash"
     }
 
-    /// SHA-256 of the canonical JSON of every field but `hash`, with `prevHash` as given.
+    /// The chain link (`AuditChain.hash`), with `previous` as prev_hash.
     func computeHash(previous: String) -> String {
-        let detail = (try? JSONParser.parse(Array(self.detail.utf8))) ?? .object([:])
-        let envelope: JSONValue = self.envelope.map { .string(String(decoding: $0, as: UTF8.self)) } ?? .null
-        let fields: JSONValue = [
-            "seq": .integer(self.seq),
-            "ts": .integer(self.ts),
-            "actor": .string(self.actor),
-            "op": .string(self.op),
-            "target_ref": .string(self.targetRef),
-            "target_path": .string(self.targetPath),
-            "op_id": .string(self.opID),
-            "request_key": .string(self.requestKey),
-            "result_oid": .string(self.resultOID),
-            "outcome": .string(self.outcome),
-            "detail": detail,
-            "envelope": envelope,
-            "prev_hash": .string(previous),
-        ]
-        return Digest.sha256Hex(CanonicalJSON.encode(fields))
+        AuditChain.hash(
+            seq: self.seq,
+            ts: self.ts,
+            actor: self.actor,
+            op: self.op,
+            targetRef: self.targetRef,
+            targetPath: self.targetPath,
+            opID: self.opID,
+            requestKey: self.requestKey,
+            resultOID: self.resultOID,
+            outcome: self.outcome,
+            detail: (try? JSONParser.parse(Array(self.detail.utf8))) ?? .object([:]),
+            envelope: self.envelope.map { String(decoding: $0, as: UTF8.self) },
+            previous: previous
+        )
     }
 
     var proto: Choros_V1_AuditEvent {

@@ -66,6 +66,21 @@ struct GatewayTool: Sendable {
         )
     }
 
+    /// A write whose handler reads the verified body itself: claim ops carry JSON objects,
+    /// which no proto field holds without turning their integers into doubles.
+    static func write<Response: SwiftProtobuf.Message>(
+        _ name: String,
+        rpc: String,
+        _ opType: OperationType,
+        _ summary: String,
+        _ parameters: [ToolParameter],
+        _ handler: @escaping @Sendable (Gateway, WriteCall) async throws -> Response
+    ) -> GatewayTool {
+        .write(name, rpc: rpc, opType, summary, parameters) { (gateway, _: Google_Protobuf_Empty, call) in
+            try await handler(gateway, call)
+        }
+    }
+
     /// A tool that writes: its arguments are the body of a signed op of `opType`.
     static func write<Arguments: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ name: String,

@@ -2,12 +2,12 @@ internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
 
-/// Every instance tool (TOOLS.md) but the claims group: one definition each, from which the
+/// Every instance tool (TOOLS.md): one definition each, from which the
 /// catalog, the typed RPCs and `CallTool` dispatch are all derived.
 extension Gateway {
     static let tools: [GatewayTool] =
         orientTools + authorTools + proposalTools + coherenceTools + messageTools
-        + airlockTools
+        + airlockTools + claimTools
 
     static let toolsByName: [String: GatewayTool] = Dictionary(
         uniqueKeysWithValues: tools.map { ($0.definition.name, $0) }

@@ -7,6 +7,8 @@ struct ToolParameter: Sendable {
         case integer
         case boolean
         case strings
+        case object
+        case objects
     }
 
     let name: String
@@ -43,6 +45,10 @@ struct ToolParameter: Sendable {
         case .strings:
             members["type"] = "array"
             members["items"] = ["type": "string"]
+        case .object: members["type"] = "object"
+        case .objects:
+            members["type"] = "array"
+            members["items"] = ["type": "object"]
         }
         if let defaultValue = self.defaultValue { members["default"] = defaultValue }
         return .object(members)

@@ -30,6 +30,7 @@ extension SearchIndex {
             return .with {
                 $0.entries = UInt64(result.entries)
                 $0.refs = UInt64(result.refs)
+                $0.claimOps = UInt64(result.claimOps)
             }
         }
         router.register(IndexRPC.inbox) { request, _ in
@@ -45,9 +46,33 @@ extension SearchIndex {
             let links = try await self.lineage(of: request.path, direction: request.direction)
             return .with { $0.links = links }
         }
+        router.register(IndexRPC.claimApply) { request, _ in
+            let result = try await self.claims.apply(request.events)
+            return .with {
+                $0.applied = UInt32(result.applied)
+                $0.skipped = UInt32(result.skipped)
+            }
+        }
+        router.register(IndexRPC.claimCheck) { request, _ in try await self.checkClaim(request) }
+        router.register(IndexRPC.belief) { request, _ in
+            try await self.claims.belief(subject: request.subject, predicate: request.predicate)
+        }
+        router.register(IndexRPC.claimsFor) { request, _ in try await self.claims.claims(for: request) }
+        router.register(IndexRPC.claimExplain) { request, _ in try await self.claims.explain(request.claim) }
+        router.register(IndexRPC.cascade) { request, _ in try await self.claims.cascade(cause: request.cause) }
+        router.register(IndexRPC.lineageImpact) { request, _ in try await self.lineageImpact(request) }
         router.register(IndexRPC.clear) { _, _ in
             let removed = try await self.clear()
             return .with { $0.removed = UInt64(removed) }
+        }
+    }
+}
+
+extension ClaimGraphError: WireErrorConvertible {
+    var rpcError: RPCError {
+        switch self {
+        case .unknownNode, .notACause: RPCError(code: .notFound, message: self.description)
+        case .badEnvelope, .notAClaimOp: RPCError(code: .invalidArgument, message: self.description)
         }
     }
 }

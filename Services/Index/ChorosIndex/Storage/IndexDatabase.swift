@@ -95,6 +95,7 @@ final class IndexDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v4-claims") { db in try ClaimTables.create(db) }
         return migrator
     }
 

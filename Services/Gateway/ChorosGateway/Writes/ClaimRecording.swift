@@ -1,0 +1,95 @@
+internal import ChorosCore
+internal import ChorosProto
+internal import ChorosWire
+internal import Foundation
+internal import Logging
+internal import SwiftProtobuf
+
+extension Gateway {
+    /// A claim op's write path: no git, the audit log is its truth (CLAIMS.md). The graph's
+    /// rules are checked, the op is audited with its envelope, then projected into the index.
+    /// Idempotent by op id and by (caller, request key); a retry also completes a projection
+    /// an index outage left pending.
+    func recordClaimOp(_ call: WriteCall) async throws -> Choros_V1_ClaimWriteResult {
+        if let original = try await self.originalClaimEvent(of: call) {
+            var result = self.claimResult(call, event: original)
+            result.replayed = true
+            result.indexPending = await self.project(original)
+            return result
+        }
+        let check = try await self.backends.index.call(
+            IndexRPC.claimCheck,
+            .with {
+                $0.envelope = call.envelope
+                $0.actor = call.caller.name
+            }
+        )
+        guard check.ok else { throw Refusal(check.gate, check.code, check.reason) }
+        let claimKey = call.operation.body["claim_key"]?.stringValue ?? ""
+        guard
+            let event = try await self.backends.append(
+                self.auditEvent(call, ref: "", path: claimKey)
+            )
+        else { throw RPCError(code: .internal, message: "the audit log returned no event for \(call.opID)") }
+        var result = self.claimResult(call, event: event)
+        result.indexPending = await self.project(event)
+        return result
+    }
+
+    /// The event of this op, or of an earlier op of the caller under the same request key:
+    /// the same body is a replay, a different one is refused.
+    private func originalClaimEvent(of call: WriteCall) async throws -> Choros_V1_AuditEvent? {
+        let type = call.operation.type.rawValue
+        if let event = try await self.backends.auditEvents(opID: call.opID).first(where: { $0.op == type }) {
+            return event
+        }
+        guard !call.key.isEmpty else { return nil }
+        let events = try await self.backends.audit.call(
+            AuditRPC.find,
+            .with {
+                $0.requestKey = call.key
+                $0.actor = call.caller.name
+            }
+        ).events
+        guard let event = events.first(where: { $0.op == type && $0.outcome == "ok" }) else { return nil }
+        let original = try? OperationVerifier.verifyIntegrity(json: Array(event.envelope))
+        guard original?.canonicalBody == call.operation.canonicalBody else {
+            throw Refusal(
+                "idempotency",
+                .alreadyExists,
+                "op_id '\(call.key)' already names a different \(type) (\(event.opID))"
+            )
+        }
+        return event
+    }
+
+    private func claimResult(_ call: WriteCall, event: Choros_V1_AuditEvent) -> Choros_V1_ClaimWriteResult {
+        .with {
+            $0.id = event.opID
+            $0.type = call.operation.type.rawValue
+            $0.claimKey = call.operation.body["claim_key"]?.stringValue ?? ""
+            $0.author = call.caller.name
+            $0.opID = call.key
+            $0.auditSeq = event.seq
+        }
+    }
+
+    /// Projects an audited claim op; an index outage leaves it pending (a retry or `reindex`
+    /// completes it) and costs the write at most two seconds. Returns whether it is pending.
+    private func project(_ event: Choros_V1_AuditEvent) async -> Bool {
+        do {
+            _ = try await self.backends.index.call(
+                IndexRPC.claimApply,
+                .with { $0.events = [event] },
+                options: CallOptions(timeout: .seconds(2))
+            )
+            return false
+        } catch {
+            self.logger.warning(
+                "claims graph update failed; a retry or reindex restores it",
+                metadata: ["op_id": "\(event.opID)", "error": "\(error)"]
+            )
+            return true
+        }
+    }
+}
