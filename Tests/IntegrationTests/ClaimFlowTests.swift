@@ -187,3 +187,179 @@ struct ClaimFlowTests {
         return count
     }
 }
+
+@Suite("Claims: corrections, superseded entries, lineage, bundles", .serialized)
+struct ClaimCorrectionTests {
+    @Test("correcting makes the corrected value the belief, first, and invalidates what derived from it")
+    func correction() async throws {
+        try await GatewayFixture.with { fixture in
+            try await fixture.preparePractitioner()
+            let alice = try await fixture.connect("alice")
+            let bob = try await fixture.connect("bob")
+            let sighting = try await alice.evidence("e")
+            let wrong = try await alice.assert("w", predicate: "weight", value: ["kg": 9], inputs: [sighting])
+            let competing = try await bob.assert("c", predicate: "weight", value: ["kg": 5], inputs: [sighting], confidence: 900_000)
+            let derived = try await bob.assert("d", predicate: "size", value: ["is": "large"], inputs: [wrong])
+            let corrected = try await fixture.judge(["correct", wrong, "--value", "{\"kg\":6}", "--reason", "scale was off"])
+            let correction = try #require(corrected["op_id"] as? String)
+            #expect(corrected.invalidations.map(\.target) == [derived])
+            #expect(corrected.invalidations.map(\.path) == [[correction, wrong, derived]])
+
+            let belief = try await alice.call("belief", ["subject": "marmot", "predicate": "weight"])
+            let claims = belief["claims"] as? [[String: Any]] ?? []
+            #expect(claims.map { $0["op_id"] as? String } == [correction, competing])
+            #expect(claims.first?["author"] as? String == "practitioner")
+            #expect(claims.first?["value_json"] as? String == "{\"kg\":6}")
+            #expect(claims.first?["corrects"] as? String == wrong)
+            #expect(try await fixture.explain(wrong).claim.state == "corrected")
+            // The corrected-away value is not asserted again.
+            await expectRefusal(.failedPrecondition, gate: "claim.suppressed") {
+                try await bob.assert("again", predicate: "weight", value: ["kg": 9], inputs: [sighting])
+            }
+            await alice.close()
+            await bob.close()
+        }
+    }
+
+    @Test("a superseded canon entry flags the claims citing it; lineage_impact lists entries and claims downstream")
+    func supersededEntry() async throws {
+        try await GatewayFixture.with { fixture in
+            try await fixture.preparePractitioner()
+            let alice = try await fixture.connect("alice")
+            let proposed = try await alice.call(
+                "propose",
+                ["proposal_id": "p1", "domain": "notes", "slug": "a", "body": "Marmots hibernate.", "op_id": "a"]
+            )
+            try await alice.call(
+                "propose",
+                ["proposal_id": "p1", "domain": "meta/log", "slug": "1", "body": "Hibernation.", "op_id": "l1"]
+            )
+            let entryOp = try #require(proposed["signed_op_id"] as? String)
+            let cites = try await alice.assert("h", predicate: "winter", value: ["does": "hibernate"], inputs: [entryOp])
+            let downstream = try await alice.assert("h2", predicate: "spring", value: ["does": "wake"], inputs: [cites])
+            #expect(try await fixture.admin(["land", "p1"]).status == 0)
+
+            let canon = try await fixture.daemons.store.call(
+                StoreRPC.readBlob,
+                .with {
+                    $0.rev = "refs/heads/main"
+                    $0.path = "notes/a.md"
+                }
+            )
+            var flipped = try Entry(parsing: String(decoding: canon.content, as: UTF8.self))
+            try flipped.set("status", .scalar("superseded"))
+            try flipped.set("superseded_by", .scalar("notes/b.md"))
+            try await fixture.rawProposal(
+                "p2",
+                [
+                    "notes/a.md": flipped.text,
+                    "notes/b.md": "---\ntype: kno\ntitle: b\nsupersedes: notes/a.md\n---\n\nMarmots hibernate in burrows.\n",
+                    "meta/log/2.md": GatewayFixture.logEntry("2"),
+                ]
+            )
+            let landed = try await fixture.admin(["land", "p2"])
+            #expect(landed.status == 0, "\(landed.error)")
+
+            let citing = try await alice.call("claims_for", ["entry": "notes/a.md"])["claims"] as? [[String: Any]] ?? []
+            #expect(citing.map { $0["op_id"] as? String } == [cites])
+            #expect(citing.first?["input_superseded"] as? Bool == true)
+            #expect(citing.first?["state"] as? String == "active")
+            let impact = try await alice.call("lineage_impact", ["path": "notes/a.md"])
+            #expect(impact["entries"] as? [String] == ["notes/b.md"])
+            let impacted = (impact["claims"] as? [[String: Any]] ?? []).compactMap { $0["claim"] as? [String: Any] }
+            #expect(impacted.map { $0["op_id"] as? String } == [cites, downstream])
+            let byOp = try await alice.call("lineage_impact", ["op": .string(cites)])
+            let byOpClaims = (byOp["claims"] as? [[String: Any]] ?? []).compactMap { $0["claim"] as? [String: Any] }
+            #expect(byOpClaims.map { $0["op_id"] as? String } == [downstream])
+            await expectRefusal(.invalidArgument, gate: "input") {
+                try await alice.call("lineage_impact", ["path": "../etc/passwd"])
+            }
+            await alice.close()
+        }
+    }
+
+    @Test("an explanation bundle verifies offline; any tampering is named")
+    func bundle() async throws {
+        try await GatewayFixture.with { fixture in
+            try await fixture.preparePractitioner()
+            let alice = try await fixture.connect("alice")
+            let bob = try await fixture.connect("bob")
+            let entry = try await alice.call(
+                "kip_commit",
+                ["domain": "notes", "slug": "burrow", "body": "Burrows have two exits.", "op_id": "b"]
+            )
+            let sighting = try await alice.evidence("e")
+            let root = try await alice.assert(
+                "r",
+                predicate: "exits",
+                value: ["n": 2],
+                inputs: [sighting, try #require(entry["signed_op_id"] as? String)]
+            )
+            let derived = try await bob.assert("d", predicate: "escape", value: ["easy": true], inputs: [root])
+            _ = try await fixture.judge(["refute", root, "--reason", "three exits"])
+            try await bob.call("imp_send", ["recipients": ["alice"], "subject": "hi", "body": "noise", "op_id": "n"])
+
+            let file = fixture.daemons.directory.path + "/bundle.json"
+            let explained = try await fixture.admin(["explain", derived, "--bundle", file])
+            #expect(explained.status == 0, "\(explained.error)")
+            #expect(explained.output.contains("invalidated"))
+            let system = try SigningKey.load(from: fixture.keysDirectory + "/system.key").author.rawValue
+            // Offline: every daemon stopped.
+            for name in GatewayFixture.allDaemons.reversed() { try await fixture.daemons.stop(name) }
+            let verified = try await Self.verifyBundle(fixture, file, "--system-key", system)
+            #expect(verified.status == 0, "\(verified.output)")
+            #expect(verified.output.contains("verified: claim \(derived)"))
+
+            let original = try #require(FileManager.default.contents(atPath: file))
+            let json = try #require(try JSONSerialization.jsonObject(with: original) as? [String: Any])
+            let events = try #require(json["events"] as? [[String: Any]])
+            let ops = try #require(json["ops"] as? [[String: Any]])
+
+            // An edited event, a forged signature, a missing provenance op, a foreign anchor key.
+            var edited = json
+            var editedEvents = events
+            editedEvents[1]["actor"] = "mallory"
+            edited["events"] = editedEvents
+            let seq = editedEvents[1]["seq"] as? Int ?? 0
+            try await Self.expectRejected(fixture, edited, naming: "event \(seq): hash does not recompute")
+
+            var forged = json
+            var forgedOps = ops
+            let signature = forgedOps[0]["sig"] as? String ?? ""
+            forgedOps[0]["sig"] = String(signature.reversed())
+            forged["ops"] = forgedOps
+            try await Self.expectRejected(fixture, forged, naming: "op \(ops[0]["op_id"] as? String ?? "")")
+
+            var partial = json
+            partial["ops"] = ops.filter { $0["op_id"] as? String != root }
+            try await Self.expectRejected(fixture, partial, naming: "\(root), named by")
+
+            let foreign = try await Self.verifyBundle(fixture, file, "--system-key", try SigningKey.generate().author.rawValue)
+            #expect(foreign.status == 1)
+            #expect(foreign.output.contains("not the system key"))
+        }
+    }
+
+    static func verifyBundle(_ fixture: GatewayFixture, _ arguments: String...) async throws -> (status: Int32, output: String) {
+        let result = try await ChildProcess.run(
+            "choros",
+            ["verify-bundle"] + arguments,
+            outputDirectory: fixture.daemons.directory.path,
+            timeout: .seconds(30)
+        )
+        return (result.status, result.output)
+    }
+
+    static func expectRejected(
+        _ fixture: GatewayFixture,
+        _ json: [String: Any],
+        naming problem: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
+        let path = fixture.daemons.directory.path + "/tampered.json"
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        let result = try await Self.verifyBundle(fixture, path)
+        #expect(result.status == 1, sourceLocation: sourceLocation)
+        #expect(result.output.contains("NOT VERIFIED: \(problem)"), "\(result.output)", sourceLocation: sourceLocation)
+    }
+}
