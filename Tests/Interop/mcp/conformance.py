@@ -29,7 +29,8 @@ EXPECTED_TOOLS = {
     "my_perspective", "kip_history", "map_search", "propose", "propose_retract", "propose_close", "proposal_status",
     "list_proposals", "conflict_preview", "canon_diff", "sup_reconcile", "sup_state", "sup_who", "list_instances",
     "imp_send", "imp_check", "imp_flags", "imp_mark_read", "vap_record", "vap_for", "stage_approve", "land_approve",
-    "stage_revert",
+    "stage_revert", "evidence_add", "claim_assert", "claim_retract", "belief", "claims_for", "claim_explain",
+    "explanation_record", "lineage_impact",
 }
 
 
@@ -123,6 +124,8 @@ async def scenario(deployment, skip_airlock_wait):
             vantages = await alice.call(a, "vap_for", {"entry": "notes/tides"})
             check(vantages["vantages"][0]["kind"] == "reconstructed", f"vantages: {vantages}")
 
+            await claims(deployment, alice, a, bob, b)
+
             # The airlock: stage with one code, land with a later one after the review floor.
             deployment.run("choros-admin", "totp-provision")
             with open(os.path.join(deployment.data, "keys", "airlock.totp")) as secret_file:
@@ -147,6 +150,52 @@ async def scenario(deployment, skip_airlock_wait):
             check(landed["state"] == "landed" and landed["seq"] == "2", f"landed: {landed}")
             state = await alice.call(a, "canon_state")
             check(state["seq"] == "2", f"canon advanced: {state}")
+
+
+async def claims(deployment, alice, a, bob, b):
+    """Evidence, two derived levels, the practitioner's refute from choros-admin; the
+    instances see the derived claims invalidated with their paths, are told, and ask why."""
+    evidence = await alice.call(a, "evidence_add", {
+        "source": "instance.observation", "kind": "tide-table", "content": {"high_water": "06:12"},
+        "observed_at": 1700000000000, "op_id": "c-e"})
+
+    async def derive(instance, session, predicate, value, inputs, key):
+        return (await instance.call(session, "claim_assert", {
+            "subject": "harbor", "predicate": predicate, "value": value, "confidence_ppm": 900000,
+            "deriver": "conformance", "deriver_version": "1", "inputs": inputs, "rationale": "read off",
+            "op_id": key}))["id"]
+
+    root = await derive(alice, a, "high_water", {"at": "06:12"}, [evidence["id"]], "c-r")
+    level1 = await derive(bob, b, "safe_departure", {"after": "05:00"}, [root], "c-1")
+    level2 = await derive(alice, a, "ferry_slot", {"slot": 2}, [level1], "c-2")
+    belief = await bob.call(b, "belief", {"subject": "harbor", "predicate": "high_water"})
+    check([claim["op_id"] for claim in belief["claims"]] == [root] and belief["claims"][0]["author"] == "alice",
+          f"belief lists the root, attributed: {belief}")
+
+    refuted = json.loads(deployment.run("choros-admin", "claim", "refute", root, "--reason",
+                                        "the table was for another year", "--json").stdout)
+    cause = refuted["op_id"]
+    check([item["target"] for item in refuted["invalidations"]] == [level1, level2],
+          f"both derived levels are invalidated: {refuted}")
+    for claim, path in ((level1, [cause, root, level1]), (level2, [cause, root, level1, level2])):
+        explanation = (await alice.call(a, "claim_explain", {"claim": claim}))["explanation"]
+        check(explanation["claim"]["state"] == "invalidated", f"{claim} is invalidated: {explanation}")
+        check(explanation.get("cause_path") == path, f"{claim} carries its path from the cause: {explanation}")
+    check("claims" not in await bob.call(b, "belief", {"subject": "harbor", "predicate": "high_water"}),
+          "the refuted root is no longer believed")
+    for instance, session in ((alice, a), (bob, b)):
+        inbox = await instance.call(session, "imp_check")
+        told = [message for message in inbox.get("messages", []) if message["from"] == "system"]
+        check(len(told) == 1, f"one system message per author: {inbox}")
+
+    await alice.call(a, "explanation_record", {"claim": level2, "summary": "derived from a refuted reading",
+                                               "op_id": "c-x"})
+    bundled = await alice.call(a, "claim_explain", {"claim": level2, "bundle": True})
+    path = os.path.join(deployment.data, "bundle.json")
+    with open(path, "w") as bundle_file:
+        bundle_file.write(bundled["bundle_json"])
+    verified = subprocess.run([deployment.cmd("choros"), "verify-bundle", path], capture_output=True, text=True)
+    check(verified.returncode == 0, f"the bundle verifies offline: {verified.stdout}{verified.stderr}")
 
 
 def alive(pid):
