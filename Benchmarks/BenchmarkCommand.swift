@@ -86,6 +86,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
             BenchmarkResult.printTable(try await GatewayBenchmark(directory: directory, duration: duration).measure())
             return
         }
+        if self.only == "claims" {
+            BenchmarkResult.printTable(try await ClaimsBenchmark(directory: directory, duration: duration).measure())
+            return
+        }
         if self.only == "audit" {
             BenchmarkResult.printTable(try await AuditBenchmark(directory: directory).measure())
             return

@@ -41,9 +41,11 @@ struct ClaimGraph: Sendable {
         )
     }
 
-    /// Inputs of `op` that are not nodes yet, resolved as cited entries where they are.
+    /// Inputs of `ops` that are not nodes yet, resolved as cited entries where they are.
     func unresolvedEntries(of ops: [ClaimOp]) async throws -> [String: CitedEntry] {
+        // Inputs made earlier in the same batch are nodes by the time they are cited.
         let inputs = Set(ops.filter { $0.type == .claimAssert }.flatMap { $0.strings("inputs") })
+            .subtracting(ops.map(\.id))
         guard !inputs.isEmpty else { return [:] }
         let known = try await self.pool.read { db in
             try Set(inputs.filter { try Self.node($0, in: db) != nil })
