@@ -51,7 +51,10 @@ struct ClaimsBenchmark {
         results.append(
             try await Self.latency("belief, \(size) claims", count: Self.calls) {
                 let predicate = "p\(Int.random(in: 0..<size, using: &generator))"
-                _ = try await reader.callTool("belief", arguments: ["subject": "graph", "predicate": .string(predicate)])
+                _ = try await reader.callTool(
+                    "belief",
+                    arguments: ["subject": "graph", "predicate": .string(predicate)]
+                )
             }
         )
         results.append(
@@ -71,17 +74,18 @@ struct ClaimsBenchmark {
         let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
             for (caller, connection) in connections.enumerated() {
                 group.addTask {
-                    let evidence = try JSONParser.parse(
-                        Array(
-                            try await connection.callTool(
-                                "evidence_add",
-                                arguments: [
-                                    "source": "bench", "kind": "reading", "content": ["n": 1], "observed_at": 0,
-                                    "op_id": .string("e\(caller)-\(UUID().uuidString.prefix(8))"),
-                                ]
-                            ).utf8
-                        )
-                    )["id"]?.stringValue ?? ""
+                    let evidence =
+                        try JSONParser.parse(
+                            Array(
+                                try await connection.callTool(
+                                    "evidence_add",
+                                    arguments: [
+                                        "source": "bench", "kind": "reading", "content": ["n": 1], "observed_at": 0,
+                                        "op_id": .string("e\(caller)-\(UUID().uuidString.prefix(8))"),
+                                    ]
+                                ).utf8
+                            )
+                        )["id"]?.stringValue ?? ""
                     var latencies: [Duration] = []
                     var previous = evidence
                     while ContinuousClock.now < deadline {
@@ -103,8 +107,12 @@ struct ClaimsBenchmark {
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-        return BenchmarkResult(name: "claim_assert, \(label)", calls: latencies.count, elapsed: ContinuousClock.now - start)
-            .with(latencies: latencies)
+        return BenchmarkResult(
+            name: "claim_assert, \(label)",
+            calls: latencies.count,
+            elapsed: ContinuousClock.now - start
+        )
+        .with(latencies: latencies)
     }
 
     /// A chain-and-diamond graph of 10,001 claims all derived from one root, refuted through
@@ -184,6 +192,8 @@ struct ClaimsBenchmark {
             try await body()
             latencies.append(ContinuousClock.now - began)
         }
-        return BenchmarkResult(name: name, calls: count, elapsed: ContinuousClock.now - start).with(latencies: latencies)
+        return BenchmarkResult(name: name, calls: count, elapsed: ContinuousClock.now - start).with(
+            latencies: latencies
+        )
     }
 }

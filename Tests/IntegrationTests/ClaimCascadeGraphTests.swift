@@ -28,13 +28,23 @@ struct ClaimCascadeGraphTests {
             // The graph has what the cascade must handle: long chains, diamonds, and claims
             // outside the affected subgraph.
             #expect(distance.values.max() ?? 0 >= 4)
-            #expect(distance.keys.contains { id in (inputs[id] ?? []).filter { distance[$0] != nil || $0 == root }.count >= 2 })
+            #expect(
+                distance.keys.contains { id in
+                    (inputs[id] ?? []).filter { distance[$0] != nil || $0 == root }.count >= 2
+                }
+            )
             #expect(distance.count < 999)
 
             // A claim citing an op that does not exist yet is refused: no cycle can form.
             let future = "op_" + String(repeating: "cd", count: 32)
             await expectRefusal(.notFound, gate: "claim.inputs") {
-                try await alice.assert("loop", subject: "graph", predicate: "p0", value: ["n": 0], inputs: [root, future])
+                try await alice.assert(
+                    "loop",
+                    subject: "graph",
+                    predicate: "p0",
+                    value: ["n": 0],
+                    inputs: [root, future]
+                )
             }
 
             let judge = WireClient(socketPath: fixture.adminSocket)
@@ -59,8 +69,14 @@ struct ClaimCascadeGraphTests {
             #expect(order.map(\.1) == order.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.map(\.1))
             for invalidation in emitted {
                 let path = invalidation.path
-                #expect(path.first == refute.id.rawValue && path.dropFirst().first == root && path.last == invalidation.target)
-                #expect(path.count == (distance[invalidation.target] ?? 0) + 2, "not the shortest path: \(invalidation)")
+                #expect(
+                    path.first == refute.id.rawValue && path.dropFirst().first == root
+                        && path.last == invalidation.target
+                )
+                #expect(
+                    path.count == (distance[invalidation.target] ?? 0) + 2,
+                    "not the shortest path: \(invalidation)"
+                )
                 for (input, claim) in zip(path.dropFirst(), path.dropFirst(2)) {
                     #expect(inputs[claim]?.contains(input) == true, "\(claim) does not cite \(input)")
                 }

@@ -20,10 +20,20 @@ struct ClaimFlowTests {
             )
             let entryOp = try #require(entry["signed_op_id"] as? String)
             let sighting = try await alice.evidence("e1")
-            let root = try await alice.assert("r", predicate: "diet", value: ["food": "grass"], inputs: [sighting, entryOp])
+            let root = try await alice.assert(
+                "r",
+                predicate: "diet",
+                value: ["food": "grass"],
+                inputs: [sighting, entryOp]
+            )
             let level1 = try await bob.assert("d1", predicate: "habitat", value: ["where": "meadow"], inputs: [root])
             let level2 = try await alice.assert("d2", predicate: "range", value: ["km": 2], inputs: [level1])
-            let diamond = try await bob.assert("d3", predicate: "season", value: ["when": "summer"], inputs: [root, level1])
+            let diamond = try await bob.assert(
+                "d3",
+                predicate: "season",
+                value: ["when": "summer"],
+                inputs: [root, level1]
+            )
             let unrelated = try await bob.assert("u", predicate: "color", value: ["is": "brown"], inputs: [sighting])
 
             // Inputs must exist already: nothing can cite what is not yet there (no cycles).
@@ -58,7 +68,8 @@ struct ClaimFlowTests {
             // breadth-first then by op id, each with its shortest path.
             let refuted = try await fixture.judge(["refute", root, "--reason", "they eat flowers", "--scope", "value"])
             let cause = try #require(refuted["op_id"] as? String)
-            let expected = [(level1, [cause, root, level1]), (diamond, [cause, root, diamond])]
+            let expected =
+                [(level1, [cause, root, level1]), (diamond, [cause, root, diamond])]
                 .sorted { $0.0 < $1.0 } + [(level2, [cause, root, level1, level2])]
             #expect(refuted.invalidations.map(\.target) == expected.map(\.0))
             #expect(refuted.invalidations.map(\.path) == expected.map(\.1))
@@ -137,13 +148,18 @@ struct ClaimFlowTests {
             }
 
             // Key-scope suppression: nothing more under the key.
-            let keyRefute = try await fixture.judge(["refute", flowers, "--reason", "diet is unknowable", "--scope", "key"])
+            let keyRefute = try await fixture.judge([
+                "refute", flowers, "--reason", "diet is unknowable", "--scope", "key",
+            ])
             let keyCause = try #require(keyRefute["op_id"] as? String)
             let refusal = await expectRefusal(.failedPrecondition, gate: "claim.suppressed") {
                 try await alice.assert("nuts", predicate: "diet", value: ["food": "nuts"], inputs: [sighting])
             }
             #expect(refusal.contains(keyCause))
-            #expect(try await bob.call("belief", ["subject": "marmot", "predicate": "diet"])["suppressed_by"] as? String == keyCause)
+            #expect(
+                try await bob.call("belief", ["subject": "marmot", "predicate": "diet"])["suppressed_by"] as? String
+                    == keyCause
+            )
 
             // Every claim op is in the audit log with its envelope.
             for type in [OperationType.evidenceAdd, .claimAssert, .claimRefute, .claimInvalidate, .explanationRecord] {
@@ -159,7 +175,9 @@ struct ClaimFlowTests {
             for claim in claims { snapshot.append(try await fixture.explain(claim).textFormatString()) }
             try await fixture.daemons.stop("index")
             for suffix in ["", "-wal", "-shm"] {
-                try? FileManager.default.removeItem(atPath: fixture.daemons.directory.path + "/data/index.sqlite" + suffix)
+                try? FileManager.default.removeItem(
+                    atPath: fixture.daemons.directory.path + "/data/index.sqlite" + suffix
+                )
             }
             try await fixture.daemons.start("index")
             let rebuilt = try await fixture.daemons.index.call(
@@ -198,9 +216,17 @@ struct ClaimCorrectionTests {
             let bob = try await fixture.connect("bob")
             let sighting = try await alice.evidence("e")
             let wrong = try await alice.assert("w", predicate: "weight", value: ["kg": 9], inputs: [sighting])
-            let competing = try await bob.assert("c", predicate: "weight", value: ["kg": 5], inputs: [sighting], confidence: 900_000)
+            let competing = try await bob.assert(
+                "c",
+                predicate: "weight",
+                value: ["kg": 5],
+                inputs: [sighting],
+                confidence: 900_000
+            )
             let derived = try await bob.assert("d", predicate: "size", value: ["is": "large"], inputs: [wrong])
-            let corrected = try await fixture.judge(["correct", wrong, "--value", "{\"kg\":6}", "--reason", "scale was off"])
+            let corrected = try await fixture.judge([
+                "correct", wrong, "--value", "{\"kg\":6}", "--reason", "scale was off",
+            ])
             let correction = try #require(corrected["op_id"] as? String)
             #expect(corrected.invalidations.map(\.target) == [derived])
             #expect(corrected.invalidations.map(\.path) == [[correction, wrong, derived]])
@@ -235,7 +261,12 @@ struct ClaimCorrectionTests {
                 ["proposal_id": "p1", "domain": "meta/log", "slug": "1", "body": "Hibernation.", "op_id": "l1"]
             )
             let entryOp = try #require(proposed["signed_op_id"] as? String)
-            let cites = try await alice.assert("h", predicate: "winter", value: ["does": "hibernate"], inputs: [entryOp])
+            let cites = try await alice.assert(
+                "h",
+                predicate: "winter",
+                value: ["does": "hibernate"],
+                inputs: [entryOp]
+            )
             let downstream = try await alice.assert("h2", predicate: "spring", value: ["does": "wake"], inputs: [cites])
             #expect(try await fixture.admin(["land", "p1"]).status == 0)
 
@@ -253,7 +284,8 @@ struct ClaimCorrectionTests {
                 "p2",
                 [
                     "notes/a.md": flipped.text,
-                    "notes/b.md": "---\ntype: kno\ntitle: b\nsupersedes: notes/a.md\n---\n\nMarmots hibernate in burrows.\n",
+                    "notes/b.md":
+                        "---\ntype: kno\ntitle: b\nsupersedes: notes/a.md\n---\n\nMarmots hibernate in burrows.\n",
                     "meta/log/2.md": GatewayFixture.logEntry("2"),
                 ]
             )
@@ -334,13 +366,21 @@ struct ClaimCorrectionTests {
             partial["ops"] = ops.filter { $0["op_id"] as? String != root }
             try await Self.expectRejected(fixture, partial, naming: "\(root), named by")
 
-            let foreign = try await Self.verifyBundle(fixture, file, "--system-key", try SigningKey.generate().author.rawValue)
+            let foreign = try await Self.verifyBundle(
+                fixture,
+                file,
+                "--system-key",
+                try SigningKey.generate().author.rawValue
+            )
             #expect(foreign.status == 1)
             #expect(foreign.output.contains("not the system key"))
         }
     }
 
-    static func verifyBundle(_ fixture: GatewayFixture, _ arguments: String...) async throws -> (status: Int32, output: String) {
+    static func verifyBundle(
+        _ fixture: GatewayFixture,
+        _ arguments: String...
+    ) async throws -> (status: Int32, output: String) {
         let result = try await ChildProcess.run(
             "choros",
             ["verify-bundle"] + arguments,

@@ -118,9 +118,13 @@ struct Claim: AsyncParsableCommand {
         print("\(result.replayed ? "already recorded" : "recorded") \(result.opID) against \(result.target)")
         print("\(result.invalidations.count) derived claims invalidated")
         for invalidation in result.invalidations.prefix(20) {
-            print("  \(invalidation.target) (\(invalidation.targetAuthor)): \(invalidation.path.joined(separator: " → "))")
+            print(
+                "  \(invalidation.target) (\(invalidation.targetAuthor)): \(invalidation.path.joined(separator: " → "))"
+            )
         }
-        if result.invalidations.count > 20 { print("  … and \(result.invalidations.count - 20) more (--json lists all)") }
+        if result.invalidations.count > 20 {
+            print("  … and \(result.invalidations.count - 20) more (--json lists all)")
+        }
         if !result.messages.isEmpty { print("authors told: \(result.messages.joined(separator: ", "))") }
     }
 }
@@ -156,12 +160,18 @@ struct Explain: AsyncParsableCommand {
         print("\(claim.opID): \(claim.subject) \(claim.predicate) = \(claim.valueJson)")
         print("  by \(claim.author), \(claim.state)\(claim.inputSuperseded ? ", cites a superseded entry" : "")")
         if !explanation.cause.isEmpty {
-            print("  ended by \(explanation.cause)\(explanation.causePath.isEmpty ? "" : ", path: " + explanation.causePath.joined(separator: " → "))")
+            print(
+                "  ended by \(explanation.cause)\(explanation.causePath.isEmpty ? "" : ", path: " + explanation.causePath.joined(separator: " → "))"
+            )
         }
         for step in explanation.chain {
             let node = step.node
-            let what = node.kind == "entry" ? node.entryPath : node.kind == "evidence" ? node.source : "\(node.subject) \(node.predicate)"
-            print("\(String(repeating: "  ", count: Int(step.depth)))\(node.kind) \(node.opID) \(what) by \(node.author), \(node.state)")
+            let what =
+                node.kind == "entry"
+                ? node.entryPath : node.kind == "evidence" ? node.source : "\(node.subject) \(node.predicate)"
+            print(
+                "\(String(repeating: "  ", count: Int(step.depth)))\(node.kind) \(node.opID) \(what) by \(node.author), \(node.state)"
+            )
         }
         if let path = self.bundle { print("bundle written to \(path)") }
     }

@@ -20,7 +20,9 @@ struct VerifyBundle: ParsableCommand {
             let verified = try ExplanationBundle.verify(Array(data), systemAuthor: self.systemKey)
             print("verified: claim \(verified.claim)")
             print("  \(verified.ops) signed ops, chain seq \(verified.firstSeq)…\(verified.anchorSeq) up to the anchor")
-            print("  anchor signed by \(verified.systemAuthor)\(self.systemKey == nil ? " (pass --system-key to pin it)" : "")")
+            print(
+                "  anchor signed by \(verified.systemAuthor)\(self.systemKey == nil ? " (pass --system-key to pin it)" : "")"
+            )
         } catch {
             print("NOT VERIFIED: \(error.description)")
             throw ExitCode(1)

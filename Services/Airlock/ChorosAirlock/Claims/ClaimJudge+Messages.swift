@@ -69,7 +69,9 @@ extension ClaimJudge {
             "",
         ]
         for claim in claims {
-            lines.append("- \(claim.target) (invalidated by \(claim.opID)), path: \(claim.path.joined(separator: " → "))")
+            lines.append(
+                "- \(claim.target) (invalidated by \(claim.opID)), path: \(claim.path.joined(separator: " → "))"
+            )
         }
         lines += ["", "Ask claim_explain(claim) for the whole chain; belief() no longer lists them."]
         // A system message is rendered from fixed fields and op ids only: nothing a caller

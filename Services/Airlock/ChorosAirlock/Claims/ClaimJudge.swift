@@ -44,7 +44,11 @@ package actor ClaimJudge {
             throw Refusal("op", error.rpcError.code, error.description)
         }
         guard operation.type == .claimRefute || operation.type == .claimCorrect else {
-            throw Refusal("claim.judge", .invalidArgument, "expected a claim.refute or claim.correct op, got \(operation.type)")
+            throw Refusal(
+                "claim.judge",
+                .invalidArgument,
+                "expected a claim.refute or claim.correct op, got \(operation.type)"
+            )
         }
         let name = try await self.backends.approverName(
             operation.author,

@@ -19,17 +19,28 @@ extension ClaimGraph {
         }
     }
 
-    /// Ops that leave no node of their own are recognised by the row they leave.
+    /// Ops that leave no node of their own are recognised by the row they leave, each through
+    /// a primary key (an invalidation is one per target and cause).
     private static func isRecorded(_ op: ClaimOp, in db: Database) throws -> Bool {
-        let sql: String
+        let (sql, arguments): (String, StatementArguments)
         switch op.type {
-        case .claimRefute: sql = "SELECT 1 FROM claim_suppressions WHERE op_id = ?"
-        case .claimInvalidate: sql = "SELECT 1 FROM claim_invalidations WHERE op_id = ?"
-        case .explanationRecord: sql = "SELECT 1 FROM claim_explanations WHERE op_id = ?"
-        case .claimRetract: sql = "SELECT 1 FROM claim_nodes WHERE cause = ? AND state = 'retracted'"
-        default: return false
+        case .claimRefute:
+            (sql, arguments) = ("SELECT 1 FROM claim_suppressions WHERE op_id = ?", [op.id])
+        case .claimInvalidate:
+            (sql, arguments) = (
+                "SELECT 1 FROM claim_invalidations WHERE target = ? AND cause = ?",
+                [op.string("target"), op.string("cause")]
+            )
+        case .explanationRecord:
+            (sql, arguments) = ("SELECT 1 FROM claim_explanations WHERE op_id = ?", [op.id])
+        case .claimRetract:
+            (sql, arguments) = (
+                "SELECT 1 FROM claim_nodes WHERE op_id = ? AND cause = ?", [op.string("target"), op.id]
+            )
+        default:
+            return false
         }
-        return try Bool.fetchOne(db, sql: sql, arguments: [op.id]) ?? false
+        return try Bool.fetchOne(db, sql: sql, arguments: arguments) ?? false
     }
 
     private static func apply(_ op: ClaimOp, entries: [String: CitedEntry], in db: Database) throws {
@@ -72,7 +83,8 @@ extension ClaimGraph {
             )
         case .claimInvalidate:
             try db.execute(
-                sql: "INSERT OR IGNORE INTO claim_invalidations(target, cause, op_id, path, seq) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT OR IGNORE INTO claim_invalidations(target, cause, op_id, path, seq) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
                     op.string("target"), op.string("cause"), op.id, op.strings("path").joined(separator: ","), op.seq,
                 ]

@@ -28,7 +28,11 @@ extension ClaimGraph {
         }
     }
 
-    private static func checkAssert(_ op: ClaimOp, entries: [String: CitedEntry], in db: Database) throws
+    private static func checkAssert(
+        _ op: ClaimOp,
+        entries: [String: CitedEntry],
+        in db: Database
+    ) throws
         -> ClaimRefusal?
     {
         let key = op.string("claim_key")
@@ -57,7 +61,8 @@ extension ClaimGraph {
             return ClaimRefusal(
                 gate: "claim.suppressed",
                 code: .failedPrecondition,
-                reason: "this value under \(key) was \(kind == "claim.correct" ? "corrected" : "refuted") by \(id): it may not be asserted again"
+                reason:
+                    "this value under \(key) was \(kind == "claim.correct" ? "corrected" : "refuted") by \(id): it may not be asserted again"
             )
         }
         for input in op.strings("inputs") {
@@ -103,7 +108,8 @@ extension ClaimGraph {
             return ClaimRefusal(
                 gate: "claim.retract",
                 code: .permissionDenied,
-                reason: "\(op.string("target")) is \(node?["author"] ?? "another author")'s claim: you retract only your own"
+                reason:
+                    "\(op.string("target")) is \(node?["author"] ?? "another author")'s claim: you retract only your own"
             )
         }
         guard node?["state"] == "active" else {
