@@ -124,7 +124,7 @@ struct EmbedderTests {
         let server = try await self.startServer(in: scratch)
         defer { server.process.signal(SIGKILL) }
         try await DaemonFixture.with(
-            daemons: ["store", "index"],
+            daemons: ["store", "audit", "index"],
             extraConfiguration: self.configuration(server, model: "m1")
         ) { fixture in
             try await fixture.commitAndIndex(author: "alice", ["notes/a.md": "alpha", "notes/b.md": "beta"])

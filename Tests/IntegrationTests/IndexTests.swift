@@ -222,7 +222,7 @@ struct IndexTests {
 
     @Test("deleting index.sqlite and reindexing reproduces identical search results")
     func reindex() async throws {
-        try await DaemonFixture.with(daemons: ["store", "index"]) { fixture in
+        try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in
             try await self.seed(fixture)
             let queries = ["lantern", "orientation", "rule carry", "notes"]
             var before: [[Choros_V1_SearchHit]] = []
