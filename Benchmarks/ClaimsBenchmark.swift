@@ -30,7 +30,7 @@ struct ClaimsBenchmark {
 
     private func run(_ deployment: Deployment) async throws -> [BenchmarkResult] {
         let connections = try await deployment.seed(entriesPerInstance: 1)
-        let practitioner = try await Self.enrollPractitioner(deployment)
+        let practitioner = try await deployment.enrollPractitioner()
         var results = [
             try await self.asserts(connections.prefix(1), label: "1 instance"),
             try await self.asserts(connections[...], label: "8 instances"),
@@ -156,28 +156,6 @@ struct ClaimsBenchmark {
             calls: result.invalidations.count,
             elapsed: elapsed
         )
-    }
-
-    private static func enrollPractitioner(_ deployment: Deployment) async throws -> SigningKey {
-        let key = try SigningKey.generate()
-        let record = InstanceRecord(name: try InstanceName("practitioner"), author: key.author, enrolledAt: 0)
-        let store = deployment.client("store")
-        let tip = try await store.call(StoreRPC.resolve, .with { $0.ref = "refs/cap/registry" }).oid
-        _ = try await store.call(
-            StoreRPC.commit,
-            .with {
-                $0.ref = "refs/cap/registry"
-                $0.changes = [
-                    .with {
-                        $0.path = record.path
-                        $0.content = Data(record.fileContent)
-                    }
-                ]
-                $0.author = "practitioner"
-                $0.expectedParent = tip
-            }
-        )
-        return key
     }
 
     private static func latency(

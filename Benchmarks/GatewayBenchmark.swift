@@ -195,6 +195,29 @@ struct Deployment {
         return connections
     }
 
+    /// A practitioner key enrolled in the registry (a configured approver by default).
+    func enrollPractitioner() async throws -> SigningKey {
+        let key = try SigningKey.generate()
+        let record = InstanceRecord(name: try InstanceName("practitioner"), author: key.author, enrolledAt: 0)
+        let store = self.client("store")
+        let tip = try? await store.call(StoreRPC.resolve, .with { $0.ref = "refs/cap/registry" }).oid
+        _ = try await store.call(
+            StoreRPC.commit,
+            .with {
+                $0.ref = "refs/cap/registry"
+                $0.changes = [
+                    .with {
+                        $0.path = record.path
+                        $0.content = Data(record.fileContent)
+                    }
+                ]
+                $0.author = "practitioner"
+                $0.expectedParent = tip ?? ""
+            }
+        )
+        return key
+    }
+
     func stop() async {
         for client in self.clients.values { await client.close() }
         for process in self.processes.values {

@@ -51,21 +51,7 @@ struct LandBenchmark {
             .init(),
             options: CallOptions(timeout: .seconds(600))
         )
-        let practitioner = try SigningKey.generate()
-        let record = InstanceRecord(name: try InstanceName("practitioner"), author: practitioner.author, enrolledAt: 0)
-        _ = try await store.call(
-            StoreRPC.commit,
-            .with {
-                $0.ref = "refs/cap/registry"
-                $0.changes = [
-                    .with {
-                        $0.path = record.path
-                        $0.content = Data(record.fileContent)
-                    }
-                ]
-                $0.author = "practitioner"
-            }
-        )
+        let practitioner = try await deployment.enrollPractitioner()
         let admin = WireClient(socketPath: deployment.directory + "/data/run/admin.sock")
         var latencies: [Duration] = []
         var previews: [Duration] = []

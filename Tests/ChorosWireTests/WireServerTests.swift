@@ -175,7 +175,9 @@ struct WireServerTests {
                 for index in 0..<10 {
                     group.addTask {
                         do {
-                            _ = try await client.call(mutate, makeEcho("\(index)", sleepMilliseconds: 500))
+                            // Long enough that no call ends before all ten are sent, even on a
+                            // loaded machine (at 500 ms one sometimes did, freeing a slot).
+                            _ = try await client.call(mutate, makeEcho("\(index)", sleepMilliseconds: 3_000))
                             return .ok
                         } catch let error as RPCError {
                             return error.code

@@ -39,25 +39,13 @@ extension Gateway {
     /// The event of this op, or of an earlier op of the caller under the same request key:
     /// the same body is a replay, a different one is refused.
     private func originalClaimEvent(of call: WriteCall) async throws -> Choros_V1_AuditEvent? {
-        let type = call.operation.type.rawValue
-        if let event = try await self.backends.auditEvents(opID: call.opID).first(where: { $0.op == type }) {
-            return event
-        }
-        guard !call.key.isEmpty else { return nil }
-        let events = try await self.backends.audit.call(
-            AuditRPC.find,
-            .with {
-                $0.requestKey = call.key
-                $0.actor = call.caller.name
-            }
-        ).events
-        guard let event = events.first(where: { $0.op == type && $0.outcome == "ok" }) else { return nil }
+        guard let event = try await self.originalEvent(of: call) else { return nil }
         let original = try? OperationVerifier.verifyIntegrity(json: Array(event.envelope))
-        guard original?.canonicalBody == call.operation.canonicalBody else {
+        guard event.opID == call.opID || original?.canonicalBody == call.operation.canonicalBody else {
             throw Refusal(
                 "idempotency",
                 .alreadyExists,
-                "op_id '\(call.key)' already names a different \(type) (\(event.opID))"
+                "op_id '\(call.key)' already names a different \(call.operation.type) (\(event.opID))"
             )
         }
         return event
