@@ -64,14 +64,16 @@ final class DaemonFixture: Sendable {
         extraConfiguration: String = "",
         _ body: (DaemonFixture) async throws -> Result
     ) async throws -> Result {
-        let fixture = try await DaemonFixture(daemons: daemons, extraConfiguration: extraConfiguration)
-        do {
-            let result = try await body(fixture)
-            await fixture.tearDown()
-            return result
-        } catch {
-            await fixture.tearDown()
-            throw error
+        try await TestSlots.shared {
+            let fixture = try await DaemonFixture(daemons: daemons, extraConfiguration: extraConfiguration)
+            do {
+                let result = try await body(fixture)
+                await fixture.tearDown()
+                return result
+            } catch {
+                await fixture.tearDown()
+                throw error
+            }
         }
     }
 

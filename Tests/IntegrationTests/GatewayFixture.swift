@@ -45,14 +45,16 @@ final class GatewayFixture: Sendable {
         extraConfiguration: String = "",
         _ body: (GatewayFixture) async throws -> Result
     ) async throws -> Result {
-        let fixture = try await GatewayFixture(instances: instances, extraConfiguration: extraConfiguration)
-        do {
-            let result = try await body(fixture)
-            await fixture.daemons.tearDown()
-            return result
-        } catch {
-            await fixture.daemons.tearDown()
-            throw error
+        try await TestSlots.shared {
+            let fixture = try await GatewayFixture(instances: instances, extraConfiguration: extraConfiguration)
+            do {
+                let result = try await body(fixture)
+                await fixture.daemons.tearDown()
+                return result
+            } catch {
+                await fixture.daemons.tearDown()
+                throw error
+            }
         }
     }
 

@@ -55,14 +55,16 @@ final class StoreFixture: Sendable {
         extraConfiguration: String = "",
         _ body: (StoreFixture) async throws -> Result
     ) async throws -> Result {
-        let fixture = try await StoreFixture(extraConfiguration: extraConfiguration)
-        do {
-            let result = try await body(fixture)
-            await fixture.tearDown()
-            return result
-        } catch {
-            await fixture.tearDown()
-            throw error
+        try await TestSlots.shared {
+            let fixture = try await StoreFixture(extraConfiguration: extraConfiguration)
+            do {
+                let result = try await body(fixture)
+                await fixture.tearDown()
+                return result
+            } catch {
+                await fixture.tearDown()
+                throw error
+            }
         }
     }
 
