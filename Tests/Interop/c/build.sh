@@ -7,10 +7,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 out=${1:-/tmp/choros-c-client}
 rm -rf "$out" && mkdir -p "$out/protos/choros/v1" "$out/gen"
-for proto in wire ops index gateway; do
+for proto in wire ops audit claims index gateway; do
     sed -E 's/^(\s*)optional /\1/' "$root/protos/choros/v1/$proto.proto" > "$out/protos/choros/v1/$proto.proto"
 done
-protoc-c --c_out="$out/gen" -I "$out/protos" "$out"/protos/choros/v1/{wire,ops,index,gateway}.proto
+protoc-c --c_out="$out/gen" -I "$out/protos" "$out"/protos/choros/v1/{wire,ops,audit,claims,index,gateway}.proto
 gcc -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O1 -I "$out/gen" -o "$out/choros_client" \
     "$root/Tests/Interop/c/choros_client.c" "$out"/gen/choros/v1/*.pb-c.c \
     $(pkg-config --cflags --libs libprotobuf-c libsodium)
