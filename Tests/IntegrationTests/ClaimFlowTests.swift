@@ -292,6 +292,11 @@ struct ClaimCorrectionTests {
             let landed = try await fixture.admin(["land", "p2"])
             #expect(landed.status == 0, "\(landed.error)")
 
+            // The successor also in a perspective: lineage lists the path once.
+            try await fixture.daemons.commitAndIndex(
+                author: "bob",
+                ["notes/b.md": "---\ntype: kno\ntitle: b\nsupersedes: notes/a.md\n---\n\nA copy.\n"]
+            )
             let citing = try await alice.call("claims_for", ["entry": "notes/a.md"])["claims"] as? [[String: Any]] ?? []
             #expect(citing.map { $0["op_id"] as? String } == [cites])
             #expect(citing.first?["input_superseded"] as? Bool == true)

@@ -37,9 +37,12 @@ extension SearchIndex {
         } else {
             paths = [request.path]
         }
+        // A path that is in canon and in a perspective links from each: list it once.
+        var listed = Set(paths)
         for path in paths {
-            let links = try await self.lineage(of: path, direction: "down")
-            response.entries += links.map(\.from).filter { !response.entries.contains($0) && $0 != path }
+            for link in try await self.lineage(of: path, direction: "down") where listed.insert(link.from).inserted {
+                response.entries.append(link.from)
+            }
         }
         let allPaths = paths + response.entries
         let opStarts = starts
