@@ -121,6 +121,9 @@ struct ConsoleLandTests {
                 try await admin.call(AdminRPC.preview, .with { $0.proposalID = "x" })
             }
             #expect(error?.details["gate"] == "peer")
+            #expect(
+                error?.message.contains("admin.sock admits uid \(getuid() + 4242) only, not uid \(getuid())") == true
+            )
             await admin.close()
         }
     }

@@ -6,7 +6,7 @@ package import Logging
 package import ServiceLifecycle
 
 /// The composition root of `choros-airlock`: serves `airlock.sock` (the gateway's relays) and
-/// `admin.sock` (0600, the practitioner's uid only: previews, console lands, enrollment), and
+/// `admin.sock` (the practitioner's uid only: previews, console lands, enrollment), and
 /// finishes any land a crash interrupted as soon as the store and audit log answer.
 package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
     let backends = AirlockBackends(
@@ -24,31 +24,21 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
     airlock.register(AirlockRPC.revert) { request, _ in try await gate.revert(request) }
     airlock.register(AirlockRPC.stagedState) { request, _ in try await gate.stagedState(request.proposalID) }
 
-    let practitioner = configuration.practitionerUID
+    // admin.sock admits the practitioner's uid alone (SocketAccess.practitioner), so these
+    // handlers never see another peer.
     var admin = RPCRouter()
-    admin.register(AdminRPC.preview) { request, context in
-        try requirePractitioner(context, uid: practitioner)
-        return try await lander.preview(request.proposalID)
-    }
-    admin.register(AdminRPC.land) { request, context in
-        try requirePractitioner(context, uid: practitioner)
-        return try await lander.landConsole(request.approval, now: Int64(Date().timeIntervalSince1970 * 1000))
+    admin.register(AdminRPC.preview) { request, _ in try await lander.preview(request.proposalID) }
+    admin.register(AdminRPC.land) { request, _ in
+        try await lander.landConsole(request.approval, now: Int64(Date().timeIntervalSince1970 * 1000))
     }
     for method in [AdminRPC.enroll, AdminRPC.revoke] {
-        admin.register(method) { request, context in
-            try requirePractitioner(context, uid: practitioner)
-            return try await keeper.change(request.op, now: Int64(Date().timeIntervalSince1970 * 1000))
+        admin.register(method) { request, _ in
+            try await keeper.change(request.op, now: Int64(Date().timeIntervalSince1970 * 1000))
         }
     }
     let judge = ClaimJudge(backends: backends, configuration: configuration, logger: logger)
-    admin.register(AdminRPC.claimJudge) { request, context in
-        try requirePractitioner(context, uid: practitioner)
-        return try await judge.judge(request.op)
-    }
-    admin.register(AdminRPC.cascadeRun) { request, context in
-        try requirePractitioner(context, uid: practitioner)
-        return try await judge.runCascade(cause: request.cause)
-    }
+    admin.register(AdminRPC.claimJudge) { request, _ in try await judge.judge(request.op) }
+    admin.register(AdminRPC.cascadeRun) { request, _ in try await judge.runCascade(cause: request.cause) }
     let figures = ["airlock_secret_path": configuration.airlockSecretPath]
     return [
         LandRecovery(lander: lander, logger: logger),
@@ -58,22 +48,10 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
             configuration: configuration,
             router: admin,
             socketName: "admin",
-            socketMode: 0o600,
+            access: configuration.adminSocketAccess,
             logger: logger
         ),
     ]
-}
-
-/// `admin.sock` is the practitioner's: the file mode keeps others out, and the peer's uid is
-/// checked on every call in case the mode was loosened.
-private func requirePractitioner(_ context: RPCContext, uid: UInt32) throws {
-    guard let peer = context.peer, peer.uid == uid else {
-        throw Refusal(
-            "peer",
-            .permissionDenied,
-            "admin.sock serves the practitioner (uid \(uid)), not uid \(context.peer.map { String($0.uid) } ?? "unknown")"
-        )
-    }
 }
 
 /// Finishes an interrupted land at start, retrying until the store and the audit log answer

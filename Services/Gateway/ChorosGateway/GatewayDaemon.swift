@@ -19,7 +19,13 @@ package func makeGatewayDaemon(configuration: ChorosConfiguration, logger: Logge
     gateway.register(on: &router)
     let figures = ["deployment": configuration.deploymentName, "tools": String(Gateway.tools.count)]
     return [
-        WireServer.daemon(name: "gateway", configuration: configuration, router: router, logger: logger) { figures }
+        WireServer.daemon(
+            name: "gateway",
+            configuration: configuration,
+            router: router,
+            access: configuration.instanceSocketAccess,
+            logger: logger
+        ) { figures }
     ]
 }
 

@@ -28,7 +28,13 @@ package func makeSupervisorDaemon(
         await supervisor.stop()
         return Choros_V1_SupervisorStopResponse()
     }
-    let server = WireServer.daemon(name: "supervisor", configuration: configuration, router: router, logger: logger)
+    let server = WireServer.daemon(
+        name: "supervisor",
+        configuration: configuration,
+        router: router,
+        access: configuration.supervisorSocketAccess,
+        logger: logger
+    )
     return [
         .init(service: server),
         .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),

@@ -78,6 +78,8 @@ extension ChorosConfiguration {
         self.practitionerUID = UInt32(
             reader.integer("practitioner_uid", default: Int(Self.owner(of: dataDirectory)), in: 0...Int(UInt32.max))
         )
+        self.serviceUID = UInt32(reader.integer("service_uid", default: Int(getuid()), in: 0...Int(UInt32.max)))
+        self.instancesGroup = reader.string("instances_group", default: "choros-instances", nonEmpty: true)
         self.maximumFrameBytes = reader.integer("max_frame_bytes", default: 16 << 20, in: 1024...(1 << 30))
         self.opFreshnessSeconds = reader.integer("op_freshness_s", default: 300, in: 1...86_400)
         self.logLevel = reader.string("log_level", default: "info")

@@ -19,6 +19,10 @@
 /// - `airlock_secret_path` (`<keys_dir>/airlock.totp`); `airlock_floor_s` (integer ≥ 90,
 ///   120); `airlock_ceiling_s` (integer > floor, 7200).
 /// - `practitioner_uid` (integer ≥ 0, default the owner of `data_dir`).
+/// - `service_uid` (integer ≥ 0, default the daemon's own uid): the only peer (with root) the
+///   internal sockets admit (TRUST.md).
+/// - `instances_group` (string, `choros-instances`): when that group exists, `gateway.sock`
+///   and the directories above it belong to it, so instances under their own uids reach it.
 /// - `max_frame_bytes` (integer 1 KiB…1 GiB, 16 MiB); `op_freshness_s` (integer 1…86400, 300).
 /// - `log_level` (`trace` | `debug` | `info` | `notice` | `warning` | `error` | `critical`, `info`).
 package struct ChorosConfiguration: Sendable, Equatable {
@@ -52,6 +56,8 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var airlockFloorSeconds: Int
     package var airlockCeilingSeconds: Int
     package var practitionerUID: UInt32
+    package var serviceUID: UInt32
+    package var instancesGroup: String
     package var maximumFrameBytes: Int
     package var opFreshnessSeconds: Int
     package var logLevel: String

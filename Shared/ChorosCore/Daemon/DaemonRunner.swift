@@ -49,11 +49,7 @@ package enum DaemonRunner {
         // A stray SIGHUP (a closed terminal) must not kill a daemon; nothing reloads on it yet.
         signal(SIGHUP, SIG_IGN)
         do {
-            try FileManager.default.createDirectory(
-                atPath: configuration.runDirectory,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o750]
-            )
+            try RunDirectory.prepare(configuration)
             let lock = try ProcessLock(path: configuration.runDirectory + "/\(name).lock")
             logger.info(
                 "starting",

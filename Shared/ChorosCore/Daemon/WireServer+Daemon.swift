@@ -7,15 +7,15 @@ package enum ChorosVersion {
 }
 
 extension WireServer {
-    /// The server of daemon `name`: `<run_dir>/<name>.sock` (or `socketName`), mode 0660 unless
-    /// told otherwise, the configured frame limit, and Health/Check registered on `router`
-    /// with the figures `figures` reports.
+    /// The server of daemon `name`: `<run_dir>/<name>.sock` (or `socketName`), reachable by the
+    /// service user alone unless `access` says otherwise (TRUST.md), the configured frame
+    /// limit, and Health/Check registered on `router` with the figures `figures` reports.
     package static func daemon(
         name: String,
         configuration: ChorosConfiguration,
         router: RPCRouter = RPCRouter(),
         socketName: String? = nil,
-        socketMode: UInt32 = 0o660,
+        access: SocketAccess? = nil,
         logger: Logger,
         figures: @escaping @Sendable () async -> [String: String] = { [:] }
     ) -> WireServer {
@@ -24,7 +24,7 @@ extension WireServer {
         return WireServer(
             configuration: WireServerConfiguration(
                 socketPath: configuration.socketPath(for: socketName ?? name),
-                socketMode: socketMode,
+                access: access ?? configuration.serviceSocketAccess,
                 maximumFrameBytes: configuration.maximumFrameBytes
             ),
             router: router,

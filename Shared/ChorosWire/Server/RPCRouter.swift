@@ -32,6 +32,7 @@ package struct RPCRouter: Sendable {
                     message: "payload of \(bytes.count) bytes does not decode as \(Request.protoMessageName)"
                 )
             }
+            try IntegerRange.check(request)
             let response = try await handler(request, context)
             return try response.serializedData(options: .deterministic)
         }

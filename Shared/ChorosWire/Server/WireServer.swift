@@ -34,10 +34,25 @@ package struct WireServer: Service {
         let router = self.router
         let logger = self.logger
         let maximumInFlightCalls = self.configuration.maximumInFlightCallsPerConnection
+        let access = self.configuration.access
+        let socketName = (path as NSString).lastPathComponent
         let listener = try await ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 256)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
+                    let framing: [any ChannelHandler] = [
+                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)),
+                        MessageToByteHandler(FrameEncoder()),
+                    ]
+                    guard access.admits(peer) else {
+                        let error = Self.refusal(of: peer, socket: socketName, access: access)
+                        logger.warning(
+                            "refused a peer",
+                            metadata: ["socket": "\(socketName)", "reason": "\(error.message)"]
+                        )
+                        try channel.pipeline.syncOperations.addHandlers(framing + [PeerRefusalHandler(error: error)])
+                        return AcceptedConnection(channel: channel, handler: nil)
+                    }
                     let handler = ServerConnectionHandler(
                         router: router,
                         peer: peer,
@@ -45,11 +60,7 @@ package struct WireServer: Service {
                         logger: logger,
                         eventLoop: channel.eventLoop
                     )
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(FrameDecoder(maximumFrameBytes: maximumFrameBytes)),
-                        MessageToByteHandler(FrameEncoder()),
-                        handler,
-                    ])
+                    try channel.pipeline.syncOperations.addHandlers(framing + [handler])
                     return AcceptedConnection(
                         channel: channel,
                         handler: NIOLoopBound(handler, eventLoop: channel.eventLoop)
@@ -57,9 +68,7 @@ package struct WireServer: Service {
                 }
             }
         defer { Self.unlinkSocket(at: path) }
-        guard chmod(path, mode_t(self.configuration.socketMode)) == 0 else {
-            throw WireServerError.cannotSetSocketMode(path: path, errno: errno)
-        }
+        try self.applyAccess(access, to: path)
         self.logger.info("listening", metadata: ["socket": "\(path)"])
 
         try await withThrowingDiscardingTaskGroup { group in
@@ -70,6 +79,39 @@ package struct WireServer: Service {
             }
         }
         self.logger.info("stopped listening", metadata: ["socket": "\(path)"])
+    }
+
+    /// Sets the socket file's mode and owner before any peer can rely on them.
+    private func applyAccess(_ access: SocketAccess, to path: String) throws {
+        var mode = access.mode
+        if access.owner != nil || access.group != nil {
+            let owner = access.owner.map { uid_t($0) } ?? uid_t.max
+            let group = access.group.map { gid_t($0) } ?? gid_t.max
+            if chown(path, owner, group) != 0 {
+                guard let fallback = access.fallbackMode else {
+                    throw WireServerError.cannotSetSocketOwner(path: path, errno: errno)
+                }
+                self.logger.notice(
+                    "cannot hand the socket to its user; the peer check alone guards it",
+                    metadata: ["socket": "\(path)", "error.message": "\(String(cString: strerror(errno)))"]
+                )
+                mode = fallback
+            }
+        }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw WireServerError.cannotSetSocketMode(path: path, errno: errno)
+        }
+    }
+
+    private static func refusal(of peer: PeerCredentials?, socket: String, access: SocketAccess) -> RPCError {
+        let admitted = (access.admittedUIDs ?? []).sorted().map(String.init).joined(separator: ", ")
+        let uid = peer.map { String($0.uid) } ?? "unknown"
+        return RPCError(
+            code: .permissionDenied,
+            message:
+                "\(socket) admits uid \(admitted) only, not uid \(uid): instances reach Choros through gateway.sock",
+            details: ["gate": "peer", "socket": socket, "uid": uid]
+        )
     }
 
     /// Removes our socket file, and only if it is still a socket.
@@ -85,14 +127,19 @@ package struct WireServer: Service {
 /// the close, passing on graceful shutdown (drain) and cancellation (close now).
 private struct AcceptedConnection: Sendable {
     let channel: any Channel
-    let handler: NIOLoopBound<ServerConnectionHandler>
+    /// `nil` for a refused peer's connection, which has nothing to drain.
+    let handler: NIOLoopBound<ServerConnectionHandler>?
 
     func run() async {
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
                 try? await self.channel.closeFuture.get()
             } onGracefulShutdown: {
-                self.handler.eventLoop.execute { self.handler.value.beginDraining() }
+                guard let handler = self.handler else {
+                    self.channel.close(promise: nil)
+                    return
+                }
+                handler.eventLoop.execute { handler.value.beginDraining() }
             }
         } onCancel: {
             self.channel.close(promise: nil)
@@ -103,11 +150,14 @@ private struct AcceptedConnection: Sendable {
 /// Why a server could not start listening.
 package enum WireServerError: Error, CustomStringConvertible {
     case cannotSetSocketMode(path: String, errno: Int32)
+    case cannotSetSocketOwner(path: String, errno: Int32)
 
     package var description: String {
         switch self {
         case .cannotSetSocketMode(let path, let errno):
             "cannot set the mode of socket \(path): \(String(cString: strerror(errno)))"
+        case .cannotSetSocketOwner(let path, let errno):
+            "cannot set the owner of socket \(path): \(String(cString: strerror(errno)))"
         }
     }
 }

@@ -2,13 +2,14 @@
 ///
 /// - `socketPath`: the Unix socket to bind (a stale socket file there is replaced; any other
 ///   file is an error).
-/// - `socketMode`: permission bits set right after bind (default 0660; `admin.sock` uses 0600).
+/// - `access`: the socket file's mode and owner, and the peer uids admitted (default: mode
+///   0660, any peer; daemons pass `SocketAccess.service` or `.practitioner`, TRUST.md).
 /// - `maximumFrameBytes`: the largest frame accepted (default 16 MiB); a larger length prefix
 ///   gets RESOURCE_EXHAUSTED and the connection closes before the body is read.
 /// - `maximumInFlightCallsPerConnection`: default 256; past it, RESOURCE_EXHAUSTED.
 package struct WireServerConfiguration: Sendable {
     package var socketPath: String
-    package var socketMode: UInt32
+    package var access: SocketAccess
     package var maximumFrameBytes: Int
     package var maximumInFlightCallsPerConnection: Int
 
@@ -16,12 +17,12 @@ package struct WireServerConfiguration: Sendable {
 
     package init(
         socketPath: String,
-        socketMode: UInt32 = 0o660,
+        access: SocketAccess = .open(),
         maximumFrameBytes: Int = Self.defaultMaximumFrameBytes,
         maximumInFlightCallsPerConnection: Int = 256
     ) {
         self.socketPath = socketPath
-        self.socketMode = socketMode
+        self.access = access
         self.maximumFrameBytes = maximumFrameBytes
         self.maximumInFlightCallsPerConnection = maximumInFlightCallsPerConnection
     }
