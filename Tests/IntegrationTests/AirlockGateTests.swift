@@ -31,6 +31,25 @@ struct AirlockGateTests {
 
         var code: String { self.totp.code(window: self.clock.window) }
 
+        /// The relaying instance's signed op, as the gateway passes it on.
+        func relay(
+            _ type: OperationType,
+            _ field: String,
+            _ value: String,
+            as instance: String
+        ) throws -> (
+            envelope: Data, opID: String
+        ) {
+            let key = try #require(self.fixture.keys.value[instance], "\(instance) is not enrolled")
+            let op = try SignedOperation.make(
+                type: type,
+                body: [field: .string(value), "key": .string(UUID().uuidString)],
+                timestamp: Int64(Date().timeIntervalSince1970 * 1000),
+                key: key
+            )
+            return (Data(op.canonicalBytes), op.id.rawValue)
+        }
+
         func stage(
             _ proposal: String,
             code: String? = nil,
@@ -38,11 +57,13 @@ struct AirlockGateTests {
         ) async throws
             -> Choros_V1_StagedProposal
         {
-            try await self.gate.stage(
+            let relay = try self.relay(.airlockStage, "proposal_id", proposal, as: instance)
+            return try await self.gate.stage(
                 .with {
-                    $0.instance = instance
                     $0.proposalID = proposal
                     $0.code = code ?? self.code
+                    $0.envelope = relay.envelope
+                    $0.opID = relay.opID
                 }
             )
         }
@@ -52,11 +73,24 @@ struct AirlockGateTests {
             code: String? = nil,
             as instance: String = "alice"
         ) async throws -> Choros_V1_LandResult {
-            try await self.gate.land(
+            let relay = try self.relay(.airlockLand, "staged_oid_prefix", prefix, as: instance)
+            return try await self.gate.land(
                 .with {
-                    $0.instance = instance
                     $0.stagedOidPrefix = prefix
                     $0.code = code ?? self.code
+                    $0.envelope = relay.envelope
+                    $0.opID = relay.opID
+                }
+            )
+        }
+
+        func revert(_ proposal: String, as instance: String = "alice") async throws -> Choros_V1_RevertResponse {
+            let relay = try self.relay(.airlockRevert, "proposal_id", proposal, as: instance)
+            return try await self.gate.revert(
+                .with {
+                    $0.proposalID = proposal
+                    $0.envelope = relay.envelope
+                    $0.opID = relay.opID
                 }
             )
         }
@@ -92,6 +126,7 @@ struct AirlockGateTests {
             )
             let fixture = try await GatewayFixture(reusing: daemons)
             try await fixture.preparePractitioner()
+            for name in ["alice", "mallory"] { try await fixture.enroll(name) }
             let totp = try fixture.provisionTOTP()
             var configuration = try ChorosConfiguration.load(file: daemons.configurationPath, dataDirectory: nil)
             if let floor { configuration.airlockFloorSeconds = floor }
@@ -127,7 +162,7 @@ struct AirlockGateTests {
             #expect(again?.details["gate"] == "staged")
 
             // Revert is free; the same window never stages twice.
-            #expect(try await airlock.gate.revert(.with { $0.proposalID = "p1" }).reverted)
+            #expect(try await airlock.revert("p1").reverted)
             let replay = await expectRPCError(.permissionDenied) { try await airlock.stage("p1") }
             #expect(replay?.message.contains("already used") == true)
             airlock.clock.advance(seconds: 30)
@@ -141,10 +176,10 @@ struct AirlockGateTests {
         try await self.withGate { airlock in
             try await airlock.proposal("p1", seq: "1")
             let staged = try await airlock.stage("p1")
-            let short = await expectRPCError(.invalidArgument) {
-                try await airlock.land(String(staged.stagedOid.prefix(7)))
+            // A prefix under 8 digits cannot even be signed (the op's schema), so none is relayed.
+            #expect(throws: OperationError.self) {
+                try airlock.relay(.airlockLand, "staged_oid_prefix", String(staged.stagedOid.prefix(7)), as: "alice")
             }
-            #expect(short?.details["gate"] == "content_binding")
             let other = (staged.stagedOid.first == "0" ? "1" : "0") + staged.stagedOid.dropFirst().prefix(7)
             let none = await expectRPCError(.notFound) { try await airlock.land(other) }
             #expect(none?.message.contains("what lands must be exactly what was staged") == true)
@@ -171,10 +206,11 @@ struct AirlockGateTests {
         }
     }
 
-    @Test("five wrong codes revert the stage; ten a minute from one instance are rate-limited")
+    @Test("five wrong codes revert the stage and bar the instance; staging codes count per proposal and per instance")
     func bruteForce() async throws {
         try await self.withGate { airlock in
             try await airlock.proposal("p1", seq: "1")
+            try await airlock.proposal("p2", seq: "1")
             let staged = try await airlock.stage("p1")
             airlock.clock.advance(seconds: 150)
             let prefix = String(staged.stagedOid.prefix(10))
@@ -188,16 +224,148 @@ struct AirlockGateTests {
             #expect(
                 reverts.last.flatMap { try? JSONParser.parse(Array($0.detail))["reason"]?.stringValue } == "brute_force"
             )
+            let barred = await expectRPCError(.resourceExhausted) { try await airlock.stage("p2") }
+            #expect(barred?.message.contains("'alice' forced a brute-force revert") == true)
 
-            for _ in 1...10 {
+            // Wrong staging codes: five against one proposal close it to staging for a minute…
+            for _ in 1...5 {
                 _ = await expectRPCError(.permissionDenied) {
                     try await airlock.stage("p1", code: wrong, as: "mallory")
                 }
             }
-            let limited = await expectRPCError(.resourceExhausted) { try await airlock.stage("p1", as: "mallory") }
+            let closed = await expectRPCError(.resourceExhausted) { try await airlock.stage("p1", as: "mallory") }
+            #expect(closed?.message.contains("5 wrong codes against 'p1'") == true)
+            // …and ten failures a minute from one instance close the airlock to it.
+            for _ in 1...5 {
+                _ = await expectRPCError(.permissionDenied) {
+                    try await airlock.stage("p2", code: wrong, as: "mallory")
+                }
+            }
+            let limited = await expectRPCError(.resourceExhausted) { try await airlock.stage("p2", as: "mallory") }
             #expect(limited?.details["gate"] == "rate")
+            #expect(limited?.message.contains("10 failed attempts from 'mallory'") == true)
             airlock.clock.advance(seconds: 61)
             _ = try await airlock.stage("p1", as: "mallory")
+        }
+    }
+
+    @Test("two relays × 64 concurrent wrong landing codes: five strikes, one revert, then rate refusals only")
+    func concurrentWrongCodes() async throws {
+        try await self.withGate { airlock in
+            try await airlock.proposal("p1", seq: "1")
+            let staged = try await airlock.stage("p1")
+            airlock.clock.advance(seconds: 150)
+            let prefix = String(staged.stagedOid.prefix(12))
+            let wrong = airlock.code == "000000" ? "111111" : "000000"
+            let codes = await withTaskGroup(of: (Choros_V1_Code, String).self) { group in
+                for _ in 0..<2 {
+                    for _ in 0..<64 {
+                        group.addTask {
+                            do {
+                                _ = try await airlock.land(prefix, code: wrong)
+                                return (.ok, "")
+                            } catch let error as any WireErrorConvertible {
+                                return (error.rpcError.code, error.rpcError.details["gate"] ?? "")
+                            } catch {
+                                return (.unknown, "\(error)")
+                            }
+                        }
+                    }
+                }
+                var codes: [(Choros_V1_Code, String)] = []
+                for await code in group { codes.append(code) }
+                return codes
+            }
+            #expect(codes.filter { $0 == (.permissionDenied, "code") }.count == 5)
+            #expect(codes.filter { $0 == (.resourceExhausted, "rate") }.count == 123)
+            let strikes = try await airlock.fixture.auditEvents(op: "airlock.reject").filter { $0.targetPath == "p1" }
+            #expect(strikes.count == 5, "exactly five strikes were counted")
+            let reverts = try await airlock.fixture.auditEvents(op: "airlock.revert")
+            #expect(reverts.count == 1)
+
+            // The right code after the revert does not land, from this instance or another.
+            let barred = await expectRPCError(.resourceExhausted) { try await airlock.land(prefix) }
+            #expect(barred?.details["gate"] == "rate")
+            airlock.clock.advance(seconds: 61)
+            let gone = await expectRPCError(.notFound) { try await airlock.land(prefix) }
+            #expect(gone?.details["gate"] == "content_binding")
+            #expect(try await airlock.fixture.stateTags().isEmpty, "nothing landed")
+        }
+    }
+
+    @Test("one window stages one proposal even under concurrency, and the audit log's index backs it")
+    func oneWindowOneStage() async throws {
+        try await self.withGate { airlock in
+            let proposals = (1...8).map { "c\($0)" }
+            for proposal in proposals { try await airlock.proposal(proposal, seq: "1") }
+            let code = airlock.code
+            let staged = await withTaskGroup(of: Bool.self) { group in
+                for proposal in proposals {
+                    group.addTask { (try? await airlock.stage(proposal, code: code)) != nil }
+                }
+                var staged = 0
+                for await ok in group where ok { staged += 1 }
+                return staged
+            }
+            #expect(staged == 1)
+            #expect(try await airlock.windowsUsed("stage") == 1)
+
+            // Another writer (a second airlock, the HTTP door) cannot record the window again.
+            let window = try #require(try await airlock.fixture.auditEvents(op: "airlock.window").first)
+            let again = await expectRPCError(.alreadyExists) {
+                try await airlock.fixture.daemons.append([
+                    .with {
+                        $0.actor = window.actor
+                        $0.op = "airlock.window"
+                        $0.targetPath = window.targetPath
+                        $0.outcome = "ok"
+                    }
+                ])
+            }
+            #expect(again?.message.contains("already recorded") == true)
+        }
+    }
+
+    @Test("the relaying instance is the one that signed the op, never a field of the request")
+    func relayIsProven() async throws {
+        try await self.withGate { airlock in
+            try await airlock.proposal("p1", seq: "1")
+            let relay = try airlock.relay(.airlockStage, "proposal_id", "p1", as: "alice")
+            let unsigned = await expectRPCError(.invalidArgument) {
+                try await airlock.gate.stage(
+                    .with {
+                        $0.instance = "alice"
+                        $0.proposalID = "p1"
+                        $0.code = airlock.code
+                    }
+                )
+            }
+            #expect(unsigned?.details["gate"] == "relay")
+            let otherProposal = await expectRPCError(.invalidArgument) {
+                try await airlock.gate.stage(
+                    .with {
+                        $0.proposalID = "p2"
+                        $0.code = airlock.code
+                        $0.envelope = relay.envelope
+                        $0.opID = relay.opID
+                    }
+                )
+            }
+            #expect(otherProposal?.message.contains("proposal_id is not 'p2'") == true)
+            // `instance` says mallory; the strike is alice's, who signed.
+            _ = await expectRPCError(.permissionDenied) {
+                try await airlock.gate.stage(
+                    .with {
+                        $0.instance = "mallory"
+                        $0.proposalID = "p1"
+                        $0.code = airlock.code == "000000" ? "111111" : "000000"
+                        $0.envelope = relay.envelope
+                        $0.opID = relay.opID
+                    }
+                )
+            }
+            let strike = try #require(try await airlock.fixture.auditEvents(op: "airlock.reject").last)
+            #expect(strike.actor == "alice")
         }
     }
 

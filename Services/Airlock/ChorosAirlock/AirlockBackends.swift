@@ -10,11 +10,13 @@ package struct AirlockBackends: Sendable {
     package let store: WireClient
     package let audit: WireClient
     package let index: WireClient
+    let registryCache: RegistryCache
 
     package init(store: WireClient, audit: WireClient, index: WireClient) {
         self.store = store
         self.audit = audit
         self.index = index
+        self.registryCache = RegistryCache(store: store)
     }
 
     func tip(of ref: String) async throws -> String? {
@@ -48,7 +50,7 @@ package struct AirlockBackends: Sendable {
     }
 
     func registry() async throws -> InstanceRegistry {
-        try InstanceRegistry(records: try await InstanceRecord.all(in: self.store))
+        try await self.registryCache.current()
     }
 
     /// The signer's enrolled name, refused unless it is one of `approvers` (the practitioner's

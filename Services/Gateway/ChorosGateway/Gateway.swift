@@ -17,7 +17,7 @@ struct Caller: Sendable {
 package final class Gateway: Sendable {
     let backends: Backends
     let configuration: ChorosConfiguration
-    let registry = RegistryCache()
+    let registry: RegistryCache
     let verifier: OperationVerifier
     /// Unix milliseconds; injectable so tests can move time.
     let clock: @Sendable () -> Int64
@@ -31,6 +31,7 @@ package final class Gateway: Sendable {
     ) {
         self.backends = backends
         self.configuration = configuration
+        self.registry = RegistryCache(store: backends.store)
         self.verifier = OperationVerifier(freshnessSeconds: configuration.opFreshnessSeconds)
         self.clock = clock
         self.logger = logger
@@ -94,7 +95,7 @@ package final class Gateway: Sendable {
 
     /// The key's record, refused when unknown, revoked, or the system's own.
     private func enrolledRecord(for author: AuthorID) async throws -> InstanceRecord {
-        let registry = try await self.registry.current(self.backends)
+        let registry = try await self.registry.current()
         guard let record = registry.record(for: author) else {
             throw Refusal("identity", .permissionDenied, "key \(author) is not enrolled")
         }

@@ -8,6 +8,10 @@ internal import SwiftProtobuf
 /// The TOTP airlock (CANON.md): stage with a first code, land after the review floor with a
 /// strictly later second code, revert for free. State is derived from audit events; the
 /// clock is injectable so tests can walk through floors, ceilings and windows.
+///
+/// An actor is reentrant: two calls could both pass the strike and rate checks before either
+/// recorded its strike. So every call that spends something (a window, a strike, a rate slot)
+/// runs alone, in arrival order, and finds what the previous one recorded (TRUST.md, rule 4).
 package actor AirlockGate {
     let backends: AirlockBackends
     let configuration: ChorosConfiguration
@@ -18,6 +22,9 @@ package actor AirlockGate {
     /// Derived from the audit log on first use, so the airlock starts while the audit
     /// daemon is still coming up.
     private var loadedState: StagingState?
+    private let relay: RelayProof
+    private var isBusy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     /// Wrong codes per instance per minute.
     static let rateLimit = 10
@@ -36,6 +43,38 @@ package actor AirlockGate {
         self.lander = lander
         self.logger = logger
         self.clock = clock
+        self.relay = RelayProof(verifier: OperationVerifier(freshnessSeconds: configuration.opFreshnessSeconds))
+    }
+
+    /// Runs `body` once every earlier call has finished.
+    private func serially<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        if self.isBusy {
+            await withCheckedContinuation { self.waiting.append($0) }
+        } else {
+            self.isBusy = true
+        }
+        defer {
+            if self.waiting.isEmpty { self.isBusy = false } else { self.waiting.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
+    /// The enrolled instance whose signed op asks for this call.
+    private func relayer(
+        _ envelope: Data,
+        opID: String,
+        type: OperationType,
+        field: String,
+        value: String
+    ) async throws -> String {
+        try self.relay.instance(
+            envelope: envelope,
+            opID: opID,
+            type: type,
+            field: field,
+            value: value,
+            registry: try await self.backends.registry()
+        )
     }
 
     private var state: StagingState {
@@ -49,6 +88,15 @@ package actor AirlockGate {
         for op in [AirlockEvent.stage, AirlockEvent.revert, AirlockEvent.wrongCode, "land_merge"] {
             events += try await self.backends.allEvents(op: op)
         }
+        // Refusals matter only for the last minute's rate: the newest page is enough.
+        events += try await self.backends.audit.call(
+            AuditRPC.events,
+            .with {
+                $0.op = AirlockEvent.refused
+                $0.newestFirst = true
+                $0.limit = 1000
+            }
+        ).events
         if self.loadedState == nil { self.loadedState = StagingState(events: events) }
     }
 
@@ -58,16 +106,38 @@ package actor AirlockGate {
     // MARK: stage
 
     package func stage(_ request: Choros_V1_StageRequest) async throws -> Choros_V1_StagedProposal {
+        let instance = try await self.relayer(
+            request.envelope,
+            opID: request.opID,
+            type: .airlockStage,
+            field: "proposal_id",
+            value: request.proposalID
+        )
+        return try await self.serially { try await self.stage(request, instance: instance) }
+    }
+
+    private func stage(_ request: Choros_V1_StageRequest, instance: String) async throws -> Choros_V1_StagedProposal {
         try await self.loadState()
         let now = self.clock()
         try await self.expire(now: now)
-        try await self.checkRate(request.instance, now: now)
+        try await self.checkRate(instance, now: now)
+        let strikes = self.state.proposalFailures.recent(request.proposalID, now: now)
+        if strikes.count >= Self.strikes {
+            throw try await self.refuse(
+                "rate",
+                .resourceExhausted,
+                "\(Self.strikes) wrong codes against '\(request.proposalID)' within a minute: "
+                    + "wait \(Self.wait(since: strikes.oldest, now: now)) s",
+                instance: instance,
+                proposal: request.proposalID
+            )
+        }
         if self.state.staged[request.proposalID] != nil {
             throw try await self.refuse(
                 "staged",
                 .failedPrecondition,
                 "proposal '\(request.proposalID)' is already staged (stage_revert first)",
-                instance: request.instance,
+                instance: instance,
                 proposal: request.proposalID
             )
         }
@@ -80,7 +150,7 @@ package actor AirlockGate {
                 preview.conflicts.isEmpty
                     ? "landing would remove canon paths: canon is append-only"
                     : "merge conflicts in: \(preview.conflicts.joined(separator: ", "))",
-                instance: request.instance,
+                instance: instance,
                 proposal: request.proposalID
             )
         }
@@ -89,14 +159,14 @@ package actor AirlockGate {
                 "log_entry",
                 .failedPrecondition,
                 preview.logProblem,
-                instance: request.instance,
+                instance: instance,
                 proposal: request.proposalID
             )
         }
         let window = try await self.acceptCode(
             request.code,
             purpose: "stage",
-            instance: request.instance,
+            instance: instance,
             proposal: request.proposalID,
             now: now
         )
@@ -108,7 +178,7 @@ package actor AirlockGate {
             seq: preview.expectedSeq,
             changed: preview.changed
         )
-        var event = self.event(AirlockEvent.stage, instance: request.instance, proposal: request.proposalID, now: now)
+        var event = self.event(AirlockEvent.stage, instance: instance, proposal: request.proposalID, now: now)
         event.resultOid = staged.oid
         event.opID = request.opID
         event.envelope = request.envelope
@@ -118,24 +188,42 @@ package actor AirlockGate {
                 "changed": .array(staged.changed.map { .string($0) }),
             ])
         )
-        try await self.record([self.windowEvent(window, purpose: "stage", instance: request.instance, now: now), event])
+        try await self.spend(
+            window,
+            purpose: "stage",
+            instance: instance,
+            proposal: request.proposalID,
+            now: now,
+            with: [event]
+        )
         return self.proto(staged)
     }
 
     // MARK: land
 
     package func land(_ request: Choros_V1_AirlockLandRequest) async throws -> Choros_V1_LandResult {
+        let instance = try await self.relayer(
+            request.envelope,
+            opID: request.opID,
+            type: .airlockLand,
+            field: "staged_oid_prefix",
+            value: request.stagedOidPrefix
+        )
+        return try await self.serially { try await self.land(request, instance: instance) }
+    }
+
+    private func land(_ request: Choros_V1_AirlockLandRequest, instance: String) async throws -> Choros_V1_LandResult {
         try await self.loadState()
         let now = self.clock()
         try await self.expire(now: now)
-        try await self.checkRate(request.instance, now: now)
+        try await self.checkRate(instance, now: now)
         let prefix = request.stagedOidPrefix
         guard prefix.count >= 8, prefix.count <= 40, prefix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
             throw try await self.refuse(
                 "content_binding",
                 .invalidArgument,
                 "staged_oid_prefix must be 8 to 40 lowercase hex digits, got '\(prefix.prefix(48))'",
-                instance: request.instance,
+                instance: instance,
                 proposal: ""
             )
         }
@@ -147,7 +235,7 @@ package actor AirlockGate {
                 matches.isEmpty
                     ? "no staged proposal's oid starts with \(prefix): what lands must be exactly what was staged"
                     : "\(prefix) is ambiguous: it matches \(matches.map(\.proposalID).joined(separator: ", "))",
-                instance: request.instance,
+                instance: instance,
                 proposal: ""
             )
         }
@@ -157,19 +245,19 @@ package actor AirlockGate {
                 "floor",
                 .failedPrecondition,
                 "'\(staged.proposalID)' is under review for \(wait) s more (floor \(self.configuration.airlockFloorSeconds) s)",
-                instance: request.instance,
+                instance: instance,
                 proposal: staged.proposalID
             )
         }
         let window = try await self.acceptCode(
             request.code,
             purpose: "land",
-            instance: request.instance,
+            instance: instance,
             proposal: staged.proposalID,
             now: now,
             after: staged.window
         )
-        try await self.record([self.windowEvent(window, purpose: "land", instance: request.instance, now: now)])
+        try await self.spend(window, purpose: "land", instance: instance, proposal: staged.proposalID, now: now)
         let key = try SigningKey.load(from: self.configuration.keysDirectory + "/practitioner.key")
         let approval = try SignedOperation.make(
             type: .canonLand,
@@ -189,7 +277,7 @@ package actor AirlockGate {
             approval: approval.proto,
             approvalBytes: Data(approval.canonicalBytes),
             detail: [
-                "relayed_by": request.instance, "relay_op_id": request.opID, "stage_window": String(staged.window),
+                "relayed_by": instance, "relay_op_id": request.opID, "stage_window": String(staged.window),
                 "land_window": String(window),
             ]
         )
@@ -202,6 +290,17 @@ package actor AirlockGate {
 
     /// Free: never a code. Reverting what is not staged is not an error.
     package func revert(_ request: Choros_V1_RevertRequest) async throws -> Choros_V1_RevertResponse {
+        let instance = try await self.relayer(
+            request.envelope,
+            opID: request.opID,
+            type: .airlockRevert,
+            field: "proposal_id",
+            value: request.proposalID
+        )
+        return try await self.serially { try await self.revert(request, instance: instance) }
+    }
+
+    private func revert(_ request: Choros_V1_RevertRequest, instance: String) async throws -> Choros_V1_RevertResponse {
         try await self.loadState()
         let now = self.clock()
         try await self.expire(now: now)
@@ -210,7 +309,7 @@ package actor AirlockGate {
         }
         try await self.recordRevert(
             request.proposalID,
-            instance: request.instance,
+            instance: instance,
             reason: "requested",
             now: now,
             opID: request.opID,
@@ -237,9 +336,15 @@ package actor AirlockGate {
         try await self.record([event])
     }
 
+    /// A read on every propose: answered at once unless something is due to expire.
     package func stagedState(_ proposalID: String) async throws -> Choros_V1_StagedStateResponse {
-        try await self.loadState()
-        try await self.expire(now: self.clock())
+        let now = self.clock()
+        if self.loadedState == nil || !self.state.expired(now: now, ceilingMilliseconds: self.ceiling).isEmpty {
+            try await self.serially {
+                try await self.loadState()
+                try await self.expire(now: self.clock())
+            }
+        }
         guard let staged = self.state.staged[proposalID] else { return .init() }
         return .with {
             $0.staged = true
@@ -318,7 +423,7 @@ package actor AirlockGate {
         event.detail = Data(CanonicalJSON.encode(["reason": .string(reason)]))
         try await self.record([event])
         if let staged = self.state.staged[proposal], staged.wrongCodes >= Self.strikes {
-            try await self.recordRevert(proposal, instance: instance, reason: "brute_force", now: now)
+            try await self.recordRevert(proposal, instance: instance, reason: AirlockEvent.bruteForce, now: now)
             return Refusal(
                 "code",
                 .permissionDenied,
@@ -328,24 +433,33 @@ package actor AirlockGate {
         return Refusal("code", .permissionDenied, "\(message) (\(reason))")
     }
 
+    /// In memory, from the audited failures: no audit round trip, and no gap between two
+    /// calls in which a failure is not yet counted.
     private func checkRate(_ instance: String, now: Int64) async throws {
-        let recent = try await self.backends.audit.call(
-            AuditRPC.events,
-            .with {
-                $0.op = AirlockEvent.wrongCode
-                $0.actor = instance
-                $0.newestFirst = true
-                $0.limit = UInt32(Self.rateLimit)
-            }
-        ).events
-        guard recent.count >= Self.rateLimit, let oldest = recent.last, now - oldest.ts < 60_000 else { return }
+        if let until = self.state.penalties[instance], now < until {
+            throw try await self.refuse(
+                "rate",
+                .resourceExhausted,
+                "'\(instance)' forced a brute-force revert: refused for \((until - now + 999) / 1000) s more",
+                instance: instance,
+                proposal: ""
+            )
+        }
+        let failures = self.state.instanceFailures.recent(instance, now: now)
+        guard failures.count >= Self.rateLimit else { return }
         throw try await self.refuse(
             "rate",
             .resourceExhausted,
-            "\(Self.rateLimit) wrong codes from '\(instance)' within a minute: wait before trying again",
+            "\(Self.rateLimit) failed attempts from '\(instance)' within a minute: "
+                + "wait \(Self.wait(since: failures.oldest, now: now)) s",
             instance: instance,
             proposal: ""
         )
+    }
+
+    private static func wait(since oldest: Int64?, now: Int64) -> Int64 {
+        guard let oldest else { return 0 }
+        return max(1, (oldest + StagingState.rateWindowMilliseconds - now + 999) / 1000)
     }
 
     /// Staged proposals past the ceiling are reverted when observed (reason `ttl`).
@@ -395,6 +509,29 @@ package actor AirlockGate {
         event.ts = now
         event.detail = Data(CanonicalJSON.encode(["relayed_by": .string(instance)]))
         return event
+    }
+
+    /// Records the window as used, with `events`, in one append. The audit log's unique index
+    /// on windows refuses a second use even from another airlock process: that is a replay.
+    private func spend(
+        _ window: Int64,
+        purpose: String,
+        instance: String,
+        proposal: String,
+        now: Int64,
+        with events: [Choros_V1_AuditEventInput] = []
+    ) async throws {
+        do {
+            try await self.record([self.windowEvent(window, purpose: purpose, instance: instance, now: now)] + events)
+        } catch let error as RPCError where error.code == .alreadyExists {
+            throw try await self.wrongCode(
+                "replay",
+                "window \(window) was already used to \(purpose)",
+                instance,
+                proposal,
+                now
+            )
+        }
     }
 
     private func record(_ events: [Choros_V1_AuditEventInput]) async throws {

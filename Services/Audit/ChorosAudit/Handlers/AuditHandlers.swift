@@ -105,6 +105,7 @@ extension AuditError: WireErrorConvertible {
     var rpcError: RPCError {
         switch self {
         case .invalidEvent: RPCError(code: .invalidArgument, message: self.description)
+        case .alreadyRecorded: RPCError(code: .alreadyExists, message: self.description)
         case .noSuchSeq: RPCError(code: .outOfRange, message: self.description)
         case .anchorFailed: RPCError(code: .dataLoss, message: self.description)
         case .snapshotFailed: RPCError(code: .internal, message: self.description)

@@ -46,6 +46,19 @@ final class AuditDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v2-window-once") { db in
+            // A TOTP window is spent once per purpose (TRUST.md, rule 4). Rows a log already
+            // holds stay as they are (the chain covers them); the index guards what follows.
+            let before =
+                try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM events WHERE op = 'airlock.window'")
+                ?? 0
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX events_window_once ON events(actor, target_path)
+                    WHERE op = 'airlock.window' AND seq > \(before)
+                    """
+            )
+        }
         return migrator
     }
 
@@ -63,7 +76,11 @@ final class AuditDatabase: Sendable {
                 row.seq = seq
                 row.prevHash = previous
                 row.hash = row.computeHash(previous: previous)
-                try row.insert(db)
+                do {
+                    try row.insert(db)
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                    throw AuditError.alreadyRecorded("\(row.op) \(row.actor) \(row.targetPath) is already recorded")
+                }
                 previous = row.hash
                 appended.append(row)
             }
@@ -120,6 +137,8 @@ final class AuditDatabase: Sendable {
 /// Why the log refused a call.
 enum AuditError: Error, CustomStringConvertible {
     case invalidEvent(String)
+    /// A one-shot event (a TOTP window) recorded a second time.
+    case alreadyRecorded(String)
     case noSuchSeq(UInt64, count: Int64)
     case anchorFailed(String)
     case snapshotFailed(path: String, reason: String)
@@ -127,6 +146,7 @@ enum AuditError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .invalidEvent(let reason): "event refused: \(reason)"
+        case .alreadyRecorded(let what): "event refused: \(what)"
         case .noSuchSeq(let seq, let count): "no event \(seq): the log holds \(count)"
         case .anchorFailed(let reason): "anchor failed: \(reason)"
         case .snapshotFailed(let path, let reason): "snapshot to \(path) failed: \(reason)"

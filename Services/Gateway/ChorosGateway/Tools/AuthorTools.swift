@@ -99,7 +99,7 @@ extension Gateway {
         case "", "canon", "main": return self.canonRef
         case _ where ref.hasPrefix("refs/"): return ref
         default:
-            let registry = try await self.registry.current(self.backends)
+            let registry = try await self.registry.current()
             guard let record = registry.record(named: ref) else {
                 throw Refusal(
                     "input",

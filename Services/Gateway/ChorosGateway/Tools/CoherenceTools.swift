@@ -163,7 +163,7 @@ extension Gateway {
 
     func supWho(_ request: Choros_V1_SupWhoRequest, _ caller: Caller) async throws -> Choros_V1_SupWhoResponse {
         let canon = try await self.canon()
-        let registry = try await self.registry.current(self.backends)
+        let registry = try await self.registry.current()
         var instances: [Choros_V1_InstanceStatus] = []
         for record in registry.records where record.name.folded != "system" {
             let name = record.name.rawValue

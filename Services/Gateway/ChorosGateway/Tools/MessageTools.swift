@@ -11,7 +11,7 @@ extension Gateway {
         guard !arguments.recipients.isEmpty else {
             throw Refusal("imp_send.recipients", .invalidArgument, "a message needs at least one recipient")
         }
-        let registry = try await self.registry.current(self.backends)
+        let registry = try await self.registry.current()
         var recipients: [String] = []
         for name in arguments.recipients {
             if name.lowercased() == Self.practitioner {

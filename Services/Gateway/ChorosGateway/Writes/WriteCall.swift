@@ -82,7 +82,7 @@ extension Gateway {
             if try await !self.backends.auditEvents(opID: text).isEmpty { known.insert(id) }
         }
         // The audit log's answers, looked up before verifying (the verifier is synchronous).
-        let ledger = RegistryLedger(registry: try await self.registry.current(self.backends), known: known)
+        let ledger = RegistryLedger(registry: try await self.registry.current(), known: known)
         let verified: VerifiedOperation
         do {
             verified = try self.verifier.verify(message, ledger: ledger, now: self.clock())
