@@ -13,7 +13,7 @@ struct AdminCommandTests {
         "init creates the practitioner key, enrolls it and the system key, bootstraps canon; instance add|list|revoke"
     )
     func initAndInstances() async throws {
-        try await DaemonFixture.with(daemons: GatewayFixture.allDaemons) { daemons in
+        try await DaemonFixture.with(daemons: GatewayFixture.allDaemons, enrollSystem: false) { daemons in
             let fixture = try await GatewayFixture(reusing: daemons)
             let first = try await fixture.admin(["init", "--json"])
             #expect(first.status == 0, "\(first.error)")

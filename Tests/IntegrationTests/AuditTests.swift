@@ -281,51 +281,37 @@ struct AuditTests {
         }
     }
 
-    @Test("reconcile backfills exactly the committed ops with no event, per (op id, ref)")
+    @Test("reconcile backfills exactly the committed ops with no event, with their verifying envelopes")
     func reconcile() async throws {
         try await DaemonFixture.with { audit in
-            @Sendable func commit(_ ref: String, _ path: String, parent: String, opID: String) async throws -> String {
-                var request = Choros_V1_CommitRequest()
-                request.ref = ref
-                request.author = "alice"
-                request.expectedParent = parent
-                request.opID = opID
-                request.changes = [
-                    .with {
-                        $0.path = path
-                        $0.content = Data(path.utf8)
-                    }
-                ]
-                let response = try await audit.store.call(StoreRPC.commit, request)
-                return response.commitOid
-            }
             let perspective = "refs/cap/perspectives/alice"
-            let one = try await commit(perspective, "one.md", parent: "", opID: "op_one")
-            let two = try await commit(perspective, "two.md", parent: one, opID: "op_two")
-            _ = try await commit(perspective, "three.md", parent: two, opID: "op_three")
-            // A proposal branched at `two` shares op_one and op_two with the perspective.
-            _ = try await audit.store.call(
-                StoreRPC.createBranch,
-                .with {
-                    $0.ref = "refs/cap/proposals/p1"
-                    $0.oid = two
-                }
-            )
-            try await audit.append([event("alice", "entry.commit", ref: perspective, opID: "op_one")])
+            try await audit.commit(perspective, ["one.md": "one"], author: "alice", opID: "op_one")
+            try await audit.commit(perspective, ["two.md": "two"], author: "alice", opID: "op_two")
+            try await audit.commit(perspective, ["three.md": "three"], author: "alice", opID: "op_three")
+            let op = audit.signer.opID
+            try await audit.append([event("alice", "entry.commit", ref: perspective, opID: op("op_one"))])
 
             let first = try await audit.audit.call(
                 AuditRPC.reconcile,
                 .init(),
                 options: CallOptions(timeout: .seconds(30))
             )
-            let backfilled = Set(first.appended.map { "\($0.opID)@\($0.targetRef)" })
+            let backfilled = Set(first.appended.filter { $0.targetRef == perspective }.map(\.opID))
+            #expect(backfilled == [op("op_two"), op("op_three")])
             #expect(
-                backfilled == [
-                    "op_two@\(perspective)", "op_three@\(perspective)", "op_one@refs/cap/proposals/p1",
-                    "op_two@refs/cap/proposals/p1",
-                ]
+                first.appended.filter { $0.targetRef == perspective }.allSatisfy {
+                    $0.op == "reconciled_commit" && $0.actor == "alice"
+                }
             )
-            #expect(first.appended.allSatisfy { $0.op == "reconciled_commit" && $0.actor == "alice" })
+            // The registry is covered too: the fixture's enrollments reached git, not the log.
+            let enrollments = first.appended.filter { $0.targetRef == "refs/cap/registry" }
+            #expect(Set(enrollments.map(\.actor)) == ["practitioner"])
+            #expect(enrollments.count == 3, "practitioner, system and alice were enrolled")
+            for event in first.appended {
+                let verified = try OperationVerifier.verifyIntegrity(json: Array(event.envelope))
+                #expect(verified.id.rawValue == event.opID, "the backfilled envelope is the commit's own op")
+            }
+            #expect(try await audit.verify(checkEnvelopes: true).ok)
             let second = try await audit.audit.call(
                 AuditRPC.reconcile,
                 .init(),

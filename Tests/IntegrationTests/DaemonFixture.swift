@@ -15,12 +15,20 @@ final class DaemonFixture: Sendable {
     let databasePath: String
     let clients: [String: WireClient]
     let daemons: Shared<[String: ChildProcess]>
+    /// Signs what tests write straight to the store, as the daemons would.
+    let signer: TestSigner
 
     var audit: WireClient { self.client("audit") }
     var store: WireClient { self.client("store") }
     var index: WireClient { self.client("index") }
 
-    init(daemons names: [String] = ["store", "audit"], extraConfiguration: String = "") async throws {
+    /// `enrollSystem`: enroll the audit daemon's system key (the registry's first entries, the
+    /// practitioner's and the system's), as `choros-admin init` would; off for a test of init.
+    init(
+        daemons names: [String] = ["store", "audit"],
+        extraConfiguration: String = "",
+        enrollSystem: Bool = true
+    ) async throws {
         self.directory = try TemporaryDirectory()
         self.configurationPath = self.directory.appending("choros.toml")
         self.databasePath = self.directory.path + "/data/audit.sqlite"
@@ -32,7 +40,13 @@ final class DaemonFixture: Sendable {
         let run = self.directory.path + "/data/run/"
         self.clients = Dictionary(uniqueKeysWithValues: names.map { ($0, WireClient(socketPath: run + $0 + ".sock")) })
         self.daemons = Shared([:])
+        self.signer = TestSigner(store: WireClient(socketPath: run + "store.sock"))
         for name in names { try await self.start(name) }
+        // The audit daemon creates the system key; its anchors are system-signed writes.
+        if enrollSystem && names.contains("store") && names.contains("audit") {
+            let system = try SigningKey.load(from: self.directory.path + "/data/keys/system.key")
+            try await self.signer.enroll("system", key: system)
+        }
     }
 
     /// The client of a daemon this fixture started (a missing one is a test's own mistake).
@@ -62,10 +76,15 @@ final class DaemonFixture: Sendable {
     static func with<Result>(
         daemons: [String] = ["store", "audit"],
         extraConfiguration: String = "",
+        enrollSystem: Bool = true,
         _ body: (DaemonFixture) async throws -> Result
     ) async throws -> Result {
         try await TestSlots.shared {
-            let fixture = try await DaemonFixture(daemons: daemons, extraConfiguration: extraConfiguration)
+            let fixture = try await DaemonFixture(
+                daemons: daemons,
+                extraConfiguration: extraConfiguration,
+                enrollSystem: enrollSystem
+            )
             do {
                 let result = try await body(fixture)
                 await fixture.tearDown()
@@ -80,6 +99,7 @@ final class DaemonFixture: Sendable {
     func tearDown() async {
         for name in self.daemons.value.keys.sorted(by: >) { try? await self.stop(name) }
         for client in self.clients.values { await client.close() }
+        await self.signer.store.close()
         self.directory.remove()
     }
 
@@ -101,9 +121,10 @@ final class DaemonFixture: Sendable {
     }
 
     /// Commits `files` on top of `ref`'s tip (creating the ref when it is new) as `author`.
-    func commit(_ ref: String, _ files: [String: String], author: String) async throws {
+    func commit(_ ref: String, _ files: [String: String], author: String, opID: String = "") async throws {
         let parent = (try? await self.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid) ?? ""
         var request = Choros_V1_CommitRequest()
+        request.opID = opID
         request.ref = ref
         request.author = author
         request.expectedParent = parent
@@ -113,6 +134,7 @@ final class DaemonFixture: Sendable {
                 $0.content = Data(text.utf8)
             }
         }
+        try await self.signer.sign(&request)
         _ = try await self.store.call(StoreRPC.commit, request)
     }
 

@@ -62,20 +62,10 @@ final class GatewayFixture: Sendable {
 
     /// Enrolls (or re-records) `name` on refs/cap/registry, as `choros-admin instance add` does.
     @discardableResult
-    func enroll(_ name: String, revokedAt: Int64? = nil) async throws -> SigningKey {
-        let key = try self.keys.value[name] ?? SigningKey.generate()
+    func enroll(_ name: String, revoked: Bool = false) async throws -> SigningKey {
+        let key = try await self.daemons.signer.enroll(name, key: self.keys.value[name])
+        if revoked { try await self.daemons.signer.revoke(name) }
         self.keys.mutate { $0[name] = key }
-        let record = InstanceRecord(
-            name: try InstanceName(name),
-            author: key.author,
-            enrolledAt: 1,
-            revokedAt: revokedAt
-        )
-        try await self.daemons.commit(
-            "refs/cap/registry",
-            [record.path: String(decoding: record.fileContent, as: UTF8.self)],
-            author: "practitioner"
-        )
         return key
     }
 

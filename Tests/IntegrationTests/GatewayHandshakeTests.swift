@@ -84,7 +84,7 @@ struct GatewayHandshakeTests {
             // Revoking bob refuses his bound connection from the next call, and his Hello.
             let bob = try await fixture.connect("bob")
             _ = try await bob.call("whoami")
-            try await fixture.enroll("bob", revokedAt: 5)
+            try await fixture.enroll("bob", revoked: true)
             await expectRefusal(.permissionDenied, gate: "identity") { try await bob.call("whoami") }
             await expectRefusal(.permissionDenied, gate: "identity") { try await bob.handshake() }
             #expect(try await fixture.lastDenial(of: "unbound")?.reason.contains("revoked") == true)

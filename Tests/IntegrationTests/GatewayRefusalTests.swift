@@ -131,13 +131,7 @@ struct RefusalTests {
     @Test("canon-dependent tools refuse clearly before canon exists")
     func beforeBootstrap() async throws {
         try await DaemonFixture.with(daemons: GatewayFixture.allDaemons) { daemons in
-            let key = try SigningKey.generate()
-            let record = InstanceRecord(name: try InstanceName("alice"), author: key.author, enrolledAt: 1)
-            try await daemons.commit(
-                "refs/cap/registry",
-                [record.path: String(decoding: record.fileContent, as: UTF8.self)],
-                author: "practitioner"
-            )
+            let key = try await daemons.signer.enroll("alice")
             let alice = InstanceClient(
                 name: "alice",
                 key: key,

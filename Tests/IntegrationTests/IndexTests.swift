@@ -211,6 +211,7 @@ struct IndexTests {
                     $0.delete = true
                 }
             ]
+            try await fixture.signer.sign(&request)
             _ = try await fixture.store.call(StoreRPC.commit, request)
             let result = try await self.upsert(fixture, "refs/cap/perspectives/bob", ["notes/lantern-b.md"])
             #expect(result.deleted == 1)

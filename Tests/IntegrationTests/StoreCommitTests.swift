@@ -93,7 +93,7 @@ struct StoreCommitTests {
                 }
             )
             #expect(history.entries.map(\.oid) == [second.commitOid, first.commitOid])
-            #expect(history.entries.map(\.opID) == ["op_2", "op_1"])
+            #expect(history.entries.map(\.opID) == ["op_2", "op_1"].map(store.signer.opID))
             #expect(history.entries.first?.author == "alice")
 
             let changes = try await store.client.call(
@@ -152,8 +152,8 @@ struct StoreCommitTests {
             #expect(try await store.git(["ls-tree", "-r", "--name-only", second.commitOid]) == "")
             let message = try await store.git(["log", "-1", "--format=%B", first.commitOid])
             #expect(
-                message.contains("op-id: op_a") && message.contains("key: key-a")
-                    && message.contains("instance-id: alice")
+                message.contains("op-id: \(store.signer.opID("op_a"))") && message.contains("key: key-a")
+                    && message.contains("instance-id: alice") && message.contains("op-envelope: ")
             )
             #expect(
                 try await store.git(["log", "-1", "--format=%an <%ae>", first.commitOid])
@@ -215,7 +215,7 @@ struct StoreCommitTests {
                 afterRestart.replayed && afterRestart.commitOid == original.commitOid,
                 "rebuilt from commit trailers"
             )
-            let found = try await store.client.call(StoreRPC.findOp, .with { $0.opID = "op_25" })
+            let found = try await store.client.call(StoreRPC.findOp, .with { $0.opID = store.signer.opID("op_25") })
             #expect(found.ref == self.perspective)
         }
     }
@@ -236,11 +236,34 @@ struct StoreCommitTests {
         }
     }
 
-    @Test("tags: create-only, same oid is a no-op, another oid is refused")
+    @Test("tags: state tags on canon only, create-only, same oid is a no-op, another oid is refused")
     func tags() async throws {
         try await StoreFixture.with { store in
-            let first = try await store.commit(self.perspective, ["a.md": "1"])
-            let second = try await store.commit(self.perspective, ["b.md": "2"], expectedParent: first.commitOid)
+            let canon = try await store.client.call(
+                StoreRPC.bootstrap,
+                .with { $0.files = [.with { $0.path = "seed.md" }] }
+            ).canonOid
+            let first = (oid: canon, commitOid: canon)
+            let second = try await store.commit(self.perspective, ["b.md": "2"])
+            let offCanon = await expectRPCError(.permissionDenied) {
+                try await store.client.call(
+                    StoreRPC.createTag,
+                    .with {
+                        $0.name = "state/2"
+                        $0.oid = second.commitOid
+                    }
+                )
+            }
+            #expect(offCanon?.message.contains("a state tag must be a commit of canon") == true)
+            await expectRPCError(.invalidArgument, "the store keeps state tags only") {
+                try await store.client.call(
+                    StoreRPC.createTag,
+                    .with {
+                        $0.name = "other/1"
+                        $0.oid = canon
+                    }
+                )
+            }
             let created = try await store.client.call(
                 StoreRPC.createTag,
                 .with {

@@ -14,6 +14,7 @@ final class StoreFixture: Sendable {
     let gitDirectory: String
     let client: WireClient
     let daemon: Shared<ChildProcess?>
+    let signer: TestSigner
 
     init(extraConfiguration: String = "") async throws {
         self.directory = try TemporaryDirectory()
@@ -23,6 +24,7 @@ final class StoreFixture: Sendable {
             .write(toFile: self.configurationPath, atomically: true, encoding: .utf8)
         self.client = WireClient(socketPath: self.directory.path + "/data/run/store.sock")
         self.daemon = Shared(nil)
+        self.signer = TestSigner(store: self.client)
         try await self.start()
     }
 
@@ -100,6 +102,7 @@ final class StoreFixture: Sendable {
         request.expectedParent = expectedParent
         request.opID = opID
         request.requestKey = key
+        try await self.signer.sign(&request)
         return try await self.client.call(StoreRPC.commit, request, options: CallOptions(timeout: .seconds(30)))
     }
 

@@ -33,12 +33,9 @@ struct StoreMergeTests {
         await expectRPCError(.failedPrecondition, "bootstrap runs once") {
             try await store.client.call(StoreRPC.bootstrap, .with { $0.files = [.with { $0.path = "x.md" }] })
         }
-        var registry: [String: String] = [:]
         for (name, key) in [("practitioner", self.practitioner), ("alice", self.alice)] {
-            let record = InstanceRecord(name: try InstanceName(name), author: key.author, enrolledAt: 1)
-            registry[record.path] = String(decoding: record.fileContent, as: UTF8.self)
+            try await store.signer.enroll(name, key: key)
         }
-        try await store.commit("refs/cap/registry", registry, author: "practitioner")
         return canon.canonOid
     }
 
@@ -143,7 +140,7 @@ struct StoreMergeTests {
             #expect(landed.canonOid == candidate && landed.previousCanonOid == canon)
             #expect(try await store.read("refs/heads/main", "practice/new.md") == "new")
             let ops = try await store.client.call(StoreRPC.commitOps, .with { $0.ref = "refs/cap/proposals/p1" })
-            #expect(ops.commits.first?.opID == "op_p1")
+            #expect(ops.commits.first?.opID == store.signer.opID("op_p1"))
         }
     }
 

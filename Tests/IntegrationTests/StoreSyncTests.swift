@@ -30,18 +30,16 @@ struct StoreSyncTests {
                     $0.oid = canon
                 }
             )
-            _ = try await store.client.call(
-                StoreRPC.createTag,
-                .with {
-                    $0.name = "other/1"
-                    $0.oid = canon
-                }
-            )
+            let registry = try await store.tip("refs/cap/registry")
             let mirror = store.directory.appending("mirror.git")
 
             let report = try await store.client.call(StoreRPC.pushAll, .with { $0.remote = mirror })
             #expect(report.ok)
-            #expect(report.synced.sorted() == ["refs/cap/perspectives/alice", "refs/heads/main", "refs/tags/state/1"])
+            #expect(
+                report.synced.sorted() == [
+                    "refs/cap/perspectives/alice", "refs/cap/registry", "refs/heads/main", "refs/tags/state/1",
+                ]
+            )
             let lsRemote = try await store.git(["ls-remote", mirror])
             let witnessed = lsRemote.split(separator: "\n").compactMap { line -> String? in
                 let fields = line.split(separator: "\t")
@@ -49,8 +47,8 @@ struct StoreSyncTests {
             }.sorted()
             #expect(
                 witnessed == [
-                    "refs/cap/perspectives/alice \(alice.commitOid)", "refs/heads/main \(canon)",
-                    "refs/tags/state/1 \(canon)",
+                    "refs/cap/perspectives/alice \(alice.commitOid)", "refs/cap/registry \(registry)",
+                    "refs/heads/main \(canon)", "refs/tags/state/1 \(canon)",
                 ]
             )
 
@@ -92,7 +90,7 @@ struct StoreSyncTests {
         }
     }
 
-    @Test("fetch brings a mirror's refs into an empty store")
+    @Test("fetch lands a mirror's refs under refs/remotes/fetched/; promote makes them live in an empty store only")
     func fetch() async throws {
         try await StoreFixture.with { source in
             let alice = try await source.commit("refs/cap/perspectives/alice", ["a.md": "a"], opID: "op_x")
@@ -100,10 +98,26 @@ struct StoreSyncTests {
             _ = try await source.client.call(StoreRPC.pushAll, .with { $0.remote = mirror })
             try await StoreFixture.with { target in
                 let fetched = try await target.client.call(StoreRPC.fetch, .with { $0.remote = mirror })
-                #expect(fetched.updated.map(\.name) == ["refs/cap/perspectives/alice"])
+                #expect(
+                    fetched.updated.map(\.name).sorted() == [
+                        "refs/remotes/fetched/refs/cap/perspectives/alice", "refs/remotes/fetched/refs/cap/registry",
+                    ]
+                )
+                await expectRPCError(.notFound, "a fetch moves no live ref") {
+                    try await target.read("refs/cap/perspectives/alice", "a.md")
+                }
+                let promoted = try await target.client.call(StoreRPC.promote, .init())
+                #expect(promoted.promoted.map(\.name).sorted() == ["refs/cap/perspectives/alice", "refs/cap/registry"])
                 #expect(try await target.read("refs/cap/perspectives/alice", "a.md") == "a")
-                let found = try await target.client.call(StoreRPC.findOp, .with { $0.opID = "op_x" })
+                let found = try await target.client.call(
+                    StoreRPC.findOp,
+                    .with { $0.opID = source.signer.opID("op_x") }
+                )
                 #expect(found.commitOid == alice.commitOid)
+                let again = await expectRPCError(.permissionDenied) {
+                    try await target.client.call(StoreRPC.promote, .init())
+                }
+                #expect(again?.message.contains("fills an empty store only") == true)
             }
         }
     }

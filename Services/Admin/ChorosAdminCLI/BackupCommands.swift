@@ -131,16 +131,19 @@ struct Mirror: AsyncParsableCommand {
             )
             let content = try Data(contentsOf: URL(fileURLWithPath: temporary))
             let parent = try await session.tip(Self.auditRef) ?? ""
+            let changes: [Choros_V1_FileChange] = [
+                .with {
+                    $0.path = "audit.sqlite"
+                    $0.content = content
+                }
+            ]
+            let op = try SystemCommit.sign(ref: Self.auditRef, changes: changes, key: try session.approverKey())
             _ = try await session.store.call(
                 StoreRPC.commit,
                 .with {
                     $0.ref = Self.auditRef
-                    $0.changes = [
-                        .with {
-                            $0.path = "audit.sqlite"
-                            $0.content = content
-                        }
-                    ]
+                    $0.op = op
+                    $0.changes = changes
                     $0.subject = "audit snapshot @ seq \(snapshot.seq)"
                     $0.author = "system"
                     $0.expectedParent = parent

@@ -42,6 +42,11 @@ struct Restore: AsyncParsableCommand {
                     .with { $0.remote = isBackupDirectory ? backup + "/repo.git" : self.source },
                     options: CallOptions(timeout: .seconds(3600))
                 )
+                _ = try await clients["store"]!.call(
+                    StoreRPC.promote,
+                    .init(),
+                    options: CallOptions(timeout: .seconds(600))
+                )
                 if !isBackupDirectory {
                     let blob = try await clients["store"]!.call(
                         StoreRPC.readBlob,

@@ -5,12 +5,16 @@ internal import GRDB
 internal import SwiftProtobuf
 
 extension AuditLog {
-    /// The namespaces whose commits carry ops: canon and other heads, perspectives, proposals.
-    static let reconciledPrefixes = ["refs/heads/", "refs/cap/perspectives/", "refs/cap/proposals/"]
+    /// The namespaces whose commits carry ops: canon and other heads, perspectives, proposals
+    /// and the registry.
+    static let reconciledPrefixes = [
+        "refs/heads/", "refs/cap/perspectives/", "refs/cap/proposals/", "refs/cap/registry",
+    ]
 
     /// Appends a `reconciled_commit` event for every commit that carries an op id but has
     /// no event for (op id, ref): the tolerated crash window between the git commit and the
-    /// audit append. Two refs sharing an op id are each covered.
+    /// audit append. Two refs sharing an op id are each covered. The event carries the signed
+    /// envelope the commit carries, so the backfilled act verifies like any other.
     func reconcile() async throws -> (appended: [AuditRow], checked: Int) {
         var missing: [Choros_V1_AuditEventInput] = []
         var checked = 0
@@ -36,6 +40,7 @@ extension AuditLog {
                             $0.resultOid = commit.oid
                             $0.outcome = "ok"
                             $0.ts = commit.timeMs
+                            $0.envelope = commit.envelope
                         }
                     )
                 }

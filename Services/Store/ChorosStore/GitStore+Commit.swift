@@ -1,5 +1,6 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import Foundation
 
 /// A commit's result: the commit, whether it was a replay, and the blobs it wrote.
 struct CommitResult: Sendable {
@@ -11,7 +12,9 @@ struct CommitResult: Sendable {
 
 extension GitStore {
     /// STORE.md's Commit: canon refused; a known op id or request key returns the original
-    /// commit; compare-and-swap on the expected parent; trailers carry op id, key and author.
+    /// commit; the signed op is verified here (`WriteAuthority`) and names the author;
+    /// compare-and-swap on the expected parent; trailers carry op id, key, author and the
+    /// envelope itself, so a commit whose audit event was lost can be backfilled whole.
     func commit(_ request: Choros_V1_CommitRequest) async throws -> CommitResult {
         try self.validateWritable(request.ref)
         let changes = try request.changes.map { change in
@@ -19,35 +22,39 @@ extension GitStore {
         }
         let expectedParent =
             try request.expectedParent.isEmpty ? nil : Self.oid(request.expectedParent, field: "expected_parent")
-        guard !request.author.isEmpty, (try? InstanceName(request.author)) != nil else {
-            throw StoreError.invalidRef(request.author, reason: "author must be an instance name")
-        }
-        var message = (request.subject.isEmpty ? "KIP \(changes.first?.path.rawValue ?? "")" : request.subject) + "\n\n"
-        if !request.opID.isEmpty { message += "op-id: \(request.opID)\n" }
-        if !request.requestKey.isEmpty { message += "key: \(request.requestKey)\n" }
-        message += "instance-id: \(request.author)\n"
-        let plan = CommitPlan(
-            ref: request.ref,
-            changes: changes,
-            message: message,
-            authorName: request.author,
-            committerName: self.configuration.committerName,
-            committerEmail: self.configuration.committerEmail,
-            expectedParent: expectedParent
-        )
+        // One line: a subject cannot smuggle in trailers of its own.
+        let subject = (request.subject.isEmpty ? "KIP \(changes.first?.path.rawValue ?? "")" : request.subject)
+            .split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200)
         let index = self.index
-        let (opID, key) = (request.opID, request.requestKey)
+        let key = request.requestKey
         return try await self.pool.write { repository in
-            if let original = (opID.isEmpty ? nil : index.entry(forOpID: opID))
-                ?? (key.isEmpty ? nil : index.entry(forKey: key, on: plan.ref))
+            if let original = (request.opID.isEmpty ? nil : index.entry(forOpID: request.opID))
+                ?? (key.isEmpty ? nil : index.entry(forKey: key, on: request.ref))
             {
-                return try Self.replay(original, paths: plan.changes.map(\.path.rawValue), repository: repository)
+                return try Self.replay(original, paths: changes.map(\.path.rawValue), repository: repository)
             }
+            let (operation, signer) = try self.authority(in: repository).authorize(request)
+            let opID = operation.id.rawValue
+            var message = String(subject) + "\n\nop-id: \(opID)\n"
+            if !key.isEmpty { message += "key: \(key)\n" }
+            message += "instance-id: \(signer)\n"
+            message += "\(Self.envelopeTrailer): \(Data(operation.canonicalBytes).base64EncodedString())\n"
+            let plan = CommitPlan(
+                ref: request.ref,
+                changes: changes,
+                message: message,
+                authorName: signer,
+                committerName: self.configuration.committerName,
+                committerEmail: self.configuration.committerEmail,
+                expectedParent: expectedParent
+            )
             let outcome = try repository.commit(plan)
             try index.record(OpIndex.Entry(commit: outcome.commit, ref: plan.ref, opID: opID, key: key))
             return CommitResult(commit: outcome.commit, parent: outcome.parent, isReplay: false, blobs: outcome.blobs)
         }
     }
+
+    static let envelopeTrailer = "op-envelope"
 
     /// The original commit of a retried op, with the blob ids it wrote, changing nothing. The
     /// caller compares them with its request to refuse "same key, different content".
@@ -83,10 +90,27 @@ extension GitStore {
         }
     }
 
+    /// A proposal branch, at canon or one of its ancestors: the only refs created without a
+    /// commit, and they hold nothing canon does not.
     func createBranch(_ ref: String, at oidText: String) async throws {
         try self.validateWritable(ref)
+        guard ref.hasPrefix(WriteAuthority.proposals) else {
+            throw StoreError.unauthorized("only proposal branches are created bare; \(ref) takes a signed commit")
+        }
         let oid = try Self.oid(oidText, field: "oid")
-        try await self.pool.write { try $0.createReference(ref, at: oid) }
+        try await self.pool.write { repository in
+            try self.requireOnCanon(oid, repository: repository, what: "a proposal's base")
+            try repository.createReference(ref, at: oid)
+        }
+    }
+
+    /// `oid` is canon's tip or one of its ancestors.
+    func requireOnCanon(_ oid: GitOID, repository: GitRepository, what: String) throws {
+        let canon = try repository.target(ofRef: self.configuration.canonRef)
+        let onCanon = try canon.map { try $0 == oid || repository.isAncestor(oid, of: $0) } ?? false
+        guard onCanon else {
+            throw StoreError.unauthorized("\(what) must be a commit of canon; \(oid.hex) is not")
+        }
     }
 
     /// Create-only; the same name at the same oid is a no-op (returns true), at another oid
@@ -94,6 +118,9 @@ extension GitStore {
     func createTag(_ name: String, at oidText: String) async throws -> Bool {
         let ref = "refs/tags/" + name
         guard Self.isValidReferenceName(ref) else { throw StoreError.invalidRef(ref, reason: "not a valid tag name") }
+        guard name.hasPrefix("state/") else {
+            throw StoreError.invalidRef(ref, reason: "the store keeps state tags only (state/<seq>)")
+        }
         let oid = try Self.oid(oidText, field: "oid")
         return try await self.pool.write { repository in
             if let existing = try repository.target(ofRef: ref) {
@@ -102,6 +129,7 @@ extension GitStore {
                 }
                 return true
             }
+            try self.requireOnCanon(oid, repository: repository, what: "a state tag")
             try repository.createReference(ref, at: oid)
             return false
         }

@@ -1,6 +1,7 @@
 internal import ChorosCore
 internal import ChorosProto
 internal import Foundation
+internal import Synchronization
 
 extension GitStore {
     /// Pins canon's and the proposal's tips to oids once, then analyzes the merge.
@@ -109,16 +110,31 @@ extension GitStore {
         }
     }
 
-    /// The enrolled keys: `instances/*.json` on `refs/cap/registry`.
+    /// The enrolled keys: `instances/*.json` on `refs/cap/registry`, re-read only when its tip
+    /// moves (every commit and land consults it).
     func registry(in repository: GitRepository) throws -> InstanceRegistry {
-        guard let tip = try repository.target(ofRef: "refs/cap/registry") else { return try InstanceRegistry() }
+        guard let tip = try repository.target(ofRef: WriteAuthority.registryRef) else { return try InstanceRegistry() }
+        if let cached = self.registryCache.withLock({ $0 }), cached.tip == tip { return cached.registry }
         let paths =
-            (try? repository.paths(in: tip, prefix: "instances", recursive: false, rev: "refs/cap/registry")) ?? []
+            (try? repository.paths(in: tip, prefix: "instances", recursive: false, rev: WriteAuthority.registryRef))
+            ?? []
         var records: [InstanceRecord] = []
         for path in paths where path.hasSuffix(".json") {
-            let content = try repository.blob(at: path, commit: tip, rev: "refs/cap/registry").content
+            let content = try repository.blob(at: path, commit: tip, rev: WriteAuthority.registryRef).content
             if let record = try? InstanceRecord(fileContent: content) { records.append(record) }
         }
-        return try InstanceRegistry(records: records)
+        let registry = try InstanceRegistry(records: records)
+        self.registryCache.withLock { $0 = (tip, registry) }
+        return registry
+    }
+
+    /// The write rules over the registry as it is now.
+    func authority(in repository: GitRepository) throws -> WriteAuthority {
+        WriteAuthority(
+            registry: try self.registry(in: repository),
+            approvers: Set(self.configuration.approvers.map { $0.lowercased() }),
+            verifier: OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds),
+            now: Int64(Date().timeIntervalSince1970 * 1000)
+        )
     }
 }

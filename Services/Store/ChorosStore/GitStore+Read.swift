@@ -1,5 +1,6 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import Foundation
 
 extension GitStore {
     func resolve(_ rev: String) async throws -> GitOID {
@@ -80,6 +81,9 @@ extension GitStore {
         entry.timeMs = summary.timeMilliseconds
         entry.opID = summary.trailer("op-id") ?? ""
         entry.key = summary.trailer("key") ?? ""
+        if let envelope = summary.trailer(Self.envelopeTrailer).flatMap({ Data(base64Encoded: $0) }) {
+            entry.envelope = envelope
+        }
         return entry
     }
 }

@@ -56,17 +56,42 @@ extension GitStore {
         }
     }
 
-    /// Fetches the mirrored namespaces from `remote` (for restore); returns the refs that changed.
+    /// Where fetched refs land: under their own names, below this prefix, never live.
+    static let fetchedPrefix = "refs/remotes/fetched/"
+
+    /// Fetches the mirrored namespaces from `remote` into `refs/remotes/fetched/…` for
+    /// inspection (TRUST.md: a fetch never moves a live ref); returns the refs that changed.
     func fetch(from remote: String) async throws -> [(name: String, oid: GitOID)] {
+        try await self.pool.write { repository in
+            let fetched = { try repository.references(withPrefix: Self.fetchedPrefix) }
+            let before = Dictionary(uniqueKeysWithValues: try fetched().map { ($0.name, $0.oid) })
+            try repository.fetch(
+                StoreConfiguration.mirroredPrefixes.map { ($0 + "*", Self.fetchedPrefix + $0 + "*") },
+                from: remote
+            )
+            return try fetched().filter { before[$0.name] != $0.oid }
+        }
+    }
+
+    /// Makes the fetched refs live, only into a store with no live ref yet (a restore into a
+    /// fresh data directory): a running deployment's refs move only by signed writes.
+    func promote() async throws -> [(name: String, oid: GitOID)] {
         let index = self.index
         return try await self.pool.write { repository in
-            let before = Dictionary(
-                uniqueKeysWithValues: try self.mirroredReferences(repository).map { ($0.name, $0.oid) }
-            )
-            try repository.fetch(StoreConfiguration.mirroredPrefixes.map { $0 + "*" }, from: remote)
-            let after = try self.mirroredReferences(repository)
-            _ = try index.catchUp(with: repository, refs: after)
-            return after.filter { before[$0.name] != $0.oid }
+            let live = try self.mirroredReferences(repository)
+            guard live.isEmpty else {
+                throw StoreError.unauthorized(
+                    "promotion fills an empty store only; this one has \(live.count) live refs (\(live[0].name), …)"
+                )
+            }
+            let fetched = try repository.references(withPrefix: Self.fetchedPrefix)
+            let promoted = fetched.map { (name: String($0.name.dropFirst(Self.fetchedPrefix.count)), oid: $0.oid) }
+                .filter { ref in StoreConfiguration.mirroredPrefixes.contains { ref.name.hasPrefix($0) } }
+            for ref in promoted { try repository.createReference(ref.name, at: ref.oid) }
+            // Promoted, the copies have served: the store keeps one name per ref.
+            for ref in fetched { try repository.deleteReference(ref.name) }
+            _ = try index.catchUp(with: repository, refs: promoted)
+            return promoted
         }
     }
 }

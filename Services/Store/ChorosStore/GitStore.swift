@@ -1,5 +1,6 @@
 internal import ChorosCore
 internal import Foundation
+internal import Synchronization
 
 /// The store's operations over the repository: validation before any git call, idempotency
 /// by op id and request key, and each job on the right thread pool.
@@ -7,6 +8,7 @@ package final class GitStore: Sendable {
     let configuration: StoreConfiguration
     let pool: RepositoryPool
     let index: OpIndex
+    let registryCache = Mutex<(tip: GitOID, registry: InstanceRegistry)?>(nil)
     private let lock: ProcessLock
 
     /// Takes the repository's lock (one store per repository), opens or creates it, and

@@ -19,6 +19,8 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
     case canonMoved(expected: String, actual: String)
     case notACandidate(String)
     case approvalRefused(String)
+    /// The signed op does not authorize this write (TRUST.md, rule 2).
+    case unauthorized(String)
     case tagMoved(name: String, existing: String, requested: String)
     case canonExists(String)
     case pushRejected([String: String])
@@ -44,6 +46,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
             "canon moved since prepare: it is at \(actual), the candidate builds on \(expected)"
         case .notACandidate(let oid): "\(oid) is not a prepared merge candidate (it needs two parents)"
         case .approvalRefused(let reason): "approval refused: \(reason)"
+        case .unauthorized(let reason): "write refused: \(reason)"
         case .tagMoved(let name, let existing, let requested):
             "tag \(name) already points at \(existing), not \(requested): tags never move"
         case .canonExists(let oid): "canon already exists at \(oid): bootstrap runs once"
@@ -65,7 +68,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
             RPCError(code: .notFound, message: self.description, details: ["kind": "commit", "oid": oid])
         case .noSuchPath(let path, _):
             RPCError(code: .notFound, message: self.description, details: ["kind": "path", "path": path])
-        case .canonIsLandOnly, .approvalRefused:
+        case .canonIsLandOnly, .approvalRefused, .unauthorized:
             RPCError(code: .permissionDenied, message: self.description)
         case .refExists(_, let actual), .staleParent(_, _, let actual):
             RPCError(code: .aborted, message: self.description, details: ["actual": actual])

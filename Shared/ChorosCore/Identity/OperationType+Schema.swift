@@ -56,6 +56,8 @@ extension OperationType {
             .required(("proposal_id", .slug), ("candidate_oid", .gitOID), ("channel", .oneOf(["console", "airlock"])))
         case .instanceEnroll, .instanceRevoke:
             .required(("name", .name), ("author", .author))
+        case .systemCommit:
+            .required(("ref", .text), ("changes", .text))
         default:
             self.claimBodySchema
         }

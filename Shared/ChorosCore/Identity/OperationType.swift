@@ -26,6 +26,9 @@ package enum OperationType: String, Sendable, CaseIterable {
     case claimCorrect = "claim.correct"
     case claimInvalidate = "claim.invalidate"
     case explanationRecord = "explanation.record"
+    /// A write the engine makes on its own refs (audit anchors, cascade messages, the backup's
+    /// audit snapshot), bound to the ref and the exact changes it carries.
+    case systemCommit = "system.commit"
 
     /// Who may sign an operation of this type; the gateway and the airlock enforce it.
     package enum Signer: Sendable {
@@ -39,7 +42,7 @@ package enum OperationType: String, Sendable, CaseIterable {
         switch self {
         case .canonLand, .instanceEnroll, .instanceRevoke, .claimRefute, .claimCorrect: .practitioner
         case .evidenceAdd, .claimAssert, .explanationRecord: .instanceOrPractitioner
-        case .claimInvalidate: .system
+        case .claimInvalidate, .systemCommit: .system
         default: .instance
         }
     }

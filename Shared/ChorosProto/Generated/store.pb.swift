@@ -193,6 +193,9 @@ package nonisolated struct Choros_V1_HistoryEntry: Sendable {
 
   package var key: String = String()
 
+  /// The signed op that made the commit (canonical JSON), from its op-envelope trailer.
+  package var envelope: Data = Data()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -322,9 +325,23 @@ package nonisolated struct Choros_V1_CommitRequest: Sendable {
 
   package var requestKey: String = String()
 
+  /// The signed op that causes this commit. The store verifies it itself (TRUST.md): a
+  /// perspective takes only its own instance's ops, the registry only practitioner-signed
+  /// enrollments, every other ref only a system.commit signed by the system or an approver.
+  package var op: Choros_V1_SignedOp {
+    get {_op ?? Choros_V1_SignedOp()}
+    set {_op = newValue}
+  }
+  /// Returns true if `op` has been explicitly set.
+  package var hasOp: Bool {self._op != nil}
+  /// Clears the value of `op`. Subsequent reads from it will return its default value.
+  package mutating func clearOp() {self._op = nil}
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
+
+  fileprivate var _op: Choros_V1_SignedOp? = nil
 }
 
 package nonisolated struct Choros_V1_WrittenBlob: Sendable {
@@ -662,6 +679,7 @@ package nonisolated struct Choros_V1_SyncReport: Sendable {
   package init() {}
 }
 
+/// Fetches into refs/remotes/fetched/… only: a fetch never moves a live ref.
 package nonisolated struct Choros_V1_FetchRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -680,6 +698,30 @@ package nonisolated struct Choros_V1_FetchResponse: Sendable {
   // methods supported on all messages.
 
   package var updated: [Choros_V1_RefEntry] = []
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+/// Makes the fetched refs live; refused unless the store has no live ref yet (a restore into
+/// a fresh data directory).
+package nonisolated struct Choros_V1_PromoteRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Choros_V1_PromoteResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var promoted: [Choros_V1_RefEntry] = []
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1057,7 +1099,7 @@ nonisolated extension Choros_V1_ListPathsResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Choros_V1_HistoryEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".HistoryEntry"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}oid\0\u{1}author\0\u{1}subject\0\u{3}time_ms\0\u{3}op_id\0\u{1}key\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}oid\0\u{1}author\0\u{1}subject\0\u{3}time_ms\0\u{3}op_id\0\u{1}key\0\u{1}envelope\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1071,6 +1113,7 @@ nonisolated extension Choros_V1_HistoryEntry: SwiftProtobuf.Message, SwiftProtob
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.timeMs) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.opID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.key) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.envelope) }()
       default: break
       }
     }
@@ -1095,6 +1138,9 @@ nonisolated extension Choros_V1_HistoryEntry: SwiftProtobuf.Message, SwiftProtob
     if !self.key.isEmpty {
       try visitor.visitSingularStringField(value: self.key, fieldNumber: 6)
     }
+    if !self.envelope.isEmpty {
+      try visitor.visitSingularBytesField(value: self.envelope, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1105,6 +1151,7 @@ nonisolated extension Choros_V1_HistoryEntry: SwiftProtobuf.Message, SwiftProtob
     if lhs.timeMs != rhs.timeMs {return false}
     if lhs.opID != rhs.opID {return false}
     if lhs.key != rhs.key {return false}
+    if lhs.envelope != rhs.envelope {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1362,7 +1409,7 @@ nonisolated extension Choros_V1_FileChange: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Choros_V1_CommitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CommitRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{1}changes\0\u{1}subject\0\u{1}author\0\u{3}expected_parent\0\u{3}op_id\0\u{3}request_key\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{1}changes\0\u{1}subject\0\u{1}author\0\u{3}expected_parent\0\u{3}op_id\0\u{3}request_key\0\u{1}op\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1377,12 +1424,17 @@ nonisolated extension Choros_V1_CommitRequest: SwiftProtobuf.Message, SwiftProto
       case 5: try { try decoder.decodeSingularStringField(value: &self.expectedParent) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.opID) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.requestKey) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._op) }()
       default: break
       }
     }
   }
 
   package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.ref.isEmpty {
       try visitor.visitSingularStringField(value: self.ref, fieldNumber: 1)
     }
@@ -1404,6 +1456,9 @@ nonisolated extension Choros_V1_CommitRequest: SwiftProtobuf.Message, SwiftProto
     if !self.requestKey.isEmpty {
       try visitor.visitSingularStringField(value: self.requestKey, fieldNumber: 7)
     }
+    try { if let v = self._op {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1415,6 +1470,7 @@ nonisolated extension Choros_V1_CommitRequest: SwiftProtobuf.Message, SwiftProto
     if lhs.expectedParent != rhs.expectedParent {return false}
     if lhs.opID != rhs.opID {return false}
     if lhs.requestKey != rhs.requestKey {return false}
+    if lhs._op != rhs._op {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2257,6 +2313,55 @@ nonisolated extension Choros_V1_FetchResponse: SwiftProtobuf.Message, SwiftProto
 
   package static func ==(lhs: Choros_V1_FetchResponse, rhs: Choros_V1_FetchResponse) -> Bool {
     if lhs.updated != rhs.updated {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_PromoteRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".PromoteRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_PromoteRequest, rhs: Choros_V1_PromoteRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_PromoteResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".PromoteResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}promoted\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.promoted) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.promoted.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.promoted, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_PromoteResponse, rhs: Choros_V1_PromoteResponse) -> Bool {
+    if lhs.promoted != rhs.promoted {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -88,6 +88,10 @@ package enum StoreRPC {
         path("Fetch"),
         isIdempotent: true
     )
+    package static let promote = RPCMethod<Choros_V1_PromoteRequest, Choros_V1_PromoteResponse>(
+        path("Promote"),
+        isIdempotent: false
+    )
 
     private static func path(_ method: String) -> String { "/choros.v1.Store/" + method }
 }

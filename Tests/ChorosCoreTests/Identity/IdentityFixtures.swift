@@ -56,6 +56,7 @@ enum IdentityFixtures {
                 "claim": .string(someOp), "claim_key": .string(claimKey), "summary": "because",
                 "chain": [["kind": "evidence"]], "generated_by": "claim_explain",
             ]
+        case .systemCommit: ["ref": "refs/cap/audit-anchor", "changes": .string(String(repeating: "c", count: 64))]
         }
     }
 }

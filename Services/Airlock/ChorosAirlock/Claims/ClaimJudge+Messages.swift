@@ -29,9 +29,11 @@ extension ClaimJudge {
             changes.append(change)
         }
         if !changes.isEmpty {
+            let op = try SystemCommit.sign(ref: Self.systemRef, changes: changes, key: try self.loadSystemKey())
             _ = try await self.backends.store.call(
                 StoreRPC.commit,
                 .with {
+                    $0.op = op
                     $0.ref = Self.systemRef
                     $0.changes = changes
                     $0.subject = "IMP claims invalidated by \(cause)"

@@ -146,7 +146,7 @@ package actor ClaimJudge {
         return response
     }
 
-    private func loadSystemKey() throws -> SigningKey {
+    func loadSystemKey() throws -> SigningKey {
         if let key = self.systemKey { return key }
         let key = try SigningKey.load(from: self.configuration.keysDirectory + "/system.key")
         self.systemKey = key

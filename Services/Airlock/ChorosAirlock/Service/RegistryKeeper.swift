@@ -67,6 +67,7 @@ package struct RegistryKeeper: Sendable {
                 $0.author = "practitioner"
                 $0.expectedParent = parent
                 $0.opID = operation.id.rawValue
+                $0.op = message
             }
         )
         var event = Choros_V1_AuditEventInput()

@@ -101,6 +101,7 @@ extension Gateway {
                 $0.expectedParent = parent
                 $0.opID = call.opID
                 $0.requestKey = call.key
+                $0.op = call.operation.proto
             },
             options: CallOptions(timeout: .seconds(30))
         )

@@ -9,6 +9,7 @@ extension GitStore {
         self.registerReads(on: &router)
         self.registerWrites(on: &router)
         self.registerMerges(on: &router)
+        self.registerPromote(on: &router)
     }
 
     private func registerReads(on router: inout RPCRouter) {
@@ -121,6 +122,20 @@ extension GitStore {
             let updated = try await self.fetch(from: request.remote)
             return .with { response in
                 response.updated = updated.map { ref in
+                    .with {
+                        $0.name = ref.name
+                        $0.oid = ref.oid.hex
+                    }
+                }
+            }
+        }
+    }
+
+    private func registerPromote(on router: inout RPCRouter) {
+        router.register(StoreRPC.promote) { _, _ in
+            let promoted = try await self.promote()
+            return .with { response in
+                response.promoted = promoted.map { ref in
                     .with {
                         $0.name = ref.name
                         $0.oid = ref.oid.hex

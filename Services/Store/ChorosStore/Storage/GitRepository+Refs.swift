@@ -24,6 +24,10 @@ extension GitRepository {
         try self.moveRef(ref, to: oid, from: nil)
     }
 
+    func deleteReference(_ ref: String) throws {
+        try StoreError.check(git_reference_remove(self.pointer, ref), "delete \(ref)")
+    }
+
     /// `ancestor` is `descendant` or reachable from it.
     func isAncestor(_ ancestor: GitOID, of descendant: GitOID) throws -> Bool {
         if ancestor == descendant { return true }

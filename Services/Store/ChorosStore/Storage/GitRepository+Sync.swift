@@ -56,12 +56,12 @@ extension GitRepository {
         return result
     }
 
-    /// Fetches `patterns` (`refs/cap/*`, ...) from `url` into the same names, never forced.
-    func fetch(_ patterns: [String], from url: String) throws {
+    /// Fetches each (source, destination) refspec pattern from `url`, never forced.
+    func fetch(_ patterns: [(source: String, destination: String)], from url: String) throws {
         let remote = try self.anonymousRemote(url)
         var options = git_fetch_options()
         try StoreError.check(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), "fetch options")
-        let status = try Self.withStringArray(patterns.map { "\($0):\($0)" }) { specs in
+        let status = try Self.withStringArray(patterns.map { "\($0.source):\($0.destination)" }) { specs in
             git_remote_fetch(remote.pointer, specs, &options, "choros fetch")
         }
         if status < 0 {
