@@ -193,6 +193,7 @@ struct AuditTests {
     func envelopes() async throws {
         try await DaemonFixture.with { audit in
             let key = SigningKey(seed: [UInt8](repeating: 6, count: 32))
+            try await audit.signer.enroll("alice", key: key)
             for index in 0..<3 {
                 let operation = try SignedOperation.make(
                     type: .entryCommit,

@@ -32,11 +32,13 @@ final class DaemonFixture: Sendable {
         self.directory = try TemporaryDirectory()
         self.configurationPath = self.directory.appending("choros.toml")
         self.databasePath = self.directory.path + "/data/audit.sqlite"
-        try "data_dir = \"\(self.directory.path)/data\"\n\(extraConfiguration)\n".write(
-            toFile: self.configurationPath,
-            atomically: true,
-            encoding: .utf8
-        )
+        try
+            "data_dir = \"\(self.directory.path)/data\"\nbackup_dirs = [\"\(self.directory.path)\"]\n\(extraConfiguration)\n"
+            .write(
+                toFile: self.configurationPath,
+                atomically: true,
+                encoding: .utf8
+            )
         let run = self.directory.path + "/data/run/"
         self.clients = Dictionary(uniqueKeysWithValues: names.map { ($0, WireClient(socketPath: run + $0 + ".sock")) })
         self.daemons = Shared([:])

@@ -20,7 +20,8 @@ final class StoreFixture: Sendable {
         self.directory = try TemporaryDirectory()
         self.configurationPath = self.directory.appending("choros.toml")
         self.gitDirectory = self.directory.appending("data/git")
-        try "data_dir = \"\(self.directory.path)/data\"\n\(extraConfiguration)"
+        try
+            "data_dir = \"\(self.directory.path)/data\"\nbackup_dirs = [\"\(self.directory.path)\"]\n\(extraConfiguration)"
             .write(toFile: self.configurationPath, atomically: true, encoding: .utf8)
         self.client = WireClient(socketPath: self.directory.path + "/data/run/store.sock")
         self.daemon = Shared(nil)

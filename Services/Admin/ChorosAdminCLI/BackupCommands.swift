@@ -48,11 +48,16 @@ struct Backup: AsyncParsableCommand {
                 )
             }
             progress.step("snapshotting the audit log")
+            // The audit daemon never overwrites a file: a new name, then the swap is ours.
+            let fresh = destination + "/audit.sqlite.\(UUID().uuidString.prefix(8))"
             let snapshot = try await session.audit.call(
                 AuditRPC.snapshot,
-                .with { $0.path = destination + "/audit.sqlite" },
+                .with { $0.path = fresh },
                 options: CallOptions(timeout: .seconds(3600))
             )
+            guard rename(fresh, destination + "/audit.sqlite") == 0 else {
+                throw AdminFailure("cannot move the snapshot into place: \(String(cString: strerror(errno)))")
+            }
             progress.step("copying the config and the secrets")
             if let file = session.configuration.configurationFile {
                 try Self.copy(file, to: destination + "/choros.toml", mode: 0o600)
@@ -117,12 +122,27 @@ struct Mirror: AsyncParsableCommand {
 
     static let auditRef = "refs/backup/audit"
 
+    /// The first of `backup_dirs`, created 0700 when missing.
+    static func scratchDirectory(_ configuration: ChorosConfiguration) throws -> String {
+        guard let directory = configuration.backupDirectories.first else {
+            throw AdminFailure("backup_dirs is empty: name a directory the audit log may snapshot into")
+        }
+        try FileManager.default.createDirectory(
+            atPath: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
+        return directory
+    }
+
     func run() async throws {
         let session = try AdminSession(self.options)
         let progress = Progress(json: self.json)
         let report = try await session.run { () async throws -> Choros_V1_SyncReport in
             progress.step("snapshotting the audit log into \(Self.auditRef)")
-            let temporary = FileManager.default.temporaryDirectory.path + "/choros-mirror-\(getpid()).sqlite"
+            // The audit daemon writes snapshots only under backup_dirs (TRUST.md).
+            let scratch = try Self.scratchDirectory(session.configuration)
+            let temporary = scratch + "/choros-mirror-\(getpid())-\(UUID().uuidString.prefix(8)).sqlite"
             defer { try? FileManager.default.removeItem(atPath: temporary) }
             let snapshot = try await session.audit.call(
                 AuditRPC.snapshot,

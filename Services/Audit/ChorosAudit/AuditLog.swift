@@ -10,6 +10,8 @@ package final class AuditLog: Sendable {
     let database: AuditDatabase
     let store: WireClient
     let systemKey: SigningKey
+    let registry: RegistryCache
+    let backupDirectories: [String]
     private let lock: ProcessLock
 
     /// Takes `<audit_db>.lock` (one audit daemon per database), opens and migrates the
@@ -22,6 +24,8 @@ package final class AuditLog: Sendable {
         self.lock = try ProcessLock(path: configuration.auditDatabase + ".lock")
         self.database = try AuditDatabase(path: configuration.auditDatabase)
         self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
+        self.registry = RegistryCache(store: self.store)
+        self.backupDirectories = configuration.backupDirectories
         self.systemKey = try Self.loadSystemKey(keysDirectory: configuration.keysDirectory)
     }
 
@@ -46,7 +50,28 @@ package final class AuditLog: Sendable {
     static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
     func append(_ inputs: [Choros_V1_AuditEventInput]) async throws -> [AuditRow] {
-        try await self.database.append(inputs, now: Self.now)
+        for input in inputs where !input.envelope.isEmpty { try await self.checkSigner(input) }
+        return try await self.database.append(inputs, now: Self.now)
+    }
+
+    /// A signed event is appended only if its envelope verifies and names the actor: the log
+    /// is forgery-evident because it refuses forgeries, not because a reader may check later
+    /// (TRUST.md, rule 2). Enrollment is "ever enrolled": a revoked key's past acts stay valid.
+    private func checkSigner(_ input: Choros_V1_AuditEventInput) async throws {
+        let operation: SignedOperation
+        do {
+            operation = try OperationVerifier.verifyIntegrity(json: Array(input.envelope))
+        } catch {
+            throw AuditError.invalidEvent("the envelope does not verify: \(error)")
+        }
+        guard let record = try await self.registry.everEnrolled(operation.author) else {
+            throw AuditError.invalidEvent("the envelope is signed by \(operation.author), which was never enrolled")
+        }
+        guard input.actor.lowercased() == record.name.folded else {
+            throw AuditError.invalidEvent(
+                "actor '\(input.actor.prefix(64))' did not sign this envelope: '\(record.name)' did"
+            )
+        }
     }
 
     func head() async throws -> (seq: Int64, hash: String) {

@@ -131,17 +131,18 @@ package final class Gateway: Sendable {
         key: String = "",
         target: (ref: String, path: String) = ("", "")
     ) async {
+        // Whatever the caller sent is copied capped: a refusal is recorded, never refused.
         var event = Choros_V1_AuditEventInput()
-        event.actor = actor
+        event.actor = actor.truncated(toUTF8Bytes: 64)
         event.op = "denied"
         event.outcome = "denied"
-        event.requestKey = key
-        event.targetRef = target.ref
-        event.targetPath = target.path
+        event.requestKey = key.truncated(toUTF8Bytes: 128)
+        event.targetRef = target.ref.truncated(toUTF8Bytes: 256)
+        event.targetPath = target.path.truncated(toUTF8Bytes: 1024)
         event.detail = Data(
             CanonicalJSON.encode([
-                "tool": .string(tool), "gate": .string(refusal.gate), "reason": .string(refusal.reason),
-                "code": .string(refusal.code.name),
+                "tool": .string(tool.truncated(toUTF8Bytes: 80)), "gate": .string(refusal.gate),
+                "reason": .string(refusal.reason.truncated(toUTF8Bytes: 2048)), "code": .string(refusal.code.name),
             ])
         )
         do { try await self.backends.append(event) } catch {

@@ -1,3 +1,4 @@
+internal import ChorosCore
 internal import ChorosProto
 
 extension GitStore {
@@ -9,6 +10,7 @@ extension GitStore {
     ///
     /// - Throws: `StoreError.pushRejected` naming each refused ref (non-fast-forward).
     func pushAll(to remote: String) async throws -> Choros_V1_SyncReport {
+        try self.checkMirrorDestination(remote)
         let rejected = try await self.pool.write { repository in
             let local = try self.mirroredReferences(repository)
             let nonFastForward = try Self.nonFastForward(local, remote: remote, repository: repository)
@@ -53,6 +55,19 @@ extension GitStore {
             }
             report.ok = report.missingOnRemote.isEmpty && report.oidMismatch.isEmpty
             return report
+        }
+    }
+
+    /// Every ref leaves only for a place the practitioner named (TRUST.md): a local path under
+    /// `backup_dirs`, or a network remote listed in `mirror_remotes`.
+    private func checkMirrorDestination(_ remote: String) throws {
+        if self.configuration.mirrorRemotes.contains(remote) { return }
+        let local = remote.hasPrefix("file://") ? String(remote.dropFirst("file://".count)) : remote
+        guard local.hasPrefix("/") else {
+            throw StoreError.unauthorized("\(remote.prefix(200)) is not one of the configured mirror_remotes")
+        }
+        do { _ = try ConfinedPath.check(local, within: self.configuration.backupDirectories) } catch {
+            throw StoreError.unauthorized("\(error)")
         }
     }
 

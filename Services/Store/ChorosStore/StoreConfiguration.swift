@@ -14,6 +14,9 @@ package struct StoreConfiguration: Sendable {
     package var committerName: String
     package var committerEmail: String
     package var opFreshnessSeconds: Int
+    /// Where a local mirror may be pushed (`backup_dirs`), and which network remotes.
+    package var backupDirectories: [String]
+    package var mirrorRemotes: [String]
 
     package init(_ configuration: ChorosConfiguration) {
         self.gitDirectory = configuration.gitDirectory
@@ -22,6 +25,8 @@ package struct StoreConfiguration: Sendable {
         self.committerName = configuration.committerName
         self.committerEmail = configuration.committerEmail
         self.opFreshnessSeconds = configuration.opFreshnessSeconds
+        self.backupDirectories = configuration.backupDirectories
+        self.mirrorRemotes = configuration.mirrorRemotes
     }
 
     /// The namespaces that are mirrored and verified (STORE.md, Sync).

@@ -80,6 +80,10 @@ extension ChorosConfiguration {
         )
         self.serviceUID = UInt32(reader.integer("service_uid", default: Int(getuid()), in: 0...Int(UInt32.max)))
         self.instancesGroup = reader.string("instances_group", default: "choros-instances", nonEmpty: true)
+        self.backupDirectories = reader.stringArray("backup_dirs", default: [dataDirectory + "/backups"]).map {
+            Self.absolute($0, base: dataDirectory)
+        }
+        self.mirrorRemotes = reader.stringArray("mirror_remotes", default: [])
         self.maximumFrameBytes = reader.integer("max_frame_bytes", default: 16 << 20, in: 1024...(1 << 30))
         self.opFreshnessSeconds = reader.integer("op_freshness_s", default: 300, in: 1...86_400)
         self.logLevel = reader.string("log_level", default: "info")

@@ -21,6 +21,9 @@
 /// - `practitioner_uid` (integer ≥ 0, default the owner of `data_dir`).
 /// - `service_uid` (integer ≥ 0, default the daemon's own uid): the only peer (with root) the
 ///   internal sockets admit (TRUST.md).
+/// - `backup_dirs` (array of absolute directories, `["<data_dir>/backups"]`): the only places
+///   the audit log snapshots into and the store pushes mirrors to (TRUST.md); `mirror_remotes`
+///   (array of URLs, empty): network remotes the store may push to.
 /// - `instances_group` (string, `choros-instances`): when that group exists, `gateway.sock`
 ///   and the directories above it belong to it, so instances under their own uids reach it.
 /// - `max_frame_bytes` (integer 1 KiB…1 GiB, 16 MiB); `op_freshness_s` (integer 1…86400, 300).
@@ -58,6 +61,8 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var practitionerUID: UInt32
     package var serviceUID: UInt32
     package var instancesGroup: String
+    package var backupDirectories: [String]
+    package var mirrorRemotes: [String]
     package var maximumFrameBytes: Int
     package var opFreshnessSeconds: Int
     package var logLevel: String

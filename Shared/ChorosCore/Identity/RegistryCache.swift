@@ -28,4 +28,11 @@ package final class RegistryCache: Sendable {
         self.cached.withLock { $0 = (tip, registry) }
         return registry
     }
+
+    /// The record of a key that was ever enrolled, revoked or not. Records never leave the
+    /// registry, so a cached hit needs no store call; only a miss re-reads it.
+    package func everEnrolled(_ author: AuthorID) async throws -> InstanceRecord? {
+        if let record = self.cached.withLock({ $0?.registry.record(for: author) }) { return record }
+        return try await self.current().record(for: author)
+    }
 }

@@ -1,3 +1,4 @@
+internal import ChorosCore
 internal import ChorosProto
 package import ChorosWire
 internal import Foundation
@@ -76,8 +77,14 @@ extension AuditLog {
             return .with { $0.hash = hash }
         }
         router.register(AuditRPC.snapshot) { request, _ in
-            guard request.path.hasPrefix("/") else { throw AuditError.invalidEvent("snapshot path must be absolute") }
-            let seq = try await self.snapshot(to: request.path)
+            let path: String
+            do { path = try ConfinedPath.check(request.path, within: self.backupDirectories) } catch {
+                throw AuditError.refusedPath("\(error)")
+            }
+            guard !FileManager.default.fileExists(atPath: path) else {
+                throw AuditError.refusedPath("\(path.prefix(200)) exists: a snapshot never overwrites a file")
+            }
+            let seq = try await self.snapshot(to: path)
             return .with {
                 $0.path = request.path
                 $0.seq = UInt64(seq)
@@ -106,6 +113,7 @@ extension AuditError: WireErrorConvertible {
         switch self {
         case .invalidEvent: RPCError(code: .invalidArgument, message: self.description)
         case .alreadyRecorded: RPCError(code: .alreadyExists, message: self.description)
+        case .refusedPath: RPCError(code: .permissionDenied, message: self.description)
         case .noSuchSeq: RPCError(code: .outOfRange, message: self.description)
         case .anchorFailed: RPCError(code: .dataLoss, message: self.description)
         case .snapshotFailed: RPCError(code: .internal, message: self.description)

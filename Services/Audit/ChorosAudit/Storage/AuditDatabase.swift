@@ -88,10 +88,25 @@ final class AuditDatabase: Sendable {
         }
     }
 
+    /// Caps every field copied into the log, so no caller can make one event cost more than this.
+    static let maximumDetailBytes = 16 * 1024
+
     /// Checks an input before anything is written; the whole batch fails on one bad event.
     private static func validate(_ input: Choros_V1_AuditEventInput, now: Int64) throws -> AuditRow {
         guard !input.actor.isEmpty, !input.op.isEmpty, !input.outcome.isEmpty else {
             throw AuditError.invalidEvent("actor, op and outcome are required")
+        }
+        for (field, value, limit) in [
+            ("actor", input.actor, 64), ("op", input.op, 64), ("outcome", input.outcome, 32),
+            ("target_ref", input.targetRef, 256), ("target_path", input.targetPath, 1024), ("op_id", input.opID, 80),
+            ("request_key", input.requestKey, 128), ("result_oid", input.resultOid, 64),
+        ] where value.utf8.count > limit {
+            throw AuditError.invalidEvent("\(field) is \(value.utf8.count) bytes; the limit is \(limit)")
+        }
+        guard input.detail.count <= Self.maximumDetailBytes else {
+            throw AuditError.invalidEvent(
+                "detail is \(input.detail.count) bytes; the limit is \(Self.maximumDetailBytes)"
+            )
         }
         var detail = "{}"
         if !input.detail.isEmpty {
@@ -139,6 +154,8 @@ enum AuditError: Error, CustomStringConvertible {
     case invalidEvent(String)
     /// A one-shot event (a TOTP window) recorded a second time.
     case alreadyRecorded(String)
+    /// A snapshot path outside `backup_dirs`, or one that exists.
+    case refusedPath(String)
     case noSuchSeq(UInt64, count: Int64)
     case anchorFailed(String)
     case snapshotFailed(path: String, reason: String)
@@ -147,6 +164,7 @@ enum AuditError: Error, CustomStringConvertible {
         switch self {
         case .invalidEvent(let reason): "event refused: \(reason)"
         case .alreadyRecorded(let what): "event refused: \(what)"
+        case .refusedPath(let reason): "snapshot refused: \(reason)"
         case .noSuchSeq(let seq, let count): "no event \(seq): the log holds \(count)"
         case .anchorFailed(let reason): "anchor failed: \(reason)"
         case .snapshotFailed(let path, let reason): "snapshot to \(path) failed: \(reason)"
