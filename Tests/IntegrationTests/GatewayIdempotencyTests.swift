@@ -140,6 +140,33 @@ struct GatewayIdempotencyTests {
         }
     }
 
+    @Test("a gateway killed after the commit backfills the lost event itself when it starts, envelope and all")
+    func startupReconcile() async throws {
+        try await GatewayFixture.with { fixture in
+            try await fixture.daemons.stop("gateway")
+            try await fixture.daemons.start("gateway", environment: ["FAULT_INJECTION_POINT": "gateway.after-commit"])
+            let doomed = try await fixture.connect("alice")
+            let arguments: [String: JSONValue] = ["domain": "notes", "slug": "s", "body": "Lost", "op_id": "s1"]
+            _ = try? await doomed.call("kip_commit", arguments, timeout: .seconds(2))
+            #expect(try await fixture.daemons.daemons.value["gateway"]?.waitForExit(timeout: .seconds(10)) == 86)
+            await doomed.close()
+            fixture.daemons.daemons.mutate { $0["gateway"] = nil }
+            #expect(try await self.auditEvents(fixture, key: "s1", actor: "alice").isEmpty)
+
+            try await fixture.daemons.start("gateway")
+            var backfilled: [Choros_V1_AuditEvent] = []
+            for _ in 0..<100 where backfilled.isEmpty {
+                backfilled = try await self.auditEvents(fixture, key: "s1", actor: "alice")
+                if backfilled.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            let event = try #require(backfilled.first, "the restarted gateway reconciled the lost commit")
+            #expect(event.op == "reconciled_commit")
+            let envelope = try OperationVerifier.verifyIntegrity(json: Array(event.envelope))
+            #expect(envelope.id.rawValue == event.opID && envelope.type == .entryCommit)
+            #expect(try await fixture.daemons.verify(checkEnvelopes: true).ok)
+        }
+    }
+
     @Test("a retry after a crash with no reconcile completes the audit event itself, once")
     func retryCompletesAudit() async throws {
         try await GatewayFixture.with { fixture in

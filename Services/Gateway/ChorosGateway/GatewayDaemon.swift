@@ -19,13 +19,14 @@ package func makeGatewayDaemon(configuration: ChorosConfiguration, logger: Logge
     gateway.register(on: &router)
     let figures = ["deployment": configuration.deploymentName, "tools": String(Gateway.tools.count)]
     return [
+        StartupReconcile(audit: backends.audit, logger: logger),
         WireServer.daemon(
             name: "gateway",
             configuration: configuration,
             router: router,
             access: configuration.instanceSocketAccess,
             logger: logger
-        ) { figures }
+        ) { figures },
     ]
 }
 

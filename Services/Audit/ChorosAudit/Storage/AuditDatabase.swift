@@ -64,6 +64,10 @@ final class AuditDatabase: Sendable {
 
     /// Appends `inputs` in one transaction: seq and prev_hash come from the tail row read
     /// inside it, never from memory, so no second writer can fork the chain.
+    ///
+    /// An op is recorded once per ref: an input whose op id already has an event on its
+    /// target ref returns that event instead, so a retry, a reconcile racing a retry, or a
+    /// replayed request never records one act twice.
     func append(_ inputs: [Choros_V1_AuditEventInput], now: Int64) async throws -> [AuditRow] {
         let rows = try inputs.map { try Self.validate($0, now: now) }
         return try await self.pool.write { db in
@@ -72,6 +76,16 @@ final class AuditDatabase: Sendable {
             var previous = tail?.hash ?? AuditRow.genesis
             var appended: [AuditRow] = []
             for var row in rows {
+                if !row.opID.isEmpty,
+                    let existing = try AuditRow.fetchOne(
+                        db,
+                        sql: AuditQueries.firstByOpIDAndRef,
+                        arguments: [row.opID, row.targetRef]
+                    )
+                {
+                    appended.append(existing)
+                    continue
+                }
                 seq += 1
                 row.seq = seq
                 row.prevHash = previous
