@@ -111,7 +111,12 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
     ]
-        + daemon("Store", folder: "Store", extra: ["CGit2", protobuf])
+        + daemon(
+            "Store",
+            folder: "Store",
+            extra: ["CGit2", protobuf],
+            settings: [.define("CHOROS_FAULT_INJECTION", .when(configuration: .debug))]
+        )
         + daemon("Audit", folder: "Audit", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon("Index", folder: "Index", extra: [.product(name: "GRDB", package: "GRDB.swift"), protobuf])
         + daemon(

@@ -59,7 +59,8 @@ extension GitStore {
     ///   approval; `.canonMoved` (ABORTED) when canon is no longer the candidate's base.
     func land(
         candidate candidateText: String,
-        approval: Choros_V1_SignedOp
+        approval: Choros_V1_SignedOp,
+        isPastDeadline: @escaping @Sendable () -> Bool = { false }
     ) async throws -> (canon: GitOID, previous: GitOID) {
         let candidate = try Self.oid(candidateText, field: "candidate_oid")
         let canonRef = self.configuration.canonRef
@@ -67,11 +68,18 @@ extension GitStore {
         return try await self.pool.write { repository in
             let parents = try repository.parents(of: candidate)
             guard parents.count == 2 else { throw StoreError.notACandidate(candidate.hex) }
-            try self.verifyApproval(approval, candidate: candidate, repository: repository)
+            let operation = try self.verifyApproval(approval, candidate: candidate, repository: repository)
             let current = try repository.target(ofRef: canonRef)
             guard current == parents[0] else {
                 throw StoreError.canonMoved(expected: parents[0].hex, actual: current?.hex ?? "absent")
             }
+            // The record first: a canon tip that is a land always has its approval beside it,
+            // so the airlock can finish it from canon alone (TRUST.md, rule 5).
+            try self.recordLand(candidate, previous: parents[0], approval: operation, repository: repository)
+            if isPastDeadline() {
+                throw StoreError.deadlinePassed("the land's deadline passed before canon moved")
+            }
+            StoreFault.delay(.beforeLandRename)
             do {
                 try repository.moveRef(canonRef, to: candidate, from: parents[0])
             } catch StoreError.lostRace {
@@ -84,7 +92,12 @@ extension GitStore {
         }
     }
 
-    private func verifyApproval(_ approval: Choros_V1_SignedOp, candidate: GitOID, repository: GitRepository) throws {
+    @discardableResult
+    private func verifyApproval(
+        _ approval: Choros_V1_SignedOp,
+        candidate: GitOID,
+        repository: GitRepository
+    ) throws -> SignedOperation {
         let registry = try self.registry(in: repository)
         let verifier = OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
@@ -108,6 +121,37 @@ extension GitStore {
                 "'\(name)' is not a configured approver (\(self.configuration.approvers.joined(separator: ", ")))"
             )
         }
+        return operation
+    }
+
+    /// `refs/cap/lands`: `lands/<candidate>.json` holds the approval that moved canon there
+    /// and the canon it moved from, one commit per land.
+    static let landsRef = "refs/cap/lands"
+
+    private func recordLand(
+        _ candidate: GitOID,
+        previous: GitOID,
+        approval: SignedOperation,
+        repository: GitRepository
+    ) throws {
+        let record = CanonicalJSON.encode([
+            "approval": .string(String(decoding: approval.canonicalBytes, as: UTF8.self)),
+            "previous_canon_oid": .string(previous.hex),
+        ])
+        let path = try Self.validate("lands/\(candidate.hex).json")
+        let tip = try repository.target(ofRef: Self.landsRef)
+        if let tip, (try? repository.blobOID(at: path.rawValue, commit: tip)) != nil { return }
+        _ = try repository.commit(
+            CommitPlan(
+                ref: Self.landsRef,
+                changes: [(path: path, content: record)],
+                message: "land \(candidate.hex)\n",
+                authorName: "system",
+                committerName: self.configuration.committerName,
+                committerEmail: self.configuration.committerEmail,
+                expectedParent: tip
+            )
+        )
     }
 
     /// The enrolled keys: `instances/*.json` on `refs/cap/registry`, re-read only when its tip

@@ -21,6 +21,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
     case approvalRefused(String)
     /// The signed op does not authorize this write (TRUST.md, rule 2).
     case unauthorized(String)
+    case deadlinePassed(String)
     case tagMoved(name: String, existing: String, requested: String)
     case canonExists(String)
     case pushRejected([String: String])
@@ -47,6 +48,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
         case .notACandidate(let oid): "\(oid) is not a prepared merge candidate (it needs two parents)"
         case .approvalRefused(let reason): "approval refused: \(reason)"
         case .unauthorized(let reason): "write refused: \(reason)"
+        case .deadlinePassed(let what): what
         case .tagMoved(let name, let existing, let requested):
             "tag \(name) already points at \(existing), not \(requested): tags never move"
         case .canonExists(let oid): "canon already exists at \(oid): bootstrap runs once"
@@ -78,6 +80,8 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
             RPCError(code: .failedPrecondition, message: self.description)
         case .tagMoved:
             RPCError(code: .alreadyExists, message: self.description)
+        case .deadlinePassed:
+            RPCError(code: .deadlineExceeded, message: self.description)
         case .remoteFailed:
             RPCError(code: .unavailable, message: self.description)
         case .git:

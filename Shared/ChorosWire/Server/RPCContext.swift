@@ -8,6 +8,8 @@ package struct RPCContext: Sendable {
     package var metadata: [String: String]
     /// When the caller stops waiting; `nil` if the request carried no timeout.
     package var deadline: NIODeadline?
+    /// Whether the caller has stopped waiting: work that cannot be undone checks this last.
+    package var isPastDeadline: Bool { self.deadline.map { $0 <= .now() } ?? false }
     /// The peer process (uid, pid), for services that authorize by it.
     package var peer: PeerCredentials?
     /// Per-connection state; a fresh one for calls made outside a connection.

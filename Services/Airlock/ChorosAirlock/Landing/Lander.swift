@@ -27,6 +27,8 @@ package actor Lander {
 
     /// Everything CANON.md lists, and the candidate to approve when nothing blocks it.
     package func preview(_ proposalID: String) async throws -> Choros_V1_LandPreview {
+        // An unfinished land changes the next seq: finish it before judging this one.
+        try await self.recover()
         let ref = "refs/cap/proposals/\(proposalID)"
         guard let proposalTip = try await self.backends.tip(of: ref) else {
             throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
@@ -76,6 +78,7 @@ package actor Lander {
         approvalBytes: Data,
         detail: [String: String] = [:]
     ) async throws -> LandOrder {
+        try await self.recover()
         let ref = "refs/cap/proposals/\(proposalID)"
         guard let proposalTip = try await self.backends.tip(of: ref) else {
             throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
@@ -145,9 +148,18 @@ package actor Lander {
                     $0.approval = approval
                 }
             )
-        } catch {
+        } catch let error as RPCError where Self.isDefinitive(error) {
             try? self.orderFile.remove()
             throw error
+        } catch {
+            // The store may still move canon after we stopped waiting: whether it did is read
+            // from canon by the next recovery, which finishes or drops this land.
+            throw Refusal(
+                "land",
+                .unavailable,
+                "the store did not confirm the land of '\(order.proposalID)' in time (\(error)); "
+                    + "it is finished or dropped before the next land and on restart"
+            )
         }
         LandingFault.trigger(.afterLand)
         return try await self.finish(order)
@@ -260,13 +272,34 @@ package actor Lander {
         ).isAncestor
     }
 
+    /// A refusal the store decided (nothing moved); anything else leaves the outcome unknown.
+    private static func isDefinitive(_ error: RPCError) -> Bool {
+        ![.deadlineExceeded, .unavailable, .cancelled, .unknown, .internal].contains(error.code)
+    }
+
     // MARK: recovery
 
-    /// Finishes a land a crash interrupted: if canon reached the candidate, steps 4–7 run
-    /// (each only if missing); if canon never moved, the order is dropped.
+    /// Finishes a land a crash or a timeout interrupted, found from canon itself (TRUST.md,
+    /// rule 5): a canon tip the store recorded as a land (`refs/cap/lands`) with no state tag
+    /// is finished, whatever happened to the order file. Only the tip can be unfinished: this
+    /// runs before every land and on start, so each land is finished before the next moves canon.
+    /// Then an order file whose candidate never reached canon is dropped.
     @discardableResult
     package func recover() async throws -> Choros_V1_LandResult? {
-        guard let order = try self.orderFile.read() else { return nil }
+        let file = try self.orderFile.read()
+        if let tip = try await self.backends.tip(of: self.canonRef), let record = try await self.landRecord(at: tip),
+            try await !self.isTagged(tip)
+        {
+            var order = file?.candidate == tip ? file : nil
+            if order == nil { order = try await self.order(from: record, at: tip) }
+            guard let order else { return nil }
+            self.logger.notice(
+                "finishing a land found unfinished on canon",
+                metadata: ["proposal": "\(order.proposalID)"]
+            )
+            return try await self.finish(order)
+        }
+        guard let order = file else { return nil }
         let tip = try await self.backends.tip(of: self.canonRef) ?? ""
         let reached = tip == order.candidate ? true : try await self.isAncestor(order.candidate, of: tip)
         if reached {
@@ -276,5 +309,37 @@ package actor Lander {
         self.logger.notice("dropping a land that never reached canon", metadata: ["proposal": "\(order.proposalID)"])
         try self.orderFile.remove()
         return nil
+    }
+
+    /// The store's record of the land that moved canon to `oid`, if `oid` is one.
+    private func landRecord(at oid: String) async throws -> (approval: Data, previous: String)? {
+        guard let text = try await self.backends.text("refs/cap/lands", "lands/\(oid).json"),
+            let record = try? JSONParser.parse(Array(text.utf8)),
+            let approval = record["approval"]?.stringValue, let previous = record["previous_canon_oid"]?.stringValue
+        else { return nil }
+        return (Data(approval.utf8), previous)
+    }
+
+    private func isTagged(_ oid: String) async throws -> Bool {
+        try await self.backends.store.call(StoreRPC.listRefs, .with { $0.prefix = "refs/tags/state/" }).refs
+            .contains { $0.oid == oid }
+    }
+
+    /// The order of a land rebuilt from its record: the approval says what, the registry who.
+    private func order(from record: (approval: Data, previous: String), at candidate: String) async throws -> LandOrder
+    {
+        let approval = try OperationVerifier.verifyIntegrity(json: Array(record.approval))
+        let approver = try await self.backends.registry().record(for: approval.author)?.name.rawValue ?? "unknown"
+        return LandOrder(
+            proposalID: approval.body["proposal_id"]?.stringValue ?? "",
+            candidate: candidate,
+            previousCanon: record.previous,
+            seq: try await self.backends.canonSeq(origin: self.configuration.seqOrigin) + 1,
+            channel: approval.body["channel"]?.stringValue ?? "console",
+            approver: approver,
+            approval: record.approval,
+            approvalOpID: approval.id.rawValue,
+            detail: ["recovered_from": "canon"]
+        )
     }
 }

@@ -156,8 +156,13 @@ extension GitStore {
                 $0.preview = Self.preview(prepared.analysis)
             }
         }
-        router.register(StoreRPC.landMerge) { request, _ in
-            let landed = try await self.land(candidate: request.candidateOid, approval: request.approval)
+        router.register(StoreRPC.landMerge) { request, context in
+            // Honoured server-side: past the caller's deadline canon does not move.
+            let landed = try await self.land(
+                candidate: request.candidateOid,
+                approval: request.approval,
+                isPastDeadline: { context.isPastDeadline }
+            )
             return .with {
                 $0.canonOid = landed.canon.hex
                 $0.previousCanonOid = landed.previous.hex
