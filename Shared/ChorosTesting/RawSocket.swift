@@ -37,6 +37,9 @@ package final class RawSocket: @unchecked Sendable {
 
     deinit { close(self.descriptor) }
 
+    /// Ends the connection both ways now (the descriptor itself is closed at deinit).
+    package func hangUp() { Glibc.shutdown(self.descriptor, Int32(SHUT_RDWR)) }
+
     package func send(_ bytes: [UInt8]) async throws {
         try await NIOThreadPool.singleton.runIfActive { try self.sendBlocking(bytes) }
     }

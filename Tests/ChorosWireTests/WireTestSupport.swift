@@ -65,6 +65,7 @@ func withTestServer<Result: Sendable>(
     maximumFrameBytes: Int = WireServerConfiguration.defaultMaximumFrameBytes,
     maximumInFlightCalls: Int = 256,
     access: SocketAccess = .open(),
+    limits: ConnectionLimits = .unbounded,
     observations: Observations = Observations(),
     _ body: (String) async throws -> Result
 ) async throws -> Result {
@@ -73,7 +74,8 @@ func withTestServer<Result: Sendable>(
             socketPath: directory.appending("test.sock"),
             access: access,
             maximumFrameBytes: maximumFrameBytes,
-            maximumInFlightCallsPerConnection: maximumInFlightCalls
+            maximumInFlightCallsPerConnection: maximumInFlightCalls,
+            limits: limits
         )
         let server = WireServer(
             configuration: configuration,

@@ -18,6 +18,8 @@ package final class Gateway: Sendable {
     let backends: Backends
     let configuration: ChorosConfiguration
     let registry: RegistryCache
+    let quota: InstanceQuota
+    let denials = DenialBudget()
     let verifier: OperationVerifier
     /// Unix milliseconds; injectable so tests can move time.
     let clock: @Sendable () -> Int64
@@ -32,6 +34,7 @@ package final class Gateway: Sendable {
         self.backends = backends
         self.configuration = configuration
         self.registry = RegistryCache(store: backends.store)
+        self.quota = InstanceQuota(limit: configuration.maximumCallsPerInstance)
         self.verifier = OperationVerifier(freshnessSeconds: configuration.opFreshnessSeconds)
         self.clock = clock
         self.logger = logger
@@ -85,6 +88,7 @@ package final class Gateway: Sendable {
         }
         let record = try await self.enrolledRecord(for: challenge.author)
         context.session.withState { $0 = .bound(challenge.author) }
+        context.session.markEstablished()
         self.logger.info("connection bound", metadata: ["instance": "\(record.name)"])
         return .with {
             $0.name = record.name.rawValue
@@ -129,8 +133,10 @@ package final class Gateway: Sendable {
         tool: String,
         actor: String,
         key: String = "",
-        target: (ref: String, path: String) = ("", "")
+        target: (ref: String, path: String) = ("", ""),
+        peer: PeerCredentials? = nil
     ) async {
+        if ["unbound", "unknown"].contains(actor), let uid = peer?.uid, !self.denials.take(uid) { return }
         // Whatever the caller sent is copied capped: a refusal is recorded, never refused.
         var event = Choros_V1_AuditEventInput()
         event.actor = actor.truncated(toUTF8Bytes: 64)

@@ -25,6 +25,11 @@ package func makeGatewayDaemon(configuration: ChorosConfiguration, logger: Logge
             configuration: configuration,
             router: router,
             access: configuration.instanceSocketAccess,
+            limits: ConnectionLimits(
+                maximumPerUID: configuration.maximumConnectionsPerUID,
+                establishDeadline: .seconds(configuration.handshakeDeadlineSeconds),
+                idleTimeout: .seconds(configuration.idleTimeoutSeconds)
+            ),
             logger: logger
         ) { figures },
     ]
@@ -46,7 +51,7 @@ extension Gateway {
         router.register(GatewayRPC.callTool) { request, context in
             guard let tool = Self.toolsByName[request.name] else {
                 let refusal = Refusal("input", .notFound, "no tool named '\(request.name.prefix(80))'")
-                await self.recordDenial(refusal, tool: "CallTool", actor: "unknown")
+                await self.recordDenial(refusal, tool: "CallTool", actor: "unknown", peer: context.peer)
                 throw refusal
             }
             let json = try await tool.callJSON(self, request, context)
@@ -64,7 +69,7 @@ extension Gateway {
         do {
             return try await body()
         } catch let refusal as Refusal {
-            await self.recordDenial(refusal, tool: step, actor: "unbound")
+            await self.recordDenial(refusal, tool: step, actor: "unbound", peer: context.peer)
             throw refusal
         }
     }

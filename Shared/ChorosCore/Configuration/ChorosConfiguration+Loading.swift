@@ -84,6 +84,10 @@ extension ChorosConfiguration {
             Self.absolute($0, base: dataDirectory)
         }
         self.mirrorRemotes = reader.stringArray("mirror_remotes", default: [])
+        self.maximumConnectionsPerUID = reader.integer("max_connections_per_uid", default: 64, in: 1...100_000)
+        self.maximumCallsPerInstance = reader.integer("max_calls_per_instance", default: 32, in: 1...4096)
+        self.handshakeDeadlineSeconds = reader.integer("handshake_deadline_s", default: 5, in: 1...300)
+        self.idleTimeoutSeconds = reader.integer("idle_timeout_s", default: 900, in: 1...86_400)
         self.maximumFrameBytes = reader.integer("max_frame_bytes", default: 16 << 20, in: 1024...(1 << 30))
         self.opFreshnessSeconds = reader.integer("op_freshness_s", default: 300, in: 1...86_400)
         self.logLevel = reader.string("log_level", default: "info")

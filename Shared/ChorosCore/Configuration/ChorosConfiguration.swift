@@ -24,6 +24,9 @@
 /// - `backup_dirs` (array of absolute directories, `["<data_dir>/backups"]`): the only places
 ///   the audit log snapshots into and the store pushes mirrors to (TRUST.md); `mirror_remotes`
 ///   (array of URLs, empty): network remotes the store may push to.
+/// - `max_connections_per_uid` (integer 1…100000, 64), `max_calls_per_instance` (integer
+///   1…4096, 32), `handshake_deadline_s` (integer 1…300, 5), `idle_timeout_s` (integer
+///   1…86400, 900): the gateway's bounds (TRUST.md, rule 6).
 /// - `instances_group` (string, `choros-instances`): when that group exists, `gateway.sock`
 ///   and the directories above it belong to it, so instances under their own uids reach it.
 /// - `max_frame_bytes` (integer 1 KiB…1 GiB, 16 MiB); `op_freshness_s` (integer 1…86400, 300).
@@ -62,6 +65,10 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var serviceUID: UInt32
     package var instancesGroup: String
     package var backupDirectories: [String]
+    package var maximumConnectionsPerUID: Int
+    package var maximumCallsPerInstance: Int
+    package var handshakeDeadlineSeconds: Int
+    package var idleTimeoutSeconds: Int
     package var mirrorRemotes: [String]
     package var maximumFrameBytes: Int
     package var opFreshnessSeconds: Int

@@ -50,6 +50,7 @@ package enum DaemonRunner {
         signal(SIGHUP, SIG_IGN)
         do {
             try RunDirectory.prepare(configuration)
+            Self.raiseFileLimit()
             let lock = try ProcessLock(path: configuration.runDirectory + "/\(name).lock")
             logger.info(
                 "starting",
@@ -70,6 +71,15 @@ package enum DaemonRunner {
             )
             exit(1)
         }
+    }
+
+    /// Connections are bounded per uid by the daemons themselves; the soft descriptor limit
+    /// (often 1024) should not be the bound that bites first.
+    private static func raiseFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     private static func groupConfiguration(

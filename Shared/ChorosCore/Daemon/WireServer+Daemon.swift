@@ -16,6 +16,7 @@ extension WireServer {
         router: RPCRouter = RPCRouter(),
         socketName: String? = nil,
         access: SocketAccess? = nil,
+        limits: ConnectionLimits = .unbounded,
         logger: Logger,
         figures: @escaping @Sendable () async -> [String: String] = { [:] }
     ) -> WireServer {
@@ -25,7 +26,8 @@ extension WireServer {
             configuration: WireServerConfiguration(
                 socketPath: configuration.socketPath(for: socketName ?? name),
                 access: access ?? configuration.serviceSocketAccess,
-                maximumFrameBytes: configuration.maximumFrameBytes
+                maximumFrameBytes: configuration.maximumFrameBytes,
+                limits: limits
             ),
             router: router,
             logger: logger

@@ -70,7 +70,11 @@ package final class WireClient: Sendable {
         while true {
             do {
                 return try await self.sendOnce(frame, deadline: deadline)
-            } catch let error as RPCError where error.code == .unavailable && retryingUnavailable {
+            } catch let error as RPCError
+                where error.code == .unavailable && (retryingUnavailable || error.details["sent"] == "no")
+            {
+                // A call that never left (no connection yet: a restarting or a flooded server)
+                // is safe to send again whatever it does.
                 let delay = self.connection.withLock { $0.delayBeforeNextAttempt() }
                 guard NIODeadline.now() + delay < deadline else { throw error }
                 try await Task.sleep(for: .nanoseconds(max(delay.nanoseconds, 5_000_000)))
@@ -109,13 +113,18 @@ package final class WireClient: Sendable {
         case .refuse(let remaining):
             throw RPCError(
                 code: .unavailable,
-                message: "\(self.socketPath) is unreachable; next attempt in \(remaining.nanoseconds / 1_000_000) ms"
+                message: "\(self.socketPath) is unreachable; next attempt in \(remaining.nanoseconds / 1_000_000) ms",
+                details: ["sent": "no"]
             )
         }
         do {
             return try await future.get()
         } catch {
-            throw RPCError(code: .unavailable, message: "cannot connect to \(self.socketPath): \(error)")
+            throw RPCError(
+                code: .unavailable,
+                message: "cannot connect to \(self.socketPath): \(error)",
+                details: ["sent": "no"]
+            )
         }
     }
 

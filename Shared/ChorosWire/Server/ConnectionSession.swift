@@ -4,8 +4,15 @@ internal import Synchronization
 /// at the handshake. Calls on the connection run concurrently, hence the lock.
 package final class ConnectionSession: Sendable {
     private let storage = Mutex<(any Sendable)?>(nil)
+    private let established = Atomic<Bool>(false)
 
     package init() {}
+
+    /// The service accepts this connection for good (the gateway: the handshake succeeded);
+    /// until then the socket's establish deadline may close it.
+    package func markEstablished() { self.established.store(true, ordering: .relaxed) }
+
+    package var isEstablished: Bool { self.established.load(ordering: .relaxed) }
 
     /// Reads or replaces the value atomically; `body` must not block.
     package func withValue<Result: Sendable, Failure: Error>(

@@ -65,6 +65,8 @@ package struct RPCRouter: Sendable {
                 metadata: ["rpc.code": "\(rpcError.code.name)", "error.message": "\(rpcError.message)"]
             )
             return rpcError
+        case is CancellationError where context.isPastDeadline:
+            return RPCError(code: .deadlineExceeded, message: "the call's deadline passed on the server")
         case is CancellationError:
             return RPCError(code: .cancelled, message: "call was cancelled")
         default:

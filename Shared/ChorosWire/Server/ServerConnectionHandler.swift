@@ -15,7 +15,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var calls: InFlightCalls
     private let router: RPCRouter
     private let peer: PeerCredentials?
-    private let session = ConnectionSession()
+    let session = ConnectionSession()
     private let logger: Logger
     private let executor: EventLoopTaskExecutor
     private var context: ChannelHandlerContext?
@@ -49,6 +49,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         default:
             self.closeConnection(FrameError.unexpectedKind(rawValue: frame.kind.rawValue), context: context)
         }
+    }
+
+    /// The idle timeout: closes only a connection with nothing in flight.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is IdleStateHandler.IdleStateEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        if self.calls.count == 0 { context.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -99,6 +108,11 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
         if self.calls.attach(task, to: request.callID) {
             task.cancel()
+        }
+        // Server-side deadlines: past the caller's deadline the work is cancelled, whether or
+        // not the caller said so (WIRE.md, TRUST.md rule 6).
+        if let deadline = callContext.deadline {
+            context.eventLoop.scheduleTask(deadline: deadline) { task.cancel() }
         }
     }
 

@@ -35,9 +35,13 @@ package struct WireServer: Service {
         let logger = self.logger
         let maximumInFlightCalls = self.configuration.maximumInFlightCallsPerConnection
         let access = self.configuration.access
+        let limits = self.configuration.limits
+        let counts = ConnectionCounts()
         let socketName = (path as NSString).lastPathComponent
         let listener = try await ServerBootstrap(group: self.eventLoopGroup)
-            .serverChannelOption(.backlog, value: 256)
+            // Deep enough that a burst of connections (refused at once past the per-uid cap)
+            // does not leave a legitimate client to EAGAIN; the kernel caps it at somaxconn.
+            .serverChannelOption(.backlog, value: 4096)
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true) { channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
                     let framing: [any ChannelHandler] = [
@@ -53,6 +57,20 @@ package struct WireServer: Service {
                         try channel.pipeline.syncOperations.addHandlers(framing + [PeerRefusalHandler(error: error)])
                         return AcceptedConnection(channel: channel, handler: nil)
                     }
+                    if let limit = limits.maximumPerUID, let uid = peer?.uid {
+                        guard counts.open(uid, limit: limit) else {
+                            let error = RPCError(
+                                code: .resourceExhausted,
+                                message: "uid \(uid) holds \(limit) connections to \(socketName), the limit per uid",
+                                details: ["gate": "connections", "limit": String(limit)]
+                            )
+                            try channel.pipeline.syncOperations.addHandlers(
+                                framing + [PeerRefusalHandler(error: error, mode: .atOnce)]
+                            )
+                            return AcceptedConnection(channel: channel, handler: nil)
+                        }
+                        channel.closeFuture.whenComplete { _ in counts.close(uid) }
+                    }
                     let handler = ServerConnectionHandler(
                         router: router,
                         peer: peer,
@@ -60,7 +78,17 @@ package struct WireServer: Service {
                         logger: logger,
                         eventLoop: channel.eventLoop
                     )
-                    try channel.pipeline.syncOperations.addHandlers(framing + [handler])
+                    var handlers = framing
+                    if let idle = limits.idleTimeout {
+                        handlers.insert(IdleStateHandler(allTimeout: TimeAmount(idle)), at: 0)
+                    }
+                    try channel.pipeline.syncOperations.addHandlers(handlers + [handler])
+                    if let deadline = limits.establishDeadline {
+                        let session = handler.session
+                        channel.eventLoop.scheduleTask(in: TimeAmount(deadline)) {
+                            if !session.isEstablished { channel.close(promise: nil) }
+                        }
+                    }
                     return AcceptedConnection(
                         channel: channel,
                         handler: NIOLoopBound(handler, eventLoop: channel.eventLoop)

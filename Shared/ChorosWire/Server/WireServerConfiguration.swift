@@ -12,6 +12,7 @@ package struct WireServerConfiguration: Sendable {
     package var access: SocketAccess
     package var maximumFrameBytes: Int
     package var maximumInFlightCallsPerConnection: Int
+    package var limits: ConnectionLimits
 
     package static let defaultMaximumFrameBytes = 16 * 1024 * 1024
 
@@ -19,8 +20,10 @@ package struct WireServerConfiguration: Sendable {
         socketPath: String,
         access: SocketAccess = .open(),
         maximumFrameBytes: Int = Self.defaultMaximumFrameBytes,
-        maximumInFlightCallsPerConnection: Int = 256
+        maximumInFlightCallsPerConnection: Int = 256,
+        limits: ConnectionLimits = .unbounded
     ) {
+        self.limits = limits
         self.socketPath = socketPath
         self.access = access
         self.maximumFrameBytes = maximumFrameBytes

@@ -33,9 +33,11 @@ extension Gateway {
         do {
             let caller = try await self.caller(context)
             actor = caller.name
-            return try await body(caller)
+            return try await self.quota.run(caller.record.name.folded) { try await body(caller) }
+        } catch let refusal as Refusal where refusal.gate == "quota" {
+            throw refusal  // load shedding: recording each one would be the load
         } catch let refusal as Refusal {
-            await self.recordDenial(refusal, tool: tool, actor: actor)
+            await self.recordDenial(refusal, tool: tool, actor: actor, peer: context.peer)
             throw refusal
         } catch let error as RPCError where error.details["gate"] != nil {
             // A refusal of a daemon behind the gateway (the airlock's): audited here too, as

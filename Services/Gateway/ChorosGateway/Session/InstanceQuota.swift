@@ -1,0 +1,67 @@
+internal import ChorosProto
+internal import ChorosWire
+internal import Synchronization
+
+/// Calls in flight per instance, across all its connections (TRUST.md, rule 6): one instance
+/// saturating its share cannot take the backends' capacity from the others.
+final class InstanceQuota: Sendable {
+    let limit: Int
+    private let inFlight = Mutex<[String: Int]>([:])
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func isFull(_ name: String) -> Bool { self.inFlight.withLock { $0[name, default: 0] >= self.limit } }
+
+    /// Runs `body` in one of `name`'s slots, or refuses at once when all are taken.
+    func run<Result>(_ name: String, _ body: () async throws -> Result) async throws -> Result {
+        let admitted = self.inFlight.withLock { counts in
+            guard counts[name, default: 0] < self.limit else { return false }
+            counts[name, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            throw Refusal(
+                "quota",
+                .resourceExhausted,
+                "'\(name)' has \(self.limit) calls in flight, the limit per instance: wait for one to finish"
+            )
+        }
+        defer {
+            self.inFlight.withLock { counts in
+                counts[name, default: 1] -= 1
+                if counts[name] == 0 { counts[name] = nil }
+            }
+        }
+        return try await body()
+    }
+}
+
+/// Refusals of peers that proved no key are audited at a bounded rate per uid (a token
+/// bucket): an unauthenticated flood cannot turn into a flood of fsyncs.
+final class DenialBudget: Sendable {
+    private let buckets = Mutex<[UInt32: (tokens: Double, at: ContinuousClock.Instant)]>([:])
+    let burst: Double
+    let perSecond: Double
+
+    init(burst: Double = 20, perSecond: Double = 5) {
+        self.burst = burst
+        self.perSecond = perSecond
+    }
+
+    /// Whether one more refusal of `uid` may be audited now.
+    func take(_ uid: UInt32) -> Bool {
+        let now = ContinuousClock.now
+        return self.buckets.withLock { buckets in
+            var bucket = buckets[uid] ?? (self.burst, now)
+            let elapsed = (now - bucket.at) / .seconds(1)
+            bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.perSecond)
+            bucket.at = now
+            let allowed = bucket.tokens >= 1
+            if allowed { bucket.tokens -= 1 }
+            buckets[uid] = bucket
+            return allowed
+        }
+    }
+}
