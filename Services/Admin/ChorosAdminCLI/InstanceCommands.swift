@@ -17,6 +17,11 @@ struct Instance: AsyncParsableCommand {
             abstract: "Create an instance key (0600) and enroll it; hand the key file to its MCP bridge."
         )
         @Argument(help: "1-64 letters, digits, '.', '_', '-'; unique ignoring case.") var name: String
+        @Option(
+            help:
+                "The Unix user the instance runs as: its key goes where only that user can read it, and it joins the instances group."
+        )
+        var user: String?
         @OptionGroup var options: DaemonOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -34,18 +39,29 @@ struct Instance: AsyncParsableCommand {
                         "name '\(self.name)' is taken: '\(existing.name)' is enrolled (names are unique ignoring case)"
                     )
                 }
-                let path = session.instanceKeyPath(self.name)
+                let holder = try self.user.map { try InstanceHolder(user: $0) }
+                let directory =
+                    holder == nil
+                    ? (session.instanceKeyPath(self.name) as NSString).deletingLastPathComponent
+                    : InstanceHolder.keyDirectory(session.configuration, instance: self.name)
+                let path = directory + "/\(self.name).key"
                 guard !FileManager.default.fileExists(atPath: path) else {
                     throw AdminFailure("\(path) exists: remove it or pick another name")
                 }
                 // The key file first: an enrolled key nobody holds would be a name lost for good.
-                try FileManager.default.createDirectory(
-                    atPath: (path as NSString).deletingLastPathComponent,
-                    withIntermediateDirectories: true,
-                    attributes: [.posixPermissions: 0o700]
-                )
+                if let holder {
+                    try holder.prepareKeyDirectory(directory)
+                } else {
+                    try FileManager.default.createDirectory(
+                        atPath: directory,
+                        withIntermediateDirectories: true,
+                        attributes: [.posixPermissions: 0o700]
+                    )
+                }
                 let key = try SigningKey.generate()
                 try key.save(to: path)
+                try holder?.own(path, mode: 0o600)
+                try holder?.joinInstancesGroup(session.configuration)
                 do {
                     let response = try await session.changeRegistry(
                         .instanceEnroll,
@@ -60,7 +76,9 @@ struct Instance: AsyncParsableCommand {
                 }
             }
             if self.json {
-                try printJSONObject(["name": record.name, "author": record.author, "key_file": path])
+                var object: [String: Any] = ["name": record.name, "author": record.author, "key_file": path]
+                if let user = self.user { object["user"] = user }
+                try printJSONObject(object)
             } else {
                 print("enrolled \(record.name) (\(record.author))")
                 print("key: \(path) — give it to the instance's bridge: choros-mcp --key \(path)")

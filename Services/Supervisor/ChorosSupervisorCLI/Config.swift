@@ -32,6 +32,23 @@ struct Config: AsyncParsableCommand {
                 print("configuration file: \(configuration.configurationFile ?? "none (defaults and CHOROS_* only)")")
                 for (key, value) in entries { print("\(key) = \(value)") }
             }
+            for warning in Self.warnings(configuration) {
+                FileHandle.standardError.write(Data("choros config check: warning: \(warning)\n".utf8))
+            }
+        }
+
+        /// What the configuration allows that a practitioner should know (TRUST.md).
+        static func warnings(_ configuration: ChorosConfiguration) -> [String] {
+            let shared = configuration.keysDirectory + "/instances"
+            let keys = ((try? FileManager.default.contentsOfDirectory(atPath: shared)) ?? []).filter {
+                $0.hasSuffix(".key")
+            }
+            guard !keys.isEmpty else { return [] }
+            return [
+                "single-user mode: \(keys.count) instance key(s) in \(shared) are held by the practitioner's uid; "
+                    + "an instance running as that uid can read practitioner.key and the TOTP secret and reach "
+                    + "admin.sock. Give each instance its own user: choros-admin instance add NAME --user UNIXUSER"
+            ]
         }
     }
 }
