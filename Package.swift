@@ -94,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "ChorosTesting",
-            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle, nioPosix],
+            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle, nioPosix, protobuf],
             path: "Shared/ChorosTesting",
             swiftSettings: swiftSettings
         ),

@@ -99,6 +99,8 @@ struct Deployment {
     let directory: String
     let processes: [String: ChildProcess]
     let clients: [String: WireClient]
+    /// Signs the seed's direct store writes, as the store requires of every writer.
+    let signer: StoreSigner
 
     static func seedPath(_ index: Int) -> String { "seed/d\(index / 1000)/e\(index % 1000).md" }
 
@@ -125,7 +127,8 @@ struct Deployment {
             _ = try await client.call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(30)))
             clients[name] = client
         }
-        return Deployment(directory: directory, processes: processes, clients: clients)
+        let signer = StoreSigner(store: WireClient(socketPath: "\(directory)/data/run/store.sock"))
+        return Deployment(directory: directory, processes: processes, clients: clients, signer: signer)
     }
 
     func client(_ name: String) -> WireClient { self.clients[name]! }
@@ -147,26 +150,7 @@ struct Deployment {
             }
         )
         var keys: [SigningKey] = []
-        var records: [Choros_V1_FileChange] = []
-        for name in GatewayBenchmark.instances {
-            let key = try SigningKey.generate()
-            keys.append(key)
-            let record = InstanceRecord(name: try InstanceName(name), author: key.author, enrolledAt: 0)
-            records.append(
-                .with {
-                    $0.path = record.path
-                    $0.content = Data(record.fileContent)
-                }
-            )
-        }
-        _ = try await store.call(
-            StoreRPC.commit,
-            .with {
-                $0.ref = "refs/cap/registry"
-                $0.changes = records
-                $0.author = "practitioner"
-            }
-        )
+        for name in GatewayBenchmark.instances { keys.append(try await self.signer.enroll(name)) }
         for name in GatewayBenchmark.instances {
             let changes = (0..<entriesPerInstance).map { index in
                 Choros_V1_FileChange.with {
@@ -176,15 +160,13 @@ struct Deployment {
                     )
                 }
             }
-            _ = try await store.call(
-                StoreRPC.commit,
-                .with {
-                    $0.ref = "refs/cap/perspectives/\(name)"
-                    $0.changes = changes
-                    $0.author = name
-                },
-                options: CallOptions(timeout: .seconds(600))
-            )
+            var request = Choros_V1_CommitRequest.with {
+                $0.ref = "refs/cap/perspectives/\(name)"
+                $0.changes = changes
+                $0.author = name
+            }
+            try await self.signer.sign(&request)
+            _ = try await store.call(StoreRPC.commit, request, options: CallOptions(timeout: .seconds(600)))
         }
         var connections: [GatewayConnection] = []
         for key in keys {
@@ -197,29 +179,12 @@ struct Deployment {
 
     /// A practitioner key enrolled in the registry (a configured approver by default).
     func enrollPractitioner() async throws -> SigningKey {
-        let key = try SigningKey.generate()
-        let record = InstanceRecord(name: try InstanceName("practitioner"), author: key.author, enrolledAt: 0)
-        let store = self.client("store")
-        let tip = try? await store.call(StoreRPC.resolve, .with { $0.ref = "refs/cap/registry" }).oid
-        _ = try await store.call(
-            StoreRPC.commit,
-            .with {
-                $0.ref = "refs/cap/registry"
-                $0.changes = [
-                    .with {
-                        $0.path = record.path
-                        $0.content = Data(record.fileContent)
-                    }
-                ]
-                $0.author = "practitioner"
-                $0.expectedParent = tip ?? ""
-            }
-        )
-        return key
+        try await self.signer.practitioner()
     }
 
     func stop() async {
         for client in self.clients.values { await client.close() }
+        await self.signer.store.close()
         for process in self.processes.values {
             process.signal(SIGTERM)
             _ = try? await process.waitForExit(timeout: .seconds(30))

@@ -1,5 +1,6 @@
 import ChorosCore
 import ChorosProto
+import ChorosTesting
 import ChorosWire
 import Foundation
 import SwiftProtobuf
@@ -67,24 +68,23 @@ struct LandBenchmark {
                     $0.oid = canon
                 }
             )
-            _ = try await store.call(
-                StoreRPC.commit,
-                .with {
-                    $0.ref = ref
-                    $0.changes = [
-                        .with {
-                            $0.path = "notes/land\(land).md"
-                            $0.content = Data("Land \(land).\n".utf8)
-                        },
-                        .with {
-                            $0.path = "meta/log/\(seq).md"
-                            $0.content = Data("---\ntype: log\nseq: \(seq)\n---\n\nLand \(land).\n".utf8)
-                        },
-                    ]
-                    $0.author = "bench"
-                    $0.expectedParent = canon
-                }
-            )
+            var request = Choros_V1_CommitRequest.with {
+                $0.ref = ref
+                $0.changes = [
+                    .with {
+                        $0.path = "notes/land\(land).md"
+                        $0.content = Data("Land \(land).\n".utf8)
+                    },
+                    .with {
+                        $0.path = "meta/log/\(seq).md"
+                        $0.content = Data("---\ntype: log\nseq: \(seq)\n---\n\nLand \(land).\n".utf8)
+                    },
+                ]
+                $0.author = "bench"
+                $0.expectedParent = canon
+            }
+            try await deployment.signer.sign(&request)
+            _ = try await store.call(StoreRPC.commit, request)
             let began = ContinuousClock.now
             let preview = try await admin.call(AdminRPC.preview, .with { $0.proposalID = "p\(land)" })
             previews.append(ContinuousClock.now - began)

@@ -29,16 +29,17 @@ struct ReindexBenchmark {
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             defer { tasks.cancelAll() }
+            let signing = BenchSigning()
+            try await signing.enroll(store)
             var request = Choros_V1_CommitRequest()
-            request.ref = "refs/cap/perspectives/bench"
-            request.author = "bench"
+            request.ref = BenchSigning.perspective
             request.changes = (0..<10_000).map { index in
                 var change = Choros_V1_FileChange()
                 change.path = "notes/d\(index / 1000)/e\(index).md"
                 change.content = Data("---\ntitle: entry \(index)\n---\n\nlantern river \(index)".utf8)
                 return change
             }
-            _ = try await store.commitForBenchmark(request)
+            _ = try await store.commitForBenchmark(try signing.signed(request))
             let index = try SearchIndex(configuration: configuration)
             let start = ContinuousClock.now
             let indexed = try await index.reindexForBenchmark()

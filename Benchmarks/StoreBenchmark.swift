@@ -7,17 +7,20 @@ import Foundation
 /// and prepare + land latency over 1,000 canon entries. In process, fsync on.
 struct StoreBenchmark {
     let directory: String
+    let signing = BenchSigning()
 
     func measure() async throws -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
         for size in [100, 10_000, 100_000] {
             let store = try self.makeStore("commits-\(size)")
-            let ref = "refs/cap/perspectives/bench"
+            try await self.signing.enroll(store)
+            let ref = BenchSigning.perspective
             var parent = try await self.seed(store, ref: ref, entries: size)
             let count = 200
             let start = ContinuousClock.now
             for index in 0..<count {
-                parent = try await store.commitForBenchmark(
+                parent = try await self.signing.commit(
+                    store,
                     ref: ref,
                     path: "new/\(index).md",
                     content: "entry \(index)",
@@ -27,6 +30,7 @@ struct StoreBenchmark {
             results.append(
                 BenchmarkResult(name: "commits/s, tree of \(size)", calls: count, elapsed: ContinuousClock.now - start)
             )
+            if size == 10_000 { results.append(try await self.measureVerification(store, parent: parent)) }
             if size == 10_000 {
                 let reads = 5_000
                 let readStart = ContinuousClock.now
@@ -62,35 +66,46 @@ struct StoreBenchmark {
     private func seed(_ store: GitStore, ref: String, entries: Int) async throws -> String {
         var request = Choros_V1_CommitRequest()
         request.ref = ref
-        request.author = "bench"
         request.changes = (0..<entries).map { index in
             var change = Choros_V1_FileChange()
             change.path = Self.path(index)
             change.content = Data("entry \(index)\n".utf8)
             return change
         }
-        return try await store.commitForBenchmark(request)
+        return try await store.commitForBenchmark(try self.signing.signed(request))
+    }
+
+    /// The store's own verification of a commit's signed op, alone (the op signed beforehand).
+    private func measureVerification(_ store: GitStore, parent: String) async throws -> BenchmarkResult {
+        var request = Choros_V1_CommitRequest()
+        request.ref = BenchSigning.perspective
+        request.expectedParent = parent
+        request.changes = [BenchSigning.change("v.md", Data("v".utf8))]
+        let signed = try self.signing.signed(request)
+        let count = 2_000
+        let start = ContinuousClock.now
+        for _ in 0..<count { try await store.authorizeForBenchmark(signed) }
+        return BenchmarkResult(
+            name: "store verification of a commit's op/s",
+            calls: count,
+            elapsed: ContinuousClock.now - start
+        )
     }
 
     /// Average of 20 prepare + land rounds, each a one-entry proposal over 1,000 canon entries.
     private func measureLanding() async throws -> BenchmarkResult {
         let store = try self.makeStore("land")
-        let practitioner = SigningKey(seed: [UInt8](repeating: 5, count: 32))
-        let record = InstanceRecord(name: try InstanceName("practitioner"), author: practitioner.author, enrolledAt: 0)
+        try await self.signing.enroll(store)
+        let practitioner = self.signing.practitioner
         var canon = try await self.seed(store, ref: "refs/heads/bench-seed", entries: 1_000)
         canon = try await store.bootstrapForBenchmark(from: canon)
-        _ = try await store.commitForBenchmark(
-            ref: "refs/cap/registry",
-            path: record.path,
-            content: String(decoding: record.fileContent, as: UTF8.self),
-            parent: ""
-        )
         let rounds = 20
         var total = Duration.zero
         for round in 0..<rounds {
             let proposal = "refs/cap/proposals/p\(round)"
             try await store.branchForBenchmark(proposal, at: canon)
-            _ = try await store.commitForBenchmark(
+            _ = try await self.signing.commit(
+                store,
                 ref: proposal,
                 path: "proposed/\(round).md",
                 content: "\(round)",

@@ -16,7 +16,7 @@ final class DaemonFixture: Sendable {
     let clients: [String: WireClient]
     let daemons: Shared<[String: ChildProcess]>
     /// Signs what tests write straight to the store, as the daemons would.
-    let signer: TestSigner
+    let signer: StoreSigner
 
     var audit: WireClient { self.client("audit") }
     var store: WireClient { self.client("store") }
@@ -42,7 +42,7 @@ final class DaemonFixture: Sendable {
         let run = self.directory.path + "/data/run/"
         self.clients = Dictionary(uniqueKeysWithValues: names.map { ($0, WireClient(socketPath: run + $0 + ".sock")) })
         self.daemons = Shared([:])
-        self.signer = TestSigner(store: WireClient(socketPath: run + "store.sock"))
+        self.signer = StoreSigner(store: WireClient(socketPath: run + "store.sock"))
         for name in names { try await self.start(name) }
         // The audit daemon creates the system key; its anchors are system-signed writes.
         if enrollSystem && names.contains("store") && names.contains("audit") {

@@ -14,7 +14,7 @@ final class StoreFixture: Sendable {
     let gitDirectory: String
     let client: WireClient
     let daemon: Shared<ChildProcess?>
-    let signer: TestSigner
+    let signer: StoreSigner
 
     init(extraConfiguration: String = "") async throws {
         self.directory = try TemporaryDirectory()
@@ -25,7 +25,7 @@ final class StoreFixture: Sendable {
             .write(toFile: self.configurationPath, atomically: true, encoding: .utf8)
         self.client = WireClient(socketPath: self.directory.path + "/data/run/store.sock")
         self.daemon = Shared(nil)
-        self.signer = TestSigner(store: self.client)
+        self.signer = StoreSigner(store: self.client)
         try await self.start()
     }
 

@@ -1,6 +1,5 @@
 internal import ChorosCore
 package import ChorosProto
-internal import Foundation
 
 /// Entry points for `choros-bench`, which measures the store in process (no socket).
 extension GitStore {
@@ -8,16 +7,10 @@ extension GitStore {
         try await self.commit(request).commit.hex
     }
 
-    package func commitForBenchmark(ref: String, path: String, content: String, parent: String) async throws -> String {
-        var request = Choros_V1_CommitRequest()
-        request.ref = ref
-        request.author = "bench"
-        request.expectedParent = parent
-        var change = Choros_V1_FileChange()
-        change.path = path
-        change.content = Data(content.utf8)
-        request.changes = [change]
-        return try await self.commit(request).commit.hex
+    /// The store's own check of a commit's signed op (`WriteAuthority`), alone: its cost per
+    /// commit is what TRUST.md's "every daemon verifies what it writes" adds to a write.
+    package func authorizeForBenchmark(_ request: Choros_V1_CommitRequest) async throws {
+        _ = try await self.pool.read { try self.authority(in: $0).authorize(request).signer }
     }
 
     package func readForBenchmark(rev: String, path: String) async throws -> Int {

@@ -1,33 +1,32 @@
-import ChorosCore
-import ChorosProto
-import ChorosTesting
-import ChorosWire
-import Foundation
-import SwiftProtobuf
+package import ChorosCore
+package import ChorosProto
+package import ChorosWire
+internal import Foundation
+internal import SwiftProtobuf
 
-/// Signs the commits tests make straight to `choros-store` the way the daemons do, since the
+/// Signs the commits tests and benchmarks make straight to `choros-store` the way the daemons do, since the
 /// store verifies every write itself (TRUST.md): a perspective's owner signs its commits, an
 /// enrolled instance its proposals, the practitioner the registry and every other ref. Names
 /// are enrolled on first use (the practitioner first, into an empty registry).
 ///
 /// A test's own op id (`op_1`) is an alias: the first commit with it is signed, and a retry
 /// with the same alias sends the same signed op, so replays behave as they would for real.
-final class TestSigner: Sendable {
-    let store: WireClient
-    let keys = Shared<[String: SigningKey]>([:])
+package final class StoreSigner: Sendable {
+    package let store: WireClient
+    package let keys = Shared<[String: SigningKey]>([:])
     private let aliases = Shared<[String: Choros_V1_SignedOp]>([:])
 
-    init(store: WireClient) {
+    package init(store: WireClient) {
         self.store = store
     }
 
-    static let registry = "refs/cap/registry"
+    package static let registry = "refs/cap/registry"
 
     /// The real op id behind a test's alias.
-    func opID(_ alias: String) -> String { self.aliases.value[alias]?.opID ?? alias }
+    package func opID(_ alias: String) -> String { self.aliases.value[alias]?.opID ?? alias }
 
     /// Signs `request` for its ref, keeping the alias (if any) for retries.
-    func sign(_ request: inout Choros_V1_CommitRequest) async throws {
+    package func sign(_ request: inout Choros_V1_CommitRequest) async throws {
         let alias = request.opID
         if !alias.isEmpty, let op = self.aliases.value[alias] {
             request.op = op
@@ -68,7 +67,7 @@ final class TestSigner: Sendable {
     }
 
     /// `name`'s key, enrolling it on first use (once, however many writers ask at once).
-    func key(for name: String) async throws -> SigningKey {
+    package func key(for name: String) async throws -> SigningKey {
         if let key = self.keys.value[name.lowercased()] { return key }
         return try await self.enrollments.once(name.lowercased()) { try await self.enroll(name) }
     }
@@ -87,11 +86,11 @@ final class TestSigner: Sendable {
         }
     }
 
-    func practitioner() async throws -> SigningKey { try await self.key(for: "practitioner") }
+    package func practitioner() async throws -> SigningKey { try await self.key(for: "practitioner") }
 
     /// Enrolls `name` with `key` (a new one by default) through a practitioner-signed op.
     @discardableResult
-    func enroll(_ name: String, key given: SigningKey? = nil) async throws -> SigningKey {
+    package func enroll(_ name: String, key given: SigningKey? = nil) async throws -> SigningKey {
         if let known = self.keys.value[name.lowercased()], given == nil || given?.author == known.author {
             return known
         }
@@ -111,7 +110,7 @@ final class TestSigner: Sendable {
     }
 
     /// Revokes `name` through a practitioner-signed op; its record keeps the op's time.
-    func revoke(_ name: String) async throws {
+    package func revoke(_ name: String) async throws {
         let key = try await self.key(for: name)
         let op = try SignedOperation.make(
             type: .instanceRevoke,
