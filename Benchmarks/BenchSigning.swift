@@ -19,7 +19,8 @@ struct BenchSigning {
                 type: .instanceEnroll,
                 body: ["name": .string(name), "author": .string(key.author.rawValue)],
                 timestamp: Self.now,
-                key: self.practitioner
+                key: self.practitioner,
+                deployment: store.deploymentForBenchmark
             )
             let record = InstanceRecord(name: try InstanceName(name), author: key.author, enrolledAt: op.timestamp)
             var request = Choros_V1_CommitRequest()
@@ -33,8 +34,9 @@ struct BenchSigning {
 
     /// `request` with the op its ref needs: `bench`'s on its perspective and proposals, the
     /// practitioner's `system.commit` elsewhere.
-    func signed(_ request: Choros_V1_CommitRequest) throws -> Choros_V1_CommitRequest {
+    func signed(_ request: Choros_V1_CommitRequest, for store: GitStore) throws -> Choros_V1_CommitRequest {
         var request = request
+        let deployment = store.deploymentForBenchmark
         let key: JSONValue = .string(UUID().uuidString)
         if request.ref.hasPrefix("refs/cap/proposals/") {
             let id = String(request.ref.dropFirst("refs/cap/proposals/".count))
@@ -42,17 +44,24 @@ struct BenchSigning {
                 type: .proposalAdd,
                 body: ["key": key, "proposal_id": .string(id), "domain": "notes", "slug": "b", "body": "b"],
                 timestamp: Self.now,
-                key: self.bench
+                key: self.bench,
+                deployment: deployment
             ).proto
         } else if request.ref.hasPrefix("refs/cap/perspectives/") {
             request.op = try SignedOperation.make(
                 type: .reconcileReport,
                 body: ["report": "bench", "key": key],
                 timestamp: Self.now,
-                key: self.bench
+                key: self.bench,
+                deployment: deployment
             ).proto
         } else {
-            request.op = try SystemCommit.sign(ref: request.ref, changes: request.changes, key: self.practitioner)
+            request.op = try SystemCommit.sign(
+                ref: request.ref,
+                changes: request.changes,
+                key: self.practitioner,
+                deployment: deployment
+            )
         }
         return request
     }
@@ -63,7 +72,7 @@ struct BenchSigning {
         request.ref = ref
         request.expectedParent = parent
         request.changes = [Self.change(path, Data(content.utf8))]
-        return try await store.commitForBenchmark(try self.signed(request))
+        return try await store.commitForBenchmark(try self.signed(request, for: store))
     }
 
     static func change(_ path: String, _ content: Data) -> Choros_V1_FileChange {

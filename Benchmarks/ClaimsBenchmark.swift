@@ -139,7 +139,8 @@ struct ClaimsBenchmark {
                 "reason": "bench", "scope": "value",
             ],
             timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-            key: practitioner
+            key: practitioner,
+            deployment: deployment.signer.deployment
         )
         let admin = WireClient(socketPath: deployment.directory + "/data/run/admin.sock")
         let began = ContinuousClock.now

@@ -127,7 +127,10 @@ struct Deployment {
             _ = try await client.call(HealthRPC.check, .init(), options: CallOptions(timeout: .seconds(30)))
             clients[name] = client
         }
-        let signer = StoreSigner(store: WireClient(socketPath: "\(directory)/data/run/store.sock"))
+        let signer = StoreSigner(
+            store: WireClient(socketPath: "\(directory)/data/run/store.sock"),
+            deploymentFile: "\(directory)/data/keys/deployment.id"
+        )
         return Deployment(directory: directory, processes: processes, clients: clients, signer: signer)
     }
 

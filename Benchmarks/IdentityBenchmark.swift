@@ -28,7 +28,8 @@ struct IdentityBenchmark {
                     type: .entryCommit,
                     body: body,
                     timestamp: timestamp + Int64(built.count),
-                    key: key
+                    key: key,
+                    deployment: nil
                 )
             )
         }

@@ -95,7 +95,8 @@ struct LandBenchmark {
                     "channel": "console",
                 ],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: practitioner
+                key: practitioner,
+                deployment: deployment.signer.deployment
             )
             _ = try await admin.call(
                 AdminRPC.land,

@@ -19,7 +19,7 @@ struct ReindexBenchmark {
         )
         configuration.runDirectory = self.directory + "/reindex-run"
         try FileManager.default.createDirectory(atPath: configuration.runDirectory, withIntermediateDirectories: true)
-        let store = try GitStore(configuration: StoreConfiguration(configuration))
+        let store = try GitStore(configuration: try StoreConfiguration(configuration))
         var router = RPCRouter()
         store.register(on: &router)
         var logger = Logger(label: "choros.bench")
@@ -39,7 +39,7 @@ struct ReindexBenchmark {
                 change.content = Data("---\ntitle: entry \(index)\n---\n\nlantern river \(index)".utf8)
                 return change
             }
-            _ = try await store.commitForBenchmark(try signing.signed(request))
+            _ = try await store.commitForBenchmark(try signing.signed(request, for: store))
             let index = try SearchIndex(configuration: configuration)
             let start = ContinuousClock.now
             let indexed = try await index.reindexForBenchmark()

@@ -57,7 +57,7 @@ struct StoreBenchmark {
             baseDirectory: self.directory + "/" + name
         )
         configuration.gitDirectory = self.directory + "/" + name + "/git"
-        return try GitStore(configuration: StoreConfiguration(configuration))
+        return try GitStore(configuration: try StoreConfiguration(configuration))
     }
 
     private static func path(_ index: Int) -> String { "d\(index / 1000)/e\(index % 1000).md" }
@@ -72,7 +72,7 @@ struct StoreBenchmark {
             change.content = Data("entry \(index)\n".utf8)
             return change
         }
-        return try await store.commitForBenchmark(try self.signing.signed(request))
+        return try await store.commitForBenchmark(try self.signing.signed(request, for: store))
     }
 
     /// The store's own verification of a commit's signed op, alone (the op signed beforehand).
@@ -81,7 +81,7 @@ struct StoreBenchmark {
         request.ref = BenchSigning.perspective
         request.expectedParent = parent
         request.changes = [BenchSigning.change("v.md", Data("v".utf8))]
-        let signed = try self.signing.signed(request)
+        let signed = try self.signing.signed(request, for: store)
         let count = 2_000
         let start = ContinuousClock.now
         for _ in 0..<count { try await store.authorizeForBenchmark(signed) }
@@ -117,7 +117,8 @@ struct StoreBenchmark {
                 type: .canonLand,
                 body: ["proposal_id": .string("p\(round)"), "candidate_oid": .string(candidate), "channel": "console"],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: practitioner
+                key: practitioner,
+                deployment: store.deploymentForBenchmark
             )
             canon = try await store.landForBenchmark(candidate, approval: approval.proto)
             total += ContinuousClock.now - start

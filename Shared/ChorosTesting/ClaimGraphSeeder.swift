@@ -72,7 +72,8 @@ package struct ClaimGraphSeeder {
                     "observed_at": .integer(now),
                 ],
                 timestamp: now,
-                key: author.key
+                key: author.key,
+                deployment: nil
             )
             self.evidence.append(op.id.rawValue)
             pending.append((author.name, op))
@@ -101,7 +102,8 @@ package struct ClaimGraphSeeder {
                     "deriver_version": "1", "inputs": .array(inputs.map { .string($0) }), "rationale": "seeded",
                 ],
                 timestamp: now,
-                key: author.key
+                key: author.key,
+                deployment: nil
             )
             self.claims.append(Claim(id: op.id.rawValue, inputs: inputs))
             pending.append((author.name, op))

@@ -16,8 +16,18 @@ package final class StoreSigner: Sendable {
     package let keys = Shared<[String: SigningKey]>([:])
     private let aliases = Shared<[String: Choros_V1_SignedOp]>([:])
 
-    package init(store: WireClient) {
+    /// The deployment's id file (`keys/deployment.id`), read when first needed: the store
+    /// makes it when it starts, and every op must name it.
+    private let deploymentFile: String?
+
+    package init(store: WireClient, deploymentFile: String? = nil) {
         self.store = store
+        self.deploymentFile = deploymentFile
+    }
+
+    package var deployment: String? {
+        guard let path = self.deploymentFile, let data = FileManager.default.contents(atPath: path) else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     package static let registry = "refs/cap/registry"
@@ -49,7 +59,8 @@ package final class StoreSigner: Sendable {
                 type: .reconcileReport,
                 body: ["report": "a test's commit", "key": key],
                 timestamp: now,
-                key: try await self.key(for: owner)
+                key: try await self.key(for: owner),
+                deployment: self.deployment
             ).proto
         }
         if request.ref.hasPrefix("refs/cap/proposals/") {
@@ -60,10 +71,16 @@ package final class StoreSigner: Sendable {
                     "domain": "notes", "slug": "test", "body": "a test's proposal",
                 ],
                 timestamp: now,
-                key: try await self.key(for: request.author.isEmpty ? "alice" : request.author)
+                key: try await self.key(for: request.author.isEmpty ? "alice" : request.author),
+                deployment: self.deployment
             ).proto
         }
-        return try SystemCommit.sign(ref: request.ref, changes: request.changes, key: try await self.practitioner())
+        return try SystemCommit.sign(
+            ref: request.ref,
+            changes: request.changes,
+            key: try await self.practitioner(),
+            deployment: self.deployment
+        )
     }
 
     /// `name`'s key, enrolling it on first use (once, however many writers ask at once).
@@ -101,7 +118,8 @@ package final class StoreSigner: Sendable {
             type: .instanceEnroll,
             body: ["name": .string(name), "author": .string(key.author.rawValue)],
             timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-            key: signer
+            key: signer,
+            deployment: self.deployment
         )
         let record = InstanceRecord(name: try InstanceName(name), author: key.author, enrolledAt: op.timestamp)
         try await self.commitRegistry(record, op: op)
@@ -116,7 +134,8 @@ package final class StoreSigner: Sendable {
             type: .instanceRevoke,
             body: ["name": .string(name), "author": .string(key.author.rawValue)],
             timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-            key: try await self.practitioner()
+            key: try await self.practitioner(),
+            deployment: self.deployment
         )
         let registry = try await InstanceRecord.all(in: self.store)
         guard var record = registry.first(where: { $0.author == key.author }) else { return }

@@ -19,7 +19,8 @@ struct ExplanationBundleTests {
             type: .evidenceAdd,
             body: ["source": "test", "kind": "reading", "content": ["n": 1], "observed_at": 5],
             timestamp: 1_000,
-            key: self.alice
+            key: self.alice,
+            deployment: nil
         )
         self.claim = try SignedOperation.make(
             type: .claimAssert,
@@ -29,7 +30,8 @@ struct ExplanationBundleTests {
                 "inputs": [.string(self.evidence.id.rawValue)], "rationale": "r",
             ],
             timestamp: 2_000,
-            key: self.alice
+            key: self.alice,
+            deployment: nil
         )
     }
 
@@ -115,7 +117,8 @@ struct ExplanationBundleTests {
             type: .evidenceAdd,
             body: ["source": "x", "kind": "y", "content": [:], "observed_at": 1],
             timestamp: 3,
-            key: self.alice
+            key: self.alice,
+            deployment: nil
         )
         #expect(
             self.problem(self.bundle(ops: [self.evidence, self.claim, stranger]))

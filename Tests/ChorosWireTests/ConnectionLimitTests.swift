@@ -55,12 +55,12 @@ struct ConnectionLimitTests {
 
     @Test("an idle connection is closed; one with a call in flight is not")
     func idleTimeout() async throws {
-        try await withTestServer(limits: ConnectionLimits(idleTimeout: .milliseconds(300))) { path in
+        try await withTestServer(limits: ConnectionLimits(idleTimeout: .seconds(1))) { path in
             let busy = try await RawSocket.connect(path: path)
-            try await busy.send(try self.request(1, sleep: 900))
+            try await busy.send(try self.request(1, sleep: 2_500))
             #expect(try await readFrame(from: busy)?.status.code == .ok, "the long call answered")
             let idle = try await RawSocket.connect(path: path)
-            try await Task.sleep(for: .milliseconds(700))
+            try await Task.sleep(for: .milliseconds(2_000))
             #expect(try await idle.isClosedByPeer())
             busy.hangUp()
             idle.hangUp()

@@ -45,7 +45,8 @@ struct AirlockGateTests {
                 type: type,
                 body: [field: .string(value), "key": .string(UUID().uuidString)],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: key
+                key: key,
+                deployment: self.fixture.daemons.signer.deployment
             )
             return (Data(op.canonicalBytes), op.id.rawValue)
         }

@@ -201,7 +201,8 @@ struct AuditTests {
                         "key": .string("k\(index)"), "domain": "practice", "slug": .string("s\(index)"), "body": "text",
                     ],
                     timestamp: 1_718_000_000_000,
-                    key: key
+                    key: key,
+                    deployment: audit.signer.deployment
                 )
                 var input = event("alice", "entry.commit", opID: operation.id.rawValue)
                 input.envelope = Data(operation.canonicalBytes)

@@ -55,7 +55,8 @@ struct ClaimCascadeGraphTests {
                     "reason": "wrong", "scope": "value",
                 ],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: practitioner
+                key: practitioner,
+                deployment: fixture.daemons.signer.deployment
             )
             let result = try await judge.call(
                 AdminRPC.claimJudge,

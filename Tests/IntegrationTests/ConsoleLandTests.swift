@@ -97,7 +97,8 @@ struct ConsoleLandTests {
                         "channel": "console",
                     ],
                     timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                    key: practitioner
+                    key: practitioner,
+                    deployment: fixture.daemons.signer.deployment
                 )
                 let error = await expectRPCError(.failedPrecondition, "\(id)") {
                     try await admin.call(AdminRPC.land, .with { $0.approval = approval.proto })

@@ -42,7 +42,10 @@ final class DaemonFixture: Sendable {
         let run = self.directory.path + "/data/run/"
         self.clients = Dictionary(uniqueKeysWithValues: names.map { ($0, WireClient(socketPath: run + $0 + ".sock")) })
         self.daemons = Shared([:])
-        self.signer = StoreSigner(store: WireClient(socketPath: run + "store.sock"))
+        self.signer = StoreSigner(
+            store: WireClient(socketPath: run + "store.sock"),
+            deploymentFile: self.directory.path + "/data/keys/deployment.id"
+        )
         for name in names { try await self.start(name) }
         // The audit daemon creates the system key; its anchors are system-signed writes.
         if enrollSystem && names.contains("store") && names.contains("audit") {

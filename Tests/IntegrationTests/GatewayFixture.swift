@@ -92,7 +92,8 @@ final class GatewayFixture: Sendable {
                 "proposal_id": .string(proposal), "candidate_oid": .string(prepared.candidateOid), "channel": "console",
             ],
             timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-            key: try #require(practitioner)
+            key: try #require(practitioner),
+            deployment: self.daemons.signer.deployment
         )
         let landed = try await self.daemons.store.call(
             StoreRPC.landMerge,
@@ -161,7 +162,8 @@ final class InstanceClient: Sendable {
             let op = try GatewayConnection.signedOp(
                 for: try await self.definition(tool),
                 arguments: arguments,
-                key: signer
+                key: signer,
+                deployment: self.connection.deployment
             )
             json = try await self.client.call(
                 GatewayRPC.callTool,
@@ -185,10 +187,16 @@ final class InstanceClient: Sendable {
                 for: definition,
                 arguments: arguments,
                 key: self.key,
+                deployment: self.connection.deployment,
                 timestamp: timestamp
             )
         }
-        return try GatewayConnection.signedOp(for: definition, arguments: arguments, key: self.key)
+        return try GatewayConnection.signedOp(
+            for: definition,
+            arguments: arguments,
+            key: self.key,
+            deployment: self.connection.deployment
+        )
     }
 
     func close() async { await self.connection.close() }

@@ -42,11 +42,21 @@ struct GatewayHandshakeTests {
             let bobKey = try #require(fixture.keys.value["bob"])
             let nonce = try HandshakeProof.nonce()
             let serverNonce = try await self.hello(unbound, aliceKey, nonce: nonce)
-            let forged = HandshakeProof.sign(serverNonce: serverNonce, clientNonce: nonce, key: bobKey)
+            let forged = HandshakeProof.sign(
+                deployment: fixture.daemons.signer.deployment ?? "",
+                serverNonce: serverNonce,
+                clientNonce: nonce,
+                key: bobKey
+            )
             await expectRefusal(.unauthenticated, gate: "handshake") {
                 try await unbound.call(GatewayRPC.prove, .with { $0.sig = Data(forged) })
             }
-            let genuine = HandshakeProof.sign(serverNonce: serverNonce, clientNonce: nonce, key: aliceKey)
+            let genuine = HandshakeProof.sign(
+                deployment: fixture.daemons.signer.deployment ?? "",
+                serverNonce: serverNonce,
+                clientNonce: nonce,
+                key: aliceKey
+            )
             await expectRefusal(.failedPrecondition, gate: "handshake", "the challenge was used") {
                 try await unbound.call(GatewayRPC.prove, .with { $0.sig = Data(genuine) })
             }
@@ -56,7 +66,12 @@ struct GatewayHandshakeTests {
             defer { Task { await other.close() } }
             let firstNonce = try await self.hello(unbound, aliceKey, nonce: nonce)
             _ = try await self.hello(other, aliceKey, nonce: nonce)
-            let proof = HandshakeProof.sign(serverNonce: firstNonce, clientNonce: nonce, key: aliceKey)
+            let proof = HandshakeProof.sign(
+                deployment: fixture.daemons.signer.deployment ?? "",
+                serverNonce: firstNonce,
+                clientNonce: nonce,
+                key: aliceKey
+            )
             await expectRefusal(.unauthenticated, gate: "handshake") {
                 try await other.call(GatewayRPC.prove, .with { $0.sig = Data(proof) })
             }

@@ -27,7 +27,8 @@ struct LandRecoveryTests {
                 type: .canonLand,
                 body: ["proposal_id": "p1", "candidate_oid": .string(preview.candidateOid), "channel": "console"],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: practitioner
+                key: practitioner,
+                deployment: fixture.daemons.signer.deployment
             )
             _ = try? await admin.call(
                 AdminRPC.land,
@@ -101,7 +102,8 @@ struct LateLandTests {
                 type: .canonLand,
                 body: ["proposal_id": "p1", "candidate_oid": .string(preview.candidateOid), "channel": "console"],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: practitioner
+                key: practitioner,
+                deployment: fixture.daemons.signer.deployment
             )
             let late = await expectRPCError(.unavailable) {
                 try await admin.call(
@@ -146,7 +148,8 @@ struct LateLandTests {
                     type: .canonLand,
                     body: ["proposal_id": "p2", "candidate_oid": .string(next.candidateOid), "channel": "console"],
                     timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                    key: practitioner
+                    key: practitioner,
+                    deployment: fixture.daemons.signer.deployment
                 )
                 try await fixture.daemons.stop("store")
                 try await fixture.daemons.start("store")

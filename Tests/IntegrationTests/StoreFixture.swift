@@ -25,7 +25,7 @@ final class StoreFixture: Sendable {
             .write(toFile: self.configurationPath, atomically: true, encoding: .utf8)
         self.client = WireClient(socketPath: self.directory.path + "/data/run/store.sock")
         self.daemon = Shared(nil)
-        self.signer = StoreSigner(store: self.client)
+        self.signer = StoreSigner(store: self.client, deploymentFile: self.directory.path + "/data/keys/deployment.id")
         try await self.start()
     }
 

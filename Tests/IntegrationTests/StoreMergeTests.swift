@@ -57,13 +57,18 @@ struct StoreMergeTests {
         try await store.commit(ref, files, deleting: deleting, expectedParent: base, opID: "op_\(id)")
     }
 
-    private func approval(_ candidate: String, by key: SigningKey, proposal: String = "p1") throws -> Choros_V1_SignedOp
-    {
+    private func approval(
+        _ candidate: String,
+        by key: SigningKey,
+        proposal: String = "p1",
+        in store: StoreFixture
+    ) throws -> Choros_V1_SignedOp {
         try SignedOperation.make(
             type: .canonLand,
             body: ["proposal_id": .string(proposal), "candidate_oid": .string(candidate), "channel": "console"],
             timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-            key: key
+            key: key,
+            deployment: store.signer.deployment
         ).proto
     }
 
@@ -118,12 +123,12 @@ struct StoreMergeTests {
             #expect(creator.author == "alice")
 
             await expectRPCError(.permissionDenied, "alice is enrolled but not an approver") {
-                try await self.land(store, candidate, try self.approval(candidate, by: self.alice))
+                try await self.land(store, candidate, try self.approval(candidate, by: self.alice, in: store))
             }
             await expectRPCError(.permissionDenied, "an approval of another candidate") {
-                try await self.land(store, candidate, try self.approval(canon, by: self.practitioner))
+                try await self.land(store, candidate, try self.approval(canon, by: self.practitioner, in: store))
             }
-            var forged = try self.approval(candidate, by: self.practitioner)
+            var forged = try self.approval(candidate, by: self.practitioner, in: store)
             forged.ts += 1
             await expectRPCError(.permissionDenied, "a tampered approval") {
                 try await self.land(store, candidate, forged)
@@ -132,11 +137,15 @@ struct StoreMergeTests {
                 try await self.land(
                     store,
                     candidate,
-                    try self.approval(candidate, by: SigningKey(seed: [UInt8](repeating: 8, count: 32)))
+                    try self.approval(candidate, by: SigningKey(seed: [UInt8](repeating: 8, count: 32)), in: store)
                 )
             }
 
-            let landed = try await self.land(store, candidate, try self.approval(candidate, by: self.practitioner))
+            let landed = try await self.land(
+                store,
+                candidate,
+                try self.approval(candidate, by: self.practitioner, in: store)
+            )
             #expect(landed.canonOid == candidate && landed.previousCanonOid == canon)
             #expect(try await store.read("refs/heads/main", "practice/new.md") == "new")
             let ops = try await store.client.call(StoreRPC.commitOps, .with { $0.ref = "refs/cap/proposals/p1" })
@@ -156,13 +165,13 @@ struct StoreMergeTests {
             _ = try await self.land(
                 store,
                 first.candidateOid,
-                try self.approval(first.candidateOid, by: self.practitioner)
+                try self.approval(first.candidateOid, by: self.practitioner, in: store)
             )
             let moved = await expectRPCError(.aborted) {
                 try await self.land(
                     store,
                     second.candidateOid,
-                    try self.approval(second.candidateOid, by: self.practitioner, proposal: "p2")
+                    try self.approval(second.candidateOid, by: self.practitioner, proposal: "p2", in: store)
                 )
             }
             #expect(moved?.message.contains(first.candidateOid) == true)

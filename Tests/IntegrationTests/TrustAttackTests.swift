@@ -70,7 +70,8 @@ struct TrustAttackTests {
                 type: .reconcileReport,
                 body: ["report": "I am lintel now"],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: mallory
+                key: mallory,
+                deployment: daemons.signer.deployment
             )
             let asOther = await expectRPCError(.permissionDenied) {
                 try await daemons.store.call(
@@ -84,7 +85,8 @@ struct TrustAttackTests {
                 type: .reconcileReport,
                 body: ["report": "nobody knows me"],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: try SigningKey.generate()
+                key: try SigningKey.generate(),
+                deployment: daemons.signer.deployment
             )
             let unknown = await expectRPCError(.permissionDenied) {
                 try await daemons.store.call(
@@ -126,7 +128,8 @@ struct TrustAttackTests {
                 type: .instanceEnroll,
                 body: ["name": "practitioner", "author": .string(attacker.author.rawValue)],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: attacker
+                key: attacker,
+                deployment: daemons.signer.deployment
             )
             let genesis = await expectRPCError(.permissionDenied) {
                 try await daemons.store.call(
@@ -143,7 +146,8 @@ struct TrustAttackTests {
                 type: .instanceEnroll,
                 body: ["name": "practitioner", "author": .string(attacker.author.rawValue)],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: mallory
+                key: mallory,
+                deployment: daemons.signer.deployment
             )
             let notApprover = await expectRPCError(.permissionDenied) {
                 try await daemons.store.call(
@@ -172,7 +176,8 @@ struct TrustAttackTests {
                 type: .canonLand,
                 body: ["proposal_id": "grab", "candidate_oid": .string(prepared.candidateOid), "channel": "console"],
                 timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                key: attacker
+                key: attacker,
+                deployment: daemons.signer.deployment
             )
             let land = await expectRPCError(.permissionDenied) {
                 try await daemons.store.call(
@@ -226,7 +231,8 @@ struct TrustAttackTests {
                     type: .reconcileReport,
                     body: ["report": "forged"],
                     timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-                    key: key
+                    key: key,
+                    deployment: daemons.signer.deployment
                 )
             }
             func append(actor: String, envelope: [UInt8], opID: String) async throws {

@@ -86,7 +86,8 @@ struct AdminSession {
             type: type,
             body: ["name": .string(name), "author": .string(author.rawValue)],
             timestamp: self.now,
-            key: key
+            key: key,
+            deployment: try self.configuration.deploymentID()
         )
         return try await self.admin.call(
             type == .instanceEnroll ? AdminRPC.enroll : AdminRPC.revoke,

@@ -157,7 +157,12 @@ struct Mirror: AsyncParsableCommand {
                     $0.content = content
                 }
             ]
-            let op = try SystemCommit.sign(ref: Self.auditRef, changes: changes, key: try session.approverKey())
+            let op = try SystemCommit.sign(
+                ref: Self.auditRef,
+                changes: changes,
+                key: try session.approverKey(),
+                deployment: try session.configuration.deploymentID()
+            )
             _ = try await session.store.call(
                 StoreRPC.commit,
                 .with {

@@ -103,7 +103,13 @@ struct Claim: AsyncParsableCommand {
             var body = body
             body["target"] = .string(claim)
             body["claim_key"] = .string(explanation.claim.claimKey)
-            let op = try SignedOperation.make(type: type, body: body, timestamp: session.now, key: key)
+            let op = try SignedOperation.make(
+                type: type,
+                body: body,
+                timestamp: session.now,
+                key: key,
+                deployment: try session.configuration.deploymentID()
+            )
             return try await session.admin.call(
                 AdminRPC.claimJudge,
                 .with { $0.op = op.proto },

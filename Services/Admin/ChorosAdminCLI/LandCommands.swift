@@ -63,7 +63,8 @@ struct Land: AsyncParsableCommand {
                     "channel": "console",
                 ],
                 timestamp: session.now,
-                key: key
+                key: key,
+                deployment: try session.configuration.deploymentID()
             )
             return try await session.admin.call(
                 AdminRPC.land,

@@ -71,7 +71,12 @@ extension AuditLog {
                 $0.content = Data(anchor.fileContent)
             }
         ]
-        request.op = try SystemCommit.sign(ref: AuditAnchor.ref, changes: request.changes, key: self.systemKey)
+        request.op = try SystemCommit.sign(
+            ref: AuditAnchor.ref,
+            changes: request.changes,
+            key: self.systemKey,
+            deployment: self.deployment
+        )
         let response = try await self.store.call(StoreRPC.commit, request)
         return (head.seq, head.hash, response.commitOid)
     }

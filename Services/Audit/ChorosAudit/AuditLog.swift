@@ -12,6 +12,7 @@ package final class AuditLog: Sendable {
     let systemKey: SigningKey
     let registry: RegistryCache
     let backupDirectories: [String]
+    let deployment: String
     private let lock: ProcessLock
 
     /// Takes `<audit_db>.lock` (one audit daemon per database), opens and migrates the
@@ -26,6 +27,7 @@ package final class AuditLog: Sendable {
         self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
         self.registry = RegistryCache(store: self.store)
         self.backupDirectories = configuration.backupDirectories
+        self.deployment = try configuration.deploymentID()
         self.systemKey = try Self.loadSystemKey(keysDirectory: configuration.keysDirectory)
     }
 

@@ -21,6 +21,8 @@ package final class Gateway: Sendable {
     let quota: InstanceQuota
     let denials = DenialBudget()
     let verifier: OperationVerifier
+    /// Named in every challenge and required in every op (TRUST.md, rule 7).
+    let deployment: String
     /// Unix milliseconds; injectable so tests can move time.
     let clock: @Sendable () -> Int64
     let logger: Logger
@@ -30,12 +32,13 @@ package final class Gateway: Sendable {
         configuration: ChorosConfiguration,
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
-    ) {
+    ) throws {
         self.backends = backends
         self.configuration = configuration
         self.registry = RegistryCache(store: backends.store)
         self.quota = InstanceQuota(limit: configuration.maximumCallsPerInstance)
-        self.verifier = OperationVerifier(freshnessSeconds: configuration.opFreshnessSeconds)
+        self.verifier = try OperationVerifier(configuration: configuration)
+        self.deployment = try configuration.deploymentID()
         self.clock = clock
         self.logger = logger
     }
@@ -73,12 +76,17 @@ package final class Gateway: Sendable {
         return .with {
             $0.serverNonce = Data(serverNonce)
             $0.serverTimeMs = self.clock()
+            $0.deploymentID = self.deployment
         }
     }
 
     func prove(_ request: Choros_V1_ProveRequest, context: RPCContext) async throws -> Choros_V1_BoundResponse {
         let challenge = try context.session.withState { state throws(Refusal) in try state.takeChallenge() }
-        let message = HandshakeProof.message(serverNonce: challenge.serverNonce, clientNonce: challenge.clientNonce)
+        let message = HandshakeProof.message(
+            deployment: self.deployment,
+            serverNonce: challenge.serverNonce,
+            clientNonce: challenge.clientNonce
+        )
         guard challenge.author.verifies(Array(request.sig), over: message) else {
             throw Refusal(
                 "handshake",

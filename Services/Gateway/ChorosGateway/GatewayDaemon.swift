@@ -14,7 +14,7 @@ package func makeGatewayDaemon(configuration: ChorosConfiguration, logger: Logge
         index: WireClient(socketPath: configuration.socketPath(for: "index")),
         airlock: WireClient(socketPath: configuration.socketPath(for: "airlock"))
     )
-    let gateway = Gateway(backends: backends, configuration: configuration, logger: logger)
+    let gateway = try Gateway(backends: backends, configuration: configuration, logger: logger)
     var router = RPCRouter()
     gateway.register(on: &router)
     let figures = ["deployment": configuration.deploymentName, "tools": String(Gateway.tools.count)]

@@ -9,6 +9,8 @@ extension GitStore {
 
     /// The store's own check of a commit's signed op (`WriteAuthority`), alone: its cost per
     /// commit is what TRUST.md's "every daemon verifies what it writes" adds to a write.
+    package var deploymentForBenchmark: String { self.configuration.deploymentID }
+
     package func authorizeForBenchmark(_ request: Choros_V1_CommitRequest) async throws {
         _ = try await self.pool.read { try self.authority(in: $0).authorize(request).signer }
     }

@@ -99,7 +99,10 @@ extension GitStore {
         repository: GitRepository
     ) throws -> SignedOperation {
         let registry = try self.registry(in: repository)
-        let verifier = OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
+        let verifier = OperationVerifier(
+            freshnessSeconds: self.configuration.opFreshnessSeconds,
+            deployment: self.configuration.deploymentID
+        )
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let operation: SignedOperation
         do {
@@ -177,7 +180,10 @@ extension GitStore {
         WriteAuthority(
             registry: try self.registry(in: repository),
             approvers: Set(self.configuration.approvers.map { $0.lowercased() }),
-            verifier: OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds),
+            verifier: OperationVerifier(
+                freshnessSeconds: self.configuration.opFreshnessSeconds,
+                deployment: self.configuration.deploymentID
+            ),
             now: Int64(Date().timeIntervalSince1970 * 1000)
         )
     }

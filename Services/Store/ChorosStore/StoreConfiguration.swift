@@ -17,8 +17,11 @@ package struct StoreConfiguration: Sendable {
     /// Where a local mirror may be pushed (`backup_dirs`), and which network remotes.
     package var backupDirectories: [String]
     package var mirrorRemotes: [String]
+    /// The deployment every signed op must name (TRUST.md, rule 7).
+    package var deploymentID: String
 
-    package init(_ configuration: ChorosConfiguration) {
+    package init(_ configuration: ChorosConfiguration) throws {
+        self.deploymentID = try configuration.deploymentID()
         self.gitDirectory = configuration.gitDirectory
         self.canonRef = configuration.canonRef
         self.approvers = configuration.approvers

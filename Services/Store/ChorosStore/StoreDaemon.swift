@@ -6,7 +6,7 @@ package import ServiceLifecycle
 /// The composition root of `choros-store`: the git store (locked to this process, its op-id
 /// index caught up) serving `store.sock`.
 package func makeStoreDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let store = try GitStore(configuration: StoreConfiguration(configuration))
+    let store = try GitStore(configuration: try StoreConfiguration(configuration))
     var router = RPCRouter()
     store.register(on: &router)
     let server = WireServer.daemon(name: "store", configuration: configuration, router: router, logger: logger) {

@@ -15,6 +15,10 @@ package final class GatewayConnection: Sendable {
     package let client: WireClient
     private let clientVersion: String
     private let catalog = Mutex<[String: Choros_V1_ToolDefinition]>([:])
+    private let boundDeployment = Mutex<String?>(nil)
+
+    /// The deployment this connection's gateway named at the handshake; every op names it.
+    package var deployment: String? { self.boundDeployment.withLock { $0 } }
 
     package init(socketPath: String, key: SigningKey, clientVersion: String = ChorosVersion.current) {
         self.key = key
@@ -31,9 +35,15 @@ package final class GatewayConnection: Sendable {
         hello.clientNonce = Data(nonce)
         hello.clientVersion = self.clientVersion
         let challenge = try await self.client.call(GatewayRPC.hello, hello)
+        self.boundDeployment.withLock { $0 = challenge.deploymentID }
         var proof = Choros_V1_ProveRequest()
         proof.sig = Data(
-            HandshakeProof.sign(serverNonce: Array(challenge.serverNonce), clientNonce: nonce, key: self.key)
+            HandshakeProof.sign(
+                deployment: challenge.deploymentID,
+                serverNonce: Array(challenge.serverNonce),
+                clientNonce: nonce,
+                key: self.key
+            )
         )
         return try await self.client.call(GatewayRPC.prove, proof)
     }
@@ -58,7 +68,12 @@ package final class GatewayConnection: Sendable {
         request.name = name
         if let definition = self.catalog.withLock({ $0[name] }), !definition.opType.isEmpty {
             let arguments = try await self.completingClaimBody(definition, arguments)
-            request.op = try Self.signedOp(for: definition, arguments: arguments, key: self.key).proto
+            request.op = try Self.signedOp(
+                for: definition,
+                arguments: arguments,
+                key: self.key,
+                deployment: self.deployment
+            ).proto
             request.code = definition.sideArguments.contains("code") ? arguments["code"]?.stringValue ?? "" : ""
         } else {
             request.argumentsJson = String(decoding: CanonicalJSON.encode(.object(arguments)), as: UTF8.self)
@@ -74,6 +89,7 @@ package final class GatewayConnection: Sendable {
         for definition: Choros_V1_ToolDefinition,
         arguments: [String: JSONValue],
         key: SigningKey,
+        deployment: String?,
         timestamp: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
     ) throws -> SignedOperation {
         guard let type = OperationType(rawValue: definition.opType) else {
@@ -89,7 +105,7 @@ package final class GatewayConnection: Sendable {
             if let value = arguments[name] ?? property["default"] { body[definition.bodyFields[name] ?? name] = value }
         }
         for (name, value) in arguments where properties[name] == nil { body[name] = value }
-        return try SignedOperation.make(type: type, body: body, timestamp: timestamp, key: key)
+        return try SignedOperation.make(type: type, body: body, timestamp: timestamp, key: key, deployment: deployment)
     }
 
     /// Runs `call`; if the gateway no longer knows this connection (it restarted), binds again

@@ -1,11 +1,12 @@
-/// What a gateway handshake proof signs (IDENTITY.md): both sides' nonces under a fixed
-/// context, so a proof is good for one connection's challenge and nothing else.
+/// What a gateway handshake proof signs (IDENTITY.md, TRUST.md rule 7): the deployment's id
+/// and both sides' nonces under a fixed context, so a proof is good for one connection's
+/// challenge in one deployment and nothing else.
 package enum HandshakeProof {
-    package static let context = Array("choros-handshake-v1\n".utf8)
+    package static let context = Array("choros-handshake-v2\n".utf8)
     package static let nonceBytes = 32
 
-    package static func message(serverNonce: [UInt8], clientNonce: [UInt8]) -> [UInt8] {
-        Self.context + serverNonce + clientNonce
+    package static func message(deployment: String, serverNonce: [UInt8], clientNonce: [UInt8]) -> [UInt8] {
+        Self.context + Array(deployment.utf8) + [0x0A] + serverNonce + clientNonce
     }
 
     /// A fresh 32-byte nonce from libsodium's CSPRNG.
@@ -13,7 +14,8 @@ package enum HandshakeProof {
         try Sodium.randomBytes(Self.nonceBytes)
     }
 
-    package static func sign(serverNonce: [UInt8], clientNonce: [UInt8], key: SigningKey) -> [UInt8] {
-        key.sign(Self.message(serverNonce: serverNonce, clientNonce: clientNonce))
+    package static func sign(deployment: String, serverNonce: [UInt8], clientNonce: [UInt8], key: SigningKey) -> [UInt8]
+    {
+        key.sign(Self.message(deployment: deployment, serverNonce: serverNonce, clientNonce: clientNonce))
     }
 }

@@ -21,6 +21,8 @@ package enum OperationError: Error, Equatable, CustomStringConvertible, WireErro
     case unenrolledAuthor(String)
     case revokedAuthor(name: String, revokedAt: Int64)
     case staleTimestamp(timestamp: Int64, now: Int64, windowMilliseconds: Int64)
+    case malformedDeployment(String)
+    case wrongDeployment(found: String?, expected: String)
 
     package var description: String {
         switch self {
@@ -43,6 +45,11 @@ package enum OperationError: Error, Equatable, CustomStringConvertible, WireErro
         case .badSignature(let author): "envelope 'sig' does not verify for \(author)"
         case .unenrolledAuthor(let author): "author \(author) is not enrolled"
         case .revokedAuthor(let name, let revokedAt): "author '\(name)' was revoked at \(revokedAt)"
+        case .malformedDeployment(let found): "envelope 'dep' must be 32 lowercase hex digits, got \(found)"
+        case .wrongDeployment(let found?, let expected):
+            "envelope 'dep' names deployment \(found), not this one (\(expected)): an op is good in one deployment only"
+        case .wrongDeployment(nil, let expected):
+            "envelope 'dep' is missing: ops must name this deployment (\(expected))"
         case .staleTimestamp(let timestamp, let now, let window):
             "envelope 'ts' \(timestamp) is \(abs(now - timestamp) / 1000) s from server time \(now); the window is ±\(window / 1000) s"
         }
@@ -52,7 +59,7 @@ package enum OperationError: Error, Equatable, CustomStringConvertible, WireErro
         switch self {
         case .badSignature, .nonCanonicalSignature, .weakPublicKey, .unenrolledAuthor:
             RPCError(code: .unauthenticated, message: self.description)
-        case .revokedAuthor:
+        case .revokedAuthor, .wrongDeployment:
             RPCError(code: .permissionDenied, message: self.description)
         case .unknownPrevious, .staleTimestamp:
             RPCError(code: .failedPrecondition, message: self.description)

@@ -24,9 +24,17 @@ package enum VerifiedOperation: Sendable, Equatable {
 package struct OperationVerifier: Sendable {
     /// How far `ts` may be from server time (`op_freshness_s`, default 300 s).
     package var freshnessMilliseconds: Int64
+    /// The deployment every op must name (`dep`); `nil` checks integrity only (history).
+    package var deployment: String?
 
-    package init(freshnessSeconds: Int = 300) {
+    package init(freshnessSeconds: Int = 300, deployment: String? = nil) {
         self.freshnessMilliseconds = Int64(freshnessSeconds) * 1000
+        self.deployment = deployment
+    }
+
+    /// The verifier of a running deployment: its freshness window, its deployment id.
+    package init(configuration: ChorosConfiguration) throws {
+        self.init(freshnessSeconds: configuration.opFreshnessSeconds, deployment: try configuration.deploymentID())
     }
 
     /// Verifies an envelope given as JSON bytes.
@@ -78,12 +86,19 @@ package struct OperationVerifier: Sendable {
         guard let idText = envelope["op_id"]?.stringValue, let claimedID = try? OpID(parsing: idText) else {
             throw .malformedOpID(Self.show(envelope["op_id"]))
         }
+        let deployment: String?
+        switch envelope["dep"] {
+        case nil: deployment = nil
+        case .string(let text) where DeploymentIdentity.isWellFormed(text): deployment = text
+        case let other: throw .malformedDeployment(Self.show(other))
+        }
         let payload = SignedOperation.signedPayload(
             type: type,
             author: author,
             timestamp: timestamp,
             previous: previous,
-            body: body
+            body: body,
+            deployment: deployment
         )
         let computedID = SignedOperation.computeID(payload: payload, signature: signature)
         guard computedID == claimedID else {
@@ -93,6 +108,9 @@ package struct OperationVerifier: Sendable {
         guard Sodium.hasCanonicalScalar(signature) else { throw .nonCanonicalSignature }
         guard Sodium.verify(signature, message: CanonicalJSON.encode(payload), publicKey: author.publicKey) else {
             throw .badSignature(author: author.rawValue)
+        }
+        if let expected = self.deployment, deployment != expected {
+            throw .wrongDeployment(found: deployment, expected: expected)
         }
         guard let record = ledger.record(for: author) else { throw .unenrolledAuthor(author.rawValue) }
         if let revokedAt = record.revokedAt { throw .revokedAuthor(name: record.name.rawValue, revokedAt: revokedAt) }
@@ -106,7 +124,8 @@ package struct OperationVerifier: Sendable {
             previous: previous,
             body: body,
             signature: signature,
-            id: claimedID
+            id: claimedID,
+            deployment: deployment
         )
         return ledger.isKnown(claimedID) ? .alreadyExecuted(operation) : .fresh(operation)
     }

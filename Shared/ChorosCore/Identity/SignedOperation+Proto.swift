@@ -13,6 +13,7 @@ extension SignedOperation {
         message.body = Data(self.canonicalBody)
         message.sig = Hex.encode(self.signature)
         message.opID = self.id.rawValue
+        message.dep = self.deployment ?? ""
         return message
     }
 }
@@ -46,6 +47,7 @@ extension OperationVerifier {
         }
         if !message.sig.isEmpty { envelope["sig"] = .string(message.sig) }
         if !message.opID.isEmpty { envelope["op_id"] = .string(message.opID) }
+        if !message.dep.isEmpty { envelope["dep"] = .string(message.dep) }
         return try self.verify(envelope: envelope, ledger: ledger, now: now, bodyProblem: bodyProblem)
     }
 }

@@ -14,6 +14,9 @@ package struct SignedOperation: Sendable, Equatable {
     package let body: [String: JSONValue]
     package let signature: [UInt8]
     package let id: OpID
+    /// The deployment this op is for (`dep`): signed, so it cannot be replayed into another.
+    /// `nil` only in ops recorded before deployments were named.
+    package let deployment: String?
 
     /// Validates `body`, signs and names a new operation.
     ///
@@ -23,7 +26,8 @@ package struct SignedOperation: Sendable, Equatable {
         body: [String: JSONValue],
         previous: [OpID] = [],
         timestamp: Int64,
-        key: SigningKey
+        key: SigningKey,
+        deployment: String?
     ) throws(OperationError) -> SignedOperation {
         do { try type.validate(body: body) } catch { throw .invalidBody(type: type.rawValue, error) }
         guard timestamp >= 0, timestamp <= JSONValue.maximumInteger else { throw .invalidTimestamp("\(timestamp)") }
@@ -32,7 +36,8 @@ package struct SignedOperation: Sendable, Equatable {
             author: key.author,
             timestamp: timestamp,
             previous: previous,
-            body: body
+            body: body,
+            deployment: deployment
         )
         let signature = key.sign(CanonicalJSON.encode(payload))
         let id = Self.computeID(payload: payload, signature: signature)
@@ -43,7 +48,8 @@ package struct SignedOperation: Sendable, Equatable {
             previous: previous,
             body: body,
             signature: signature,
-            id: id
+            id: id,
+            deployment: deployment
         )
     }
 
@@ -54,8 +60,10 @@ package struct SignedOperation: Sendable, Equatable {
         previous: [OpID],
         body: [String: JSONValue],
         signature: [UInt8],
-        id: OpID
+        id: OpID,
+        deployment: String?
     ) {
+        self.deployment = deployment
         self.type = type
         self.author = author
         self.timestamp = timestamp
@@ -85,7 +93,8 @@ package struct SignedOperation: Sendable, Equatable {
             author: self.author,
             timestamp: self.timestamp,
             previous: self.previous,
-            body: self.body
+            body: self.body,
+            deployment: self.deployment
         )
     }
 
@@ -94,9 +103,10 @@ package struct SignedOperation: Sendable, Equatable {
         author: AuthorID,
         timestamp: Int64,
         previous: [OpID],
-        body: [String: JSONValue]
+        body: [String: JSONValue],
+        deployment: String?
     ) -> JSONValue {
-        [
+        var payload: [String: JSONValue] = [
             "v": .integer(Self.version),
             "type": .string(type.rawValue),
             "author": .string(author.rawValue),
@@ -104,6 +114,8 @@ package struct SignedOperation: Sendable, Equatable {
             "prev": .array(previous.map { .string($0.rawValue) }),
             "body": .object(body),
         ]
+        if let deployment { payload["dep"] = .string(deployment) }
+        return .object(payload)
     }
 
     static func computeID(payload: JSONValue, signature: [UInt8]) -> OpID {

@@ -20,13 +20,15 @@ package enum SystemCommit {
         ref: String,
         changes: [Choros_V1_FileChange],
         key: SigningKey,
+        deployment: String?,
         now: Int64 = Int64(Date().timeIntervalSince1970 * 1000)
     ) throws -> Choros_V1_SignedOp {
         try SignedOperation.make(
             type: .systemCommit,
             body: ["ref": .string(ref), "changes": .string(Self.digest(changes))],
             timestamp: now,
-            key: key
+            key: key,
+            deployment: deployment
         ).proto
     }
 }

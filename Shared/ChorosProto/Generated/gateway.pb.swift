@@ -61,6 +61,9 @@ package nonisolated struct Choros_V1_ChallengeResponse: Sendable {
 
   package var serverTimeMs: Int64 = 0
 
+  /// This deployment's id: the proof signs it, and every op names it as `dep`.
+  package var deploymentID: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -71,7 +74,7 @@ package nonisolated struct Choros_V1_ProveRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Ed25519 over "choros-handshake-v1\n" || server_nonce || client_nonce (64 bytes).
+  /// Ed25519 over "choros-handshake-v2\n" || deployment_id || "\n" || server_nonce || client_nonce.
   package var sig: Data = Data()
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1271,7 +1274,7 @@ nonisolated extension Choros_V1_HelloRequest: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Choros_V1_ChallengeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".ChallengeResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}server_nonce\0\u{3}server_time_ms\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}server_nonce\0\u{3}server_time_ms\0\u{3}deployment_id\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1281,6 +1284,7 @@ nonisolated extension Choros_V1_ChallengeResponse: SwiftProtobuf.Message, SwiftP
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.serverNonce) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.serverTimeMs) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.deploymentID) }()
       default: break
       }
     }
@@ -1293,12 +1297,16 @@ nonisolated extension Choros_V1_ChallengeResponse: SwiftProtobuf.Message, SwiftP
     if self.serverTimeMs != 0 {
       try visitor.visitSingularInt64Field(value: self.serverTimeMs, fieldNumber: 2)
     }
+    if !self.deploymentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.deploymentID, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_ChallengeResponse, rhs: Choros_V1_ChallengeResponse) -> Bool {
     if lhs.serverNonce != rhs.serverNonce {return false}
     if lhs.serverTimeMs != rhs.serverTimeMs {return false}
+    if lhs.deploymentID != rhs.deploymentID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -74,6 +74,10 @@ package nonisolated struct Choros_V1_SignedOp: Sendable {
   /// "op_" + 64 lowercase hex.
   package var opID: String = String()
 
+  /// The deployment the op is for (the handshake's deployment_id); signed, so an op made for
+  /// one deployment is refused by another. Empty only in ops recorded before it existed.
+  package var dep: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -117,7 +121,7 @@ fileprivate nonisolated let _protobuf_package = "choros.v1"
 
 nonisolated extension Choros_V1_SignedOp: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".SignedOp"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}v\0\u{1}type\0\u{1}author\0\u{1}ts\0\u{1}prev\0\u{1}body\0\u{1}sig\0\u{3}op_id\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}v\0\u{1}type\0\u{1}author\0\u{1}ts\0\u{1}prev\0\u{1}body\0\u{1}sig\0\u{3}op_id\0\u{1}dep\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -133,6 +137,7 @@ nonisolated extension Choros_V1_SignedOp: SwiftProtobuf.Message, SwiftProtobuf._
       case 6: try { try decoder.decodeSingularBytesField(value: &self.body) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.sig) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.opID) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.dep) }()
       default: break
       }
     }
@@ -167,6 +172,9 @@ nonisolated extension Choros_V1_SignedOp: SwiftProtobuf.Message, SwiftProtobuf._
     if !self.opID.isEmpty {
       try visitor.visitSingularStringField(value: self.opID, fieldNumber: 8)
     }
+    if !self.dep.isEmpty {
+      try visitor.visitSingularStringField(value: self.dep, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -179,6 +187,7 @@ nonisolated extension Choros_V1_SignedOp: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.body != rhs.body {return false}
     if lhs.sig != rhs.sig {return false}
     if lhs.opID != rhs.opID {return false}
+    if lhs.dep != rhs.dep {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

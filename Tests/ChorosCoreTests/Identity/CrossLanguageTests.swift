@@ -38,7 +38,8 @@ struct CrossLanguageTests {
                     type: type,
                     body: body,
                     timestamp: IdentityFixtures.now,
-                    key: IdentityFixtures.alice
+                    key: IdentityFixtures.alice,
+                    deployment: nil
                 )
                 let record: JSONValue = [
                     "envelope": operation.json, "canonical_hex": .string(Hex.encode(operation.canonicalBytes)),

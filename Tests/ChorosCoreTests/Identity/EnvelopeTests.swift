@@ -19,7 +19,8 @@ struct EnvelopeTests {
             type: type,
             body: body ?? IdentityFixtures.validBody(type),
             timestamp: timestamp,
-            key: key
+            key: key,
+            deployment: nil
         )
     }
 

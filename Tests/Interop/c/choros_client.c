@@ -124,7 +124,8 @@ int main(int argc, char **argv) {
     strncpy(address.sun_path, argv[1], sizeof address.sun_path - 1);
     if (connect(sock, (struct sockaddr *)&address, sizeof address) != 0) fail("cannot connect to the gateway");
 
-    /* Handshake: Hello, Challenge, Prove over "choros-handshake-v1\n" || server || client nonce. */
+    /* Handshake: Hello, Challenge, Prove over
+     * "choros-handshake-v2\n" || deployment_id || "\n" || server nonce || client nonce. */
     uint8_t client_nonce[32];
     randombytes_buf(client_nonce, sizeof client_nonce);
     Choros__V1__HelloRequest hello = CHOROS__V1__HELLO_REQUEST__INIT;
@@ -135,12 +136,18 @@ int main(int argc, char **argv) {
     ProtobufCBinaryData payload = call("/choros.v1.Gateway/Hello", &hello.base);
     Choros__V1__ChallengeResponse *challenge = choros__v1__challenge_response__unpack(NULL, payload.len, payload.data);
     free(payload.data);
-    if (challenge == NULL || challenge->server_nonce.len != 32) fail("bad challenge");
-    const char *context = "choros-handshake-v1\n";
-    uint8_t message[20 + 64];
+    if (challenge == NULL || challenge->server_nonce.len != 32 || strlen(challenge->deployment_id) != 32)
+        fail("bad challenge");
+    /* Every op names the deployment the gateway named. */
+    char deployment[33];
+    memcpy(deployment, challenge->deployment_id, 33);
+    const char *context = "choros-handshake-v2\n";
+    uint8_t message[20 + 32 + 1 + 64];
     memcpy(message, context, 20);
-    memcpy(message + 20, challenge->server_nonce.data, 32);
-    memcpy(message + 52, client_nonce, 32);
+    memcpy(message + 20, deployment, 32);
+    message[52] = '\n';
+    memcpy(message + 53, challenge->server_nonce.data, 32);
+    memcpy(message + 85, client_nonce, 32);
     uint8_t proof[64];
     crypto_sign_detached(proof, NULL, message, sizeof message, secret_key);
     choros__v1__challenge_response__free_unpacked(challenge, NULL);
@@ -171,16 +178,18 @@ int main(int argc, char **argv) {
     int64_t ts = (int64_t)time(NULL) * 1000;
     char signed_payload[1024];
     snprintf(signed_payload, sizeof signed_payload,
-             "{\"author\":\"%s\",\"body\":%s,\"prev\":[],\"ts\":%" PRId64 ",\"type\":\"entry.commit\",\"v\":1}", author, body,
-             ts);
+             "{\"author\":\"%s\",\"body\":%s,\"dep\":\"%s\",\"prev\":[],\"ts\":%" PRId64
+             ",\"type\":\"entry.commit\",\"v\":1}",
+             author, body, deployment, ts);
     uint8_t signature[64];
     crypto_sign_detached(signature, NULL, (const uint8_t *)signed_payload, strlen(signed_payload), secret_key);
     char signature_hex[129];
     to_hex(signature, 64, signature_hex);
     char envelope[1280];
     snprintf(envelope, sizeof envelope,
-             "{\"author\":\"%s\",\"body\":%s,\"prev\":[],\"sig\":\"%s\",\"ts\":%" PRId64 ",\"type\":\"entry.commit\",\"v\":1}",
-             author, body, signature_hex, ts);
+             "{\"author\":\"%s\",\"body\":%s,\"dep\":\"%s\",\"prev\":[],\"sig\":\"%s\",\"ts\":%" PRId64
+             ",\"type\":\"entry.commit\",\"v\":1}",
+             author, body, deployment, signature_hex, ts);
     uint8_t digest[32];
     crypto_generichash(digest, 32, (const uint8_t *)envelope, strlen(envelope), NULL, 0);
     char op_id[3 + 64 + 1] = "op_";
@@ -195,6 +204,7 @@ int main(int argc, char **argv) {
     op.body.len = strlen(body);
     op.sig = signature_hex;
     op.op_id = op_id;
+    op.dep = deployment;
     Choros__V1__WriteRequest write_request = CHOROS__V1__WRITE_REQUEST__INIT;
     write_request.op = &op;
     payload = call("/choros.v1.Gateway/KipCommit", &write_request.base);

@@ -29,7 +29,12 @@ extension ClaimJudge {
             changes.append(change)
         }
         if !changes.isEmpty {
-            let op = try SystemCommit.sign(ref: Self.systemRef, changes: changes, key: try self.loadSystemKey())
+            let op = try SystemCommit.sign(
+                ref: Self.systemRef,
+                changes: changes,
+                key: try self.loadSystemKey(),
+                deployment: try self.configuration.deploymentID()
+            )
             _ = try await self.backends.store.call(
                 StoreRPC.commit,
                 .with {

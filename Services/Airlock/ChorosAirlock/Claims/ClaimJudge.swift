@@ -36,10 +36,11 @@ package actor ClaimJudge {
     /// The same signed op again records nothing and completes the cascade if a crash cut it.
     package func judge(_ message: Choros_V1_SignedOp) async throws -> Choros_V1_ClaimJudgeResponse {
         let registry = try await self.backends.registry()
+        let verifier = try OperationVerifier(configuration: self.configuration)
         let operation: SignedOperation
         do {
-            operation = try OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
-                .verify(message, ledger: RegistryLedger(registry: registry), now: self.clock()).operation
+            operation = try verifier.verify(message, ledger: RegistryLedger(registry: registry), now: self.clock())
+                .operation
         } catch {
             throw Refusal("op", error.rpcError.code, error.description)
         }
@@ -109,7 +110,8 @@ package actor ClaimJudge {
                         "path": .array(invalidation.path.map { .string($0) }),
                     ],
                     timestamp: self.clock(),
-                    key: key
+                    key: key,
+                    deployment: try self.configuration.deploymentID()
                 )
                 invalidation.opID = operation.id.rawValue
                 emitted.append(invalidation)

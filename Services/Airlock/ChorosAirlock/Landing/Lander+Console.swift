@@ -26,7 +26,7 @@ extension Lander {
 
     func verifiedApproval(_ approval: Choros_V1_SignedOp, now: Int64) async throws -> SignedOperation {
         let registry = try await self.backends.registry()
-        let verifier = OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
+        let verifier = try OperationVerifier(configuration: self.configuration)
         let operation: SignedOperation
         do {
             operation = try verifier.verify(approval, ledger: RegistryLedger(registry: registry), now: now)

@@ -94,7 +94,7 @@ package struct RegistryKeeper: Sendable {
         if registry.records.isEmpty, let genesis = Self.genesisRecord(message) {
             try? ledgerRegistry.enroll(genesis)
         }
-        let verifier = OperationVerifier(freshnessSeconds: self.configuration.opFreshnessSeconds)
+        let verifier = try OperationVerifier(configuration: self.configuration)
         let operation: SignedOperation
         do {
             operation = try verifier.verify(

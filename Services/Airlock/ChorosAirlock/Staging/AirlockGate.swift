@@ -43,7 +43,7 @@ package actor AirlockGate {
         self.lander = lander
         self.logger = logger
         self.clock = clock
-        self.relay = RelayProof(verifier: OperationVerifier(freshnessSeconds: configuration.opFreshnessSeconds))
+        self.relay = RelayProof(configuration: configuration)
     }
 
     /// Runs `body` once every earlier call has finished.
@@ -267,7 +267,8 @@ package actor AirlockGate {
             // The store checks the approval's freshness against real time, whatever this
             // airlock's (injectable) clock says.
             timestamp: Int64(Date().timeIntervalSince1970 * 1000),
-            key: key
+            key: key,
+            deployment: try self.configuration.deploymentID()
         )
         let order = try await self.lander.plan(
             proposalID: staged.proposalID,

@@ -7,7 +7,7 @@ internal import Foundation
 /// (TRUST.md: a daemon verifies what it writes; rate limits key on a proven identity, never
 /// on a field the caller sent). The `instance` field of the request is not read.
 struct RelayProof {
-    let verifier: OperationVerifier
+    let configuration: ChorosConfiguration
 
     /// The enrolled name behind `envelope`, an op of `type` whose body carries `field` = `value`.
     func instance(
@@ -20,9 +20,10 @@ struct RelayProof {
     ) throws -> String {
         // The gateway is the authority on which ops ran (`prev`); the signature, the key's
         // enrollment and the freshness are checked here again.
+        let verifier = try OperationVerifier(configuration: self.configuration)
         let verified: VerifiedOperation
         do {
-            verified = try self.verifier.verify(
+            verified = try verifier.verify(
                 json: Array(envelope),
                 ledger: RegistryLedger(registry: registry),
                 now: Int64(Date().timeIntervalSince1970 * 1000)
