@@ -24,6 +24,7 @@ struct GatewayBenchmark {
                 results.append(try await self.commits(connections[...], label: "8 instances, \(size) entries"))
                 if size == 1_000 {
                     results += try await self.reads(connections[0], deployment: deployment, size: size)
+                    results.append(try await self.saturated(flooder: connections[0], victim: connections[1]))
                 }
                 for connection in connections { await connection.close() }
                 await deployment.stop()
@@ -61,6 +62,55 @@ struct GatewayBenchmark {
         }
         return BenchmarkResult(
             name: "kip_commit, \(label)",
+            calls: latencies.count,
+            elapsed: ContinuousClock.now - start
+        )
+        .with(latencies: latencies)
+    }
+
+    /// TRUST.md, rule 6: one instance keeps 64 writes in flight (twice its quota) while
+    /// another commits one at a time; the second's latency is compared with the idle figure.
+    private func saturated(flooder: GatewayConnection, victim: GatewayConnection) async throws -> BenchmarkResult {
+        let start = ContinuousClock.now
+        let deadline = start + self.duration
+        let refused = Shared(0)
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for caller in 0..<64 {
+                group.addTask {
+                    var count = 0
+                    while ContinuousClock.now < deadline {
+                        count += 1
+                        let key = "flood\(caller)-\(count)-\(UUID().uuidString.prefix(8))"
+                        do {
+                            _ = try await flooder.callTool(
+                                "kip_commit",
+                                arguments: ["domain": "flood", "slug": .string(key), "body": "Flood.", "op_id": .string(key)]
+                            )
+                        } catch {
+                            refused.mutate { $0 += 1 }
+                        }
+                    }
+                    return []
+                }
+            }
+            group.addTask {
+                var latencies: [Duration] = []
+                while ContinuousClock.now < deadline {
+                    let key = "victim-\(latencies.count)-\(UUID().uuidString.prefix(8))"
+                    let began = ContinuousClock.now
+                    _ = try await victim.callTool(
+                        "kip_commit",
+                        arguments: ["domain": "bench", "slug": .string(key), "body": "Steady.", "op_id": .string(key)]
+                    )
+                    latencies.append(ContinuousClock.now - began)
+                }
+                return latencies
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        print("saturation: the flooding instance had \(refused.value) calls refused (quota)")
+        return BenchmarkResult(
+            name: "kip_commit of 1 instance while another floods (64 in flight)",
             calls: latencies.count,
             elapsed: ContinuousClock.now - start
         )
