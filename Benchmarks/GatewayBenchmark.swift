@@ -84,7 +84,9 @@ struct GatewayBenchmark {
                         do {
                             _ = try await flooder.callTool(
                                 "kip_commit",
-                                arguments: ["domain": "flood", "slug": .string(key), "body": "Flood.", "op_id": .string(key)]
+                                arguments: [
+                                    "domain": "flood", "slug": .string(key), "body": "Flood.", "op_id": .string(key),
+                                ]
                             )
                         } catch {
                             refused.mutate { $0 += 1 }

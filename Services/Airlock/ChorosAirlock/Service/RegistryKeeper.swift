@@ -18,39 +18,22 @@ package struct RegistryKeeper: Sendable {
     }
 
     package func change(_ message: Choros_V1_SignedOp, now: Int64) async throws -> Choros_V1_RegistryChangeResponse {
-        var registry = try await self.backends.registry()
+        let registry = try await self.backends.registry()
         let operation = try self.verify(message, registry: registry, now: now)
-        let name: InstanceName
-        let author: AuthorID
+        let record: InstanceRecord
         do {
-            name = try InstanceName(operation.body["name"]?.stringValue ?? "")
-            author = try AuthorID(parsing: operation.body["author"]?.stringValue ?? "")
-        } catch {
-            throw Refusal("registry", .invalidArgument, "\(error)")
-        }
-        var record: InstanceRecord
-        switch operation.type {
-        case .instanceEnroll:
-            if let existing = registry.record(named: name.rawValue), existing.author == author {
-                return try await self.response(existing)  // enrolling the same key again is a no-op
+            switch try registry.change(for: operation) {
+            case .unchanged(let existing): return try await self.response(existing)
+            case .write(let changed): record = changed
             }
-            record = InstanceRecord(name: name, author: author, enrolledAt: operation.timestamp)
-            do { try registry.enroll(record) } catch {
-                throw Refusal("registry", .alreadyExists, error.description)
-            }
-        case .instanceRevoke:
-            guard let existing = registry.record(named: name.rawValue), existing.author == author else {
-                throw Refusal("registry", .notFound, "no instance '\(name)' enrolled with key \(author)")
-            }
-            guard existing.revokedAt == nil else { return try await self.response(existing) }
-            record = existing
-            record.revokedAt = operation.timestamp
-        default:
-            throw Refusal(
-                "registry",
-                .invalidArgument,
-                "expected instance.enroll or instance.revoke, got \(operation.type)"
-            )
+        } catch let error as RegistryChangeError {
+            let code: Choros_V1_Code =
+                switch error {
+                case .taken: .alreadyExists
+                case .notEnrolled: .notFound
+                case .invalidBody, .notARegistryOp: .invalidArgument
+                }
+            throw Refusal("registry", code, error.description)
         }
         let parent = try await self.backends.tip(of: Self.ref) ?? ""
         let commit = try await self.backends.store.call(

@@ -99,39 +99,21 @@ struct WriteAuthority {
     private func authorizeRegistry(
         _ request: Choros_V1_CommitRequest
     ) throws -> (operation: SignedOperation, signer: String) {
-        var registry = self.registry
+        let registry = self.registry
         let bootstrap = try self.bootstrapRegistry(for: request.op)
         let (operation, signer) = try self.verify(request.op, registry: bootstrap ?? registry)
         guard self.approvers.contains(signer.lowercased()) else {
             throw StoreError.unauthorized("'\(signer)' is not an approver: only the practitioner changes the registry")
         }
-        let name: InstanceName
-        let author: AuthorID
+        // The op decides the record; in an empty registry the approver's own enrollment.
+        let record: InstanceRecord
         do {
-            name = try InstanceName(operation.body["name"]?.stringValue ?? "")
-            author = try AuthorID(parsing: operation.body["author"]?.stringValue ?? "")
-        } catch {
-            throw StoreError.unauthorized("the registry op's body: \(error)")
-        }
-        var record: InstanceRecord
-        switch operation.type {
-        case .instanceEnroll:
-            record = InstanceRecord(name: name, author: author, enrolledAt: operation.timestamp)
-            if bootstrap == nil {
-                do { try registry.enroll(record) } catch {
-                    throw StoreError.unauthorized("\(error)")
-                }
+            switch try registry.change(for: operation) {
+            case .write(let changed): record = changed
+            case .unchanged: throw StoreError.unauthorized("the registry already says what this op says")
             }
-        case .instanceRevoke:
-            guard let existing = registry.record(named: name.rawValue), existing.author == author else {
-                throw StoreError.unauthorized("no instance '\(name)' is enrolled with key \(author)")
-            }
-            record = existing
-            record.revokedAt = operation.timestamp
-        default:
-            throw StoreError.unauthorized(
-                "the registry takes instance.enroll or instance.revoke, not \(operation.type.rawValue)"
-            )
+        } catch let error as RegistryChangeError {
+            throw StoreError.unauthorized("\(error)")
         }
         let expected = [record.path: Data(record.fileContent)]
         let written = Dictionary(
