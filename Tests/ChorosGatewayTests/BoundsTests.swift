@@ -1,4 +1,5 @@
 import ChorosProto
+import ChorosTesting
 import ChorosWire
 import Testing
 
@@ -29,6 +30,36 @@ struct BoundsTests {
         release.finish()
         try await holding.value
         try await quota.run("alice") {}
+    }
+
+    @Test("an instance's writes past its write share wait their turn; another instance's do not")
+    func writeShare() async throws {
+        let quota = InstanceQuota(limit: 32, writeLimit: 2)
+        let (gate, release) = AsyncStream.makeStream(of: Void.self)
+        let started = Shared(0)
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try await quota.write("alice") {
+                            started.mutate { $0 += 1 }
+                            for await _ in gate { break }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        while started.value < 2 { await Task.yield() }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(started.value == 2, "the third write waits for a slot")
+        try await quota.write("bob") {}
+        release.yield()
+        while started.value < 3 { await Task.yield() }
+        release.yield()
+        release.yield()
+        release.finish()
+        try await writers.value
     }
 
     @Test("unauthenticated refusals are audited up to a burst per uid, then at the refill rate")

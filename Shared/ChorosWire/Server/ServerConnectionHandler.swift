@@ -19,6 +19,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let logger: Logger
     private let executor: EventLoopTaskExecutor
     private var context: ChannelHandlerContext?
+    /// Each running call's deadline timer, cancelled when the call ends first.
+    private var deadlines: [UInt64: Scheduled<Void>] = [:]
 
     init(router: RPCRouter, peer: PeerCredentials?, maximumInFlightCalls: Int, logger: Logger, eventLoop: any EventLoop)
     {
@@ -72,6 +74,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         // The peer is gone: nobody will read what is still running.
         for task in self.calls.removeAll() { task.cancel() }
+        for timer in self.deadlines.values { timer.cancel() }
+        self.deadlines.removeAll()
         context.fireChannelInactive()
     }
 
@@ -112,7 +116,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         // Server-side deadlines: past the caller's deadline the work is cancelled, whether or
         // not the caller said so (WIRE.md, TRUST.md rule 6).
         if let deadline = callContext.deadline {
-            context.eventLoop.scheduleTask(deadline: deadline) { task.cancel() }
+            self.deadlines[request.callID] = context.eventLoop.scheduleTask(deadline: deadline) { task.cancel() }
         }
     }
 
@@ -134,6 +138,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     private func finish(_ callID: UInt64, response: Choros_V1_Frame) {
+        self.deadlines.removeValue(forKey: callID)?.cancel()
         let completion = self.calls.finish(callID)
         guard let context = self.context else { return }
         if completion.shouldRespond {

@@ -4,12 +4,32 @@ internal import Synchronization
 
 /// Calls in flight per instance, across all its connections (TRUST.md, rule 6): one instance
 /// saturating its share cannot take the backends' capacity from the others.
+///
+/// Writes have a smaller share of their own. The store and the audit log take writes one at
+/// a time, so another instance's write waits behind every write already sent: with at most
+/// `writeLimit` per instance sent at once (the rest wait here, within the call quota), one
+/// instance's flood adds at most that many writes ahead of anyone else's.
 final class InstanceQuota: Sendable {
     let limit: Int
     private let inFlight = Mutex<[String: Int]>([:])
+    private let writes: WriteSlots
 
-    init(limit: Int) {
+    init(limit: Int, writeLimit: Int = 2) {
         self.limit = limit
+        self.writes = WriteSlots(limit: writeLimit)
+    }
+
+    /// Runs a write in one of `name`'s write slots, waiting for one in arrival order.
+    func write<Result: Sendable>(_ name: String, _ body: () async throws -> Result) async throws -> Result {
+        await self.writes.acquire(name)
+        do {
+            let result = try await body()
+            await self.writes.release(name)
+            return result
+        } catch {
+            await self.writes.release(name)
+            throw error
+        }
     }
 
     func isFull(_ name: String) -> Bool { self.inFlight.withLock { $0[name, default: 0] >= self.limit } }
@@ -35,6 +55,37 @@ final class InstanceQuota: Sendable {
             }
         }
         return try await body()
+    }
+}
+
+/// A counting semaphore per instance, first come first served.
+private actor WriteSlots {
+    let limit: Int
+    private var used: [String: Int] = [:]
+    private var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    func acquire(_ name: String) async {
+        if self.used[name, default: 0] < self.limit {
+            self.used[name, default: 0] += 1
+            return
+        }
+        await withCheckedContinuation { self.waiting[name, default: []].append($0) }
+    }
+
+    /// Hands the slot to the next waiter, or frees it.
+    func release(_ name: String) {
+        if var queue = self.waiting[name], !queue.isEmpty {
+            let next = queue.removeFirst()
+            self.waiting[name] = queue.isEmpty ? nil : queue
+            next.resume()
+            return
+        }
+        self.used[name, default: 1] -= 1
+        if self.used[name] == 0 { self.used[name] = nil }
     }
 }
 

@@ -66,6 +66,28 @@ struct GatewayTool: Sendable {
         )
     }
 
+    /// A write's verification, decoding and handler, run in one of the caller's write slots.
+    private static func runWrite<Arguments: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ gateway: Gateway,
+        _ op: Choros_V1_SignedOp,
+        _ code: String,
+        _ caller: Caller,
+        name: String,
+        opType: OperationType,
+        _ handler: @escaping @Sendable (Gateway, Arguments, WriteCall) async throws -> Response
+    ) async throws -> Response {
+        let call = try await gateway.verifyWrite(op, type: opType, tool: name, code: code, caller: caller)
+        let arguments: Arguments
+        do {
+            var options = JSONDecodingOptions()
+            options.ignoreUnknownFields = true
+            arguments = try Arguments(jsonUTF8Bytes: call.operation.canonicalBody, options: options)
+        } catch {
+            throw Refusal.input("the body of \(name)'s op does not decode: \(error)")
+        }
+        return try await handler(gateway, arguments, call)
+    }
+
     /// A write whose handler reads the verified body itself: claim ops carry JSON objects,
     /// which no proto field holds without turning their integers into doubles.
     static func write<Response: SwiftProtobuf.Message>(
@@ -98,16 +120,9 @@ struct GatewayTool: Sendable {
             code,
             context in
             try await gateway.serve(tool: name, context: context) { caller in
-                let call = try await gateway.verifyWrite(op, type: opType, tool: name, code: code, caller: caller)
-                let arguments: Arguments
-                do {
-                    var options = JSONDecodingOptions()
-                    options.ignoreUnknownFields = true
-                    arguments = try Arguments(jsonUTF8Bytes: call.operation.canonicalBody, options: options)
-                } catch {
-                    throw Refusal.input("the body of \(name)'s op does not decode: \(error)")
+                try await gateway.quota.write(caller.record.name.folded) {
+                    try await Self.runWrite(gateway, op, code, caller, name: name, opType: opType, handler)
                 }
-                return try await handler(gateway, arguments, call)
             }
         }
         return GatewayTool(
