@@ -5,7 +5,7 @@ internal import Synchronization
 /// Calls in flight per instance, across all its connections (TRUST.md, rule 6): one instance
 /// saturating its share cannot take the backends' capacity from the others.
 ///
-/// Writes have a smaller share of their own. The store and the audit log take writes one at
+/// Writes have a share of one. The store and the audit log take writes one at
 /// a time, so another instance's write waits behind every write already sent: with at most
 /// `writeLimit` per instance sent at once (the rest wait here, within the call quota), one
 /// instance's flood adds at most that many writes ahead of anyone else's.
@@ -14,7 +14,7 @@ final class InstanceQuota: Sendable {
     private let inFlight = Mutex<[String: Int]>([:])
     private let writes: WriteSlots
 
-    init(limit: Int, writeLimit: Int = 2) {
+    init(limit: Int, writeLimit: Int = 1) {
         self.limit = limit
         self.writes = WriteSlots(limit: writeLimit)
     }
