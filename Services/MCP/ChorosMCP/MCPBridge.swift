@@ -39,13 +39,13 @@ package struct MCPBridge: Sendable {
         await server.withMethodHandler(CallTool.self) { parameters in
             await self.call(parameters.name, parameters.arguments ?? [:])
         }
-        try await server.start(transport: StdioTransport(logger: self.logger))
+        try await server.start(transport: LineTransport(logger: self.logger))
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await server.waitUntilCompleted() }
             group.addTask {
                 // An orphaned bridge would hold its key open for nobody: leave with the parent.
-                // Exit outright: the stdio transport's blocked read of a still-open stdin would
-                // keep a graceful stop waiting, and nothing here needs flushing.
+                // Exit outright: the transport's reader is blocked in read(2) on a still-open
+                // stdin, which would keep a graceful stop waiting, and nothing needs flushing.
                 while !Task.isCancelled, getppid() == parent {
                     try? await Task.sleep(for: .seconds(1))
                 }
