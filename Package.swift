@@ -87,6 +87,7 @@ let package = Package(
             dependencies: [
                 "ChorosProto", "ChorosWire", "CSodium", logging, lifecycle, nioCore, nioPosix, argumentParser, protobuf,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             path: "Shared/ChorosCore",
@@ -122,7 +123,7 @@ let package = Package(
         + daemon(
             "Airlock",
             folder: "Airlock",
-            extra: [.product(name: "Crypto", package: "swift-crypto"), protobuf],
+            extra: [protobuf],
             settings: [.define("CHOROS_FAULT_INJECTION", .when(configuration: .debug))]
         )
         + daemon(
@@ -149,7 +150,7 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosAdminCLI",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosAirlock", argumentParser, protobuf],
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", argumentParser, protobuf],
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
             ),

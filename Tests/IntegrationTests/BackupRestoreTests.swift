@@ -1,4 +1,3 @@
-import ChorosAirlock
 import ChorosCore
 import ChorosProto
 import ChorosTesting

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ChorosAirlock
 import ChorosCore
 import Foundation
 

@@ -1,4 +1,4 @@
-import ChorosAirlock
+import ChorosCore
 import ChorosTesting
 import Foundation
 import Testing
