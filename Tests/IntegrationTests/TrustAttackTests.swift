@@ -265,6 +265,15 @@ struct TrustAttackTests {
             #expect(oversized?.message.contains("actor is 65 bytes; the limit is 64") == true)
             let after = try await daemons.audit.call(AuditRPC.head, .init())
             #expect(after.seq == before.seq && after.hash == before.hash, "nothing was appended")
+
+            // An unsigned event naming mallory's op id does not stand in for the signed act.
+            let squatter = event("lintel", "reconcile.report", ref: "refs/x", opID: malloryOp.id.rawValue)
+            try await daemons.append([squatter])
+            var real = event("mallory", "reconcile.report", ref: "refs/x", opID: malloryOp.id.rawValue)
+            real.envelope = Data(malloryOp.canonicalBytes)
+            let recorded = try #require(try await daemons.append([real]).first)
+            #expect(recorded.actor == "mallory" && recorded.envelope == Data(malloryOp.canonicalBytes))
+            #expect(try await daemons.append([real]).first?.seq == recorded.seq, "the same act again is recorded once")
         }
     }
 

@@ -19,8 +19,8 @@
 /// - `airlock_secret_path` (`<keys_dir>/airlock.totp`); `airlock_floor_s` (integer ≥ 90,
 ///   120); `airlock_ceiling_s` (integer > floor, 7200).
 /// - `practitioner_uid` (integer ≥ 0, default the owner of `data_dir`).
-/// - `service_uid` (integer ≥ 0, default the daemon's own uid): the only peer (with root) the
-///   internal sockets admit (TRUST.md).
+/// - `service_uid` (integer ≥ 0, default the daemon's own uid): the only peer the internal
+///   sockets admit (TRUST.md).
 /// - `backup_dirs` (array of absolute directories, `["<data_dir>/backups"]`): the only places
 ///   the audit log snapshots into and the store pushes mirrors to (TRUST.md); `mirror_remotes`
 ///   (array of URLs, empty): network remotes the store may push to.

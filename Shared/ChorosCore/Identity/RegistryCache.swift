@@ -5,7 +5,8 @@ internal import Synchronization
 
 /// The enrolled keys, re-read from `refs/cap/registry` whenever its tip moves. Each call
 /// resolves the tip (one cheap store call), so a revocation applies from the next call on.
-/// One per process: the gateway, the airlock and the store's own checks share this reader.
+/// One per process: the gateway, the airlock and the audit log read the registry through it
+/// (the store reads its own repository).
 package final class RegistryCache: Sendable {
     package static let ref = "refs/cap/registry"
 

@@ -66,8 +66,9 @@ final class AuditDatabase: Sendable {
     /// inside it, never from memory, so no second writer can fork the chain.
     ///
     /// An op is recorded once per ref: an input whose op id already has an event on its
-    /// target ref returns that event instead, so a retry, a reconcile racing a retry, or a
-    /// replayed request never records one act twice.
+    /// target ref with the same envelope returns that event instead, so a retry, a reconcile
+    /// racing a retry, or a replayed request never records one act twice. The envelope is part
+    /// of the match so that an unsigned event naming someone's op id cannot stand in for it.
     func append(_ inputs: [Choros_V1_AuditEventInput], now: Int64) async throws -> [AuditRow] {
         let rows = try inputs.map { try Self.validate($0, now: now) }
         return try await self.pool.write { db in
@@ -79,8 +80,8 @@ final class AuditDatabase: Sendable {
                 if !row.opID.isEmpty,
                     let existing = try AuditRow.fetchOne(
                         db,
-                        sql: AuditQueries.firstByOpIDAndRef,
-                        arguments: [row.opID, row.targetRef]
+                        sql: AuditQueries.sameAct,
+                        arguments: [row.opID, row.targetRef, row.envelope]
                     )
                 {
                     appended.append(existing)

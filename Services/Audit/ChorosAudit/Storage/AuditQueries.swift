@@ -8,7 +8,8 @@ enum AuditQueries {
         "SELECT 1 FROM events WHERE op = 'message.read' AND actor = ? AND target_path = ? AND target_ref = ? LIMIT 1"
     static let byOpID = "SELECT * FROM events WHERE op_id = ? ORDER BY seq"
     static let byOpIDAndRef = "SELECT 1 FROM events WHERE op_id = ? AND target_ref = ? LIMIT 1"
-    static let firstByOpIDAndRef = "SELECT * FROM events WHERE op_id = ? AND target_ref = ? ORDER BY seq LIMIT 1"
+    static let sameAct =
+        "SELECT * FROM events WHERE op_id = ? AND target_ref = ? AND envelope IS ? ORDER BY seq LIMIT 1"
     static let byRequestKey = "SELECT * FROM events WHERE request_key = ? ORDER BY seq"
     /// The airlock's TOTP window lookup: a window is consumed once per purpose.
     static let windowConsumed =
