@@ -29,7 +29,7 @@ func daemon(
     [
         .target(
             name: "Choros\(name)",
-            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle] + extra,
+            dependencies: ["ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", logging, lifecycle] + extra,
             path: "Services/\(folder)/Choros\(name)",
             swiftSettings: swiftSettings + settings
         ),
@@ -94,8 +94,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ChorosClients",
+            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", protobuf],
+            path: "Shared/ChorosClients",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ChorosTesting",
-            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle, nioPosix, protobuf],
+            dependencies: [
+                "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", logging, lifecycle, nioPosix, protobuf,
+            ],
             path: "Shared/ChorosTesting",
             swiftSettings: swiftSettings
         ),
@@ -150,7 +158,7 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosAdminCLI",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", argumentParser, protobuf],
+                dependencies: ["ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", argumentParser, protobuf],
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
             ),
@@ -171,7 +179,8 @@ let package = Package(
             .executableTarget(
                 name: "ChorosBenchmarks",
                 dependencies: [
-                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosStore", "ChorosAudit", "ChorosIndex",
+                    "ChorosWire", "ChorosProto", "ChorosCore", "ChorosClients", "ChorosStore", "ChorosAudit",
+                    "ChorosIndex",
                     "ChorosTesting",
                     protobuf,
                     nioCore,
@@ -194,29 +203,38 @@ let package = Package(
             ),
             .testTarget(
                 name: "ChorosAuditTests",
-                dependencies: ["ChorosAudit", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: [
+                    "ChorosAudit", "ChorosClients", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                ],
                 swiftSettings: swiftSettings
             ),
             .testTarget(
                 name: "ChorosAirlockTests",
-                dependencies: ["ChorosAirlock", "ChorosTesting", "ChorosCore", "ChorosProto", protobuf],
+                dependencies: [
+                    "ChorosAirlock", "ChorosClients", "ChorosTesting", "ChorosCore", "ChorosProto", protobuf,
+                ],
                 swiftSettings: swiftSettings
             ),
             .testTarget(
                 name: "ChorosGatewayTests",
-                dependencies: ["ChorosGateway", "ChorosCore", "ChorosProto", "ChorosWire", "ChorosTesting", protobuf],
+                dependencies: [
+                    "ChorosGateway", "ChorosClients", "ChorosCore", "ChorosProto", "ChorosWire", "ChorosTesting",
+                    protobuf,
+                ],
                 swiftSettings: swiftSettings
             ),
             .testTarget(
                 name: "ChorosIndexTests",
-                dependencies: ["ChorosIndex", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: [
+                    "ChorosIndex", "ChorosClients", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                ],
                 swiftSettings: swiftSettings
             ),
             .testTarget(
                 name: "IntegrationTests",
                 dependencies: [
-                    "ChorosCore", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore", "ChorosAudit",
-                    "ChorosAirlock",
+                    "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", "ChorosTesting", "ChorosStore",
+                    "ChorosAudit", "ChorosAirlock", "ChorosGateway",
                     protobuf,
                     .product(name: "GRDB", package: "GRDB.swift"),
                 ],

@@ -1,3 +1,4 @@
+internal import ChorosClients
 import ChorosCore
 import ChorosIndex
 import ChorosProto
@@ -40,7 +41,8 @@ struct ReindexBenchmark {
                 return change
             }
             _ = try await store.commitForBenchmark(try signing.signed(request, for: store))
-            let index = try SearchIndex(configuration: configuration)
+            let daemons = DaemonClients(socketPath: configuration.socketPath(for:))
+            let index = try SearchIndex(configuration: configuration, store: daemons.store, audit: daemons.audit)
             let start = ContinuousClock.now
             let indexed = try await index.reindexForBenchmark()
             let result = BenchmarkResult(

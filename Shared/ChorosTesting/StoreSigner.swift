@@ -1,3 +1,4 @@
+internal import ChorosClients
 package import ChorosCore
 package import ChorosProto
 package import ChorosWire
@@ -137,7 +138,7 @@ package final class StoreSigner: Sendable {
             key: try await self.practitioner(),
             deployment: self.deployment
         )
-        let registry = try await InstanceRecord.all(in: self.store)
+        let registry = try await StoreClient(self.store).registryRecords()
         guard var record = registry.first(where: { $0.author == key.author }) else { return }
         record.revokedAt = op.timestamp
         try await self.commitRegistry(record, op: op)

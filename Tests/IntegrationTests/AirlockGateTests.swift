@@ -1,4 +1,5 @@
 import ChorosAirlock
+internal import ChorosClients
 import ChorosCore
 import ChorosProto
 import ChorosTesting
@@ -131,13 +132,13 @@ struct AirlockGateTests {
             let totp = try fixture.provisionTOTP()
             var configuration = try ChorosConfiguration.load(file: daemons.configurationPath, dataDirectory: nil)
             if let floor { configuration.airlockFloorSeconds = floor }
-            let backends = AirlockBackends(store: daemons.store, audit: daemons.audit, index: daemons.index)
+            let clients = daemons.typed
             let logger = Logger(label: "test.airlock")
             let clock = TestClock()
             let gate = AirlockGate(
-                backends: backends,
+                daemons: clients,
                 configuration: configuration,
-                lander: Lander(backends: backends, configuration: configuration, logger: logger),
+                lander: Lander(daemons: clients, configuration: configuration, logger: logger),
                 logger: logger,
                 clock: { clock.now.value }
             )

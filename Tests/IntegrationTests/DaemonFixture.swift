@@ -1,3 +1,4 @@
+internal import ChorosClients
 import ChorosCore
 import ChorosProto
 import ChorosTesting
@@ -52,6 +53,12 @@ final class DaemonFixture: Sendable {
             let system = try SigningKey.load(from: self.directory.path + "/data/keys/system.key")
             try await self.signer.enroll("system", key: system)
         }
+    }
+
+    /// Typed clients of the daemons, as a composition root builds them (one not started is
+    /// simply unreachable).
+    var typed: DaemonClients {
+        DaemonClients { name in self.clients[name]?.socketPath ?? self.directory.path + "/data/run/\(name).sock" }
     }
 
     /// The client of a daemon this fixture started (a missing one is a test's own mistake).

@@ -1,4 +1,5 @@
 import ArgumentParser
+internal import ChorosClients
 import ChorosCore
 import ChorosProto
 import ChorosWire
@@ -69,7 +70,7 @@ struct AdminSession {
     }
 
     func registry() async throws -> [InstanceRecord] {
-        try await InstanceRecord.all(in: self.store)
+        try await StoreClient(self.store).registryRecords()
     }
 
     /// Sends a practitioner-signed registry op through `admin.sock`.

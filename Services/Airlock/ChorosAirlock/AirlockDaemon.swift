@@ -1,3 +1,4 @@
+internal import ChorosClients
 package import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -9,14 +10,10 @@ package import ServiceLifecycle
 /// `admin.sock` (the practitioner's uid only: previews, console lands, enrollment), and
 /// finishes any land a crash interrupted as soon as the store and audit log answer.
 package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let backends = AirlockBackends(
-        store: WireClient(socketPath: configuration.socketPath(for: "store")),
-        audit: WireClient(socketPath: configuration.socketPath(for: "audit")),
-        index: WireClient(socketPath: configuration.socketPath(for: "index"))
-    )
-    let lander = Lander(backends: backends, configuration: configuration, logger: logger)
-    let gate = AirlockGate(backends: backends, configuration: configuration, lander: lander, logger: logger)
-    let keeper = RegistryKeeper(backends: backends, configuration: configuration)
+    let daemons = DaemonClients(socketPath: configuration.socketPath(for:))
+    let lander = Lander(daemons: daemons, configuration: configuration, logger: logger)
+    let gate = AirlockGate(daemons: daemons, configuration: configuration, lander: lander, logger: logger)
+    let keeper = RegistryKeeper(daemons: daemons, configuration: configuration)
 
     var airlock = RPCRouter()
     airlock.register(AirlockRPC.stage) { request, _ in try await gate.stage(request) }
@@ -36,7 +33,7 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
             try await keeper.change(request.op, now: Int64(Date().timeIntervalSince1970 * 1000))
         }
     }
-    let judge = ClaimJudge(backends: backends, configuration: configuration, logger: logger)
+    let judge = ClaimJudge(daemons: daemons, configuration: configuration, logger: logger)
     admin.register(AdminRPC.claimJudge) { request, _ in try await judge.judge(request.op) }
     admin.register(AdminRPC.cascadeRun) { request, _ in try await judge.runCascade(cause: request.cause) }
     let figures = ["airlock_secret_path": configuration.airlockSecretPath]

@@ -1,3 +1,4 @@
+internal import ChorosClients
 package import ChorosCore
 internal import ChorosWire
 package import Logging
@@ -6,7 +7,10 @@ package import ServiceLifecycle
 /// The composition root of `choros-audit`: the log (locked to this process) serving
 /// `audit.sock`.
 package func makeAuditDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let log = try AuditLog(configuration: configuration)
+    let log = try AuditLog(
+        configuration: configuration,
+        store: StoreClient(WireClient(socketPath: configuration.socketPath(for: "store")))
+    )
     var router = RPCRouter()
     log.register(on: &router)
     let server = WireServer.daemon(name: "audit", configuration: configuration, router: router, logger: logger) {

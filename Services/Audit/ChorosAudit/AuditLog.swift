@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -8,9 +9,8 @@ internal import GRDB
 /// reconciliation with the store's commits.
 package final class AuditLog: Sendable {
     let database: AuditDatabase
-    let store: WireClient
+    let store: StoreClient
     let systemKey: SigningKey
-    let registry: RegistryCache
     let backupDirectories: [String]
     let deployment: String
     private let lock: ProcessLock
@@ -19,13 +19,12 @@ package final class AuditLog: Sendable {
     /// database, and loads the system key (creating it, 0600, on first start).
     ///
     /// - Throws: `ProcessLockError.held` naming the other daemon's pid.
-    package init(configuration: ChorosConfiguration) throws {
+    package init(configuration: ChorosConfiguration, store: StoreClient) throws {
         let directory = (configuration.auditDatabase as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.lock = try ProcessLock(path: configuration.auditDatabase + ".lock")
         self.database = try AuditDatabase(path: configuration.auditDatabase)
-        self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
-        self.registry = RegistryCache(store: self.store)
+        self.store = store
         self.backupDirectories = configuration.backupDirectories
         self.deployment = try configuration.deploymentID()
         self.systemKey = try Self.loadSystemKey(keysDirectory: configuration.keysDirectory)
@@ -48,6 +47,8 @@ package final class AuditLog: Sendable {
             return try SigningKey.load(from: path)
         }
     }
+
+    var registry: RegistryCache { self.store.registry }
 
     static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 

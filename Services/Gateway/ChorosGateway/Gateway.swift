@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -15,11 +16,11 @@ struct Caller: Sendable {
 /// The gateway's logic: binds connections to keys, authorizes, and runs each tool against
 /// the store, audit and index. It keeps no durable state; restart it at any time.
 package final class Gateway: Sendable {
-    let backends: Backends
+    let daemons: DaemonClients
     let configuration: ChorosConfiguration
-    let registry: RegistryCache
     let quota: InstanceQuota
     let denials = DenialBudget()
+    let cursors = CursorCache()
     let verifier: OperationVerifier
     /// Named in every challenge and required in every op (TRUST.md, rule 7).
     let deployment: String
@@ -28,14 +29,13 @@ package final class Gateway: Sendable {
     let logger: Logger
 
     package init(
-        backends: Backends,
+        daemons: DaemonClients,
         configuration: ChorosConfiguration,
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) throws {
-        self.backends = backends
+        self.daemons = daemons
         self.configuration = configuration
-        self.registry = RegistryCache(store: backends.store)
         self.quota = InstanceQuota(limit: configuration.maximumCallsPerInstance)
         self.verifier = try OperationVerifier(configuration: configuration)
         self.deployment = try configuration.deploymentID()
@@ -43,12 +43,18 @@ package final class Gateway: Sendable {
         self.logger = logger
     }
 
+    var registry: RegistryCache { self.daemons.store.registry }
+
+    /// Tools whose single store Commit verifies the signer and replays a known op itself: they
+    /// authorize against the registry snapshot and skip the audit lookup of their own op id.
+    static let storeAuthorizedTools: Set<String> = ["kip_commit"]
+
     static func perspective(of name: String) -> String { "refs/cap/perspectives/\(name)" }
     static func proposal(_ id: String) -> String { "refs/cap/proposals/\(id)" }
     var canonRef: String { self.configuration.canonRef }
 
     func canon() async throws -> CanonView {
-        try await CanonView.read(self.backends, canonRef: self.canonRef, seqOrigin: self.configuration.seqOrigin)
+        try await CanonView.read(self.daemons.store, canonRef: self.canonRef, seqOrigin: self.configuration.seqOrigin)
     }
 
     // MARK: handshake
@@ -105,9 +111,13 @@ package final class Gateway: Sendable {
         }
     }
 
-    /// The key's record, refused when unknown, revoked, or the system's own.
-    private func enrolledRecord(for author: AuthorID) async throws -> InstanceRecord {
-        let registry = try await self.registry.current()
+    /// The key's record, refused when unknown, revoked, or the system's own. `snapshot` takes
+    /// the last registry read without asking the store: only for a tool whose one store call
+    /// verifies the signer against the store's own registry (and reports its tip).
+    private func enrolledRecord(for author: AuthorID, snapshot: Bool = false) async throws -> InstanceRecord {
+        let cached = snapshot ? self.registry.snapshot?.registry : nil
+        let registry: InstanceRegistry
+        if let cached { registry = cached } else { registry = try await self.registry.current() }
         guard let record = registry.record(for: author) else {
             throw Refusal("identity", .permissionDenied, "key \(author) is not enrolled")
         }
@@ -121,7 +131,7 @@ package final class Gateway: Sendable {
     }
 
     /// The bound caller, re-checked against the registry on every call.
-    func caller(_ context: RPCContext) async throws -> Caller {
+    func caller(_ context: RPCContext, snapshot: Bool = false) async throws -> Caller {
         guard let author = context.session.withState({ $0.boundAuthor }) else {
             throw Refusal(
                 "handshake",
@@ -129,7 +139,7 @@ package final class Gateway: Sendable {
                 "this connection is not bound to a key: call Hello, then Prove"
             )
         }
-        return Caller(record: try await self.enrolledRecord(for: author))
+        return Caller(record: try await self.enrolledRecord(for: author, snapshot: snapshot))
     }
 
     // MARK: refusals are audit events
@@ -159,7 +169,7 @@ package final class Gateway: Sendable {
                 "reason": .string(refusal.reason.truncated(toUTF8Bytes: 2048)), "code": .string(refusal.code.name),
             ])
         )
-        do { try await self.backends.append(event) } catch {
+        do { try await self.daemons.audit.append(event) } catch {
             self.logger.warning("could not audit a refusal", metadata: ["error": "\(error)"])
         }
     }

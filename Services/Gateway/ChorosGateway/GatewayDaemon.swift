@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 internal import ChorosProto
 package import ChorosWire
@@ -6,20 +7,19 @@ package import ServiceLifecycle
 internal import SwiftProtobuf
 
 /// The composition root of `choros-gateway`: serves `gateway.sock`, calling the store, audit,
-/// index and airlock daemons on their sockets.
-package func makeGatewayDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let backends = Backends(
-        store: WireClient(socketPath: configuration.socketPath(for: "store")),
-        audit: WireClient(socketPath: configuration.socketPath(for: "audit")),
-        index: WireClient(socketPath: configuration.socketPath(for: "index")),
-        airlock: WireClient(socketPath: configuration.socketPath(for: "airlock"))
-    )
-    let gateway = try Gateway(backends: backends, configuration: configuration, logger: logger)
+/// index and airlock daemons on their sockets (through `daemons` when a test holds them).
+package func makeGatewayDaemon(
+    configuration: ChorosConfiguration,
+    logger: Logger,
+    daemons: DaemonClients? = nil
+) async throws -> [any Service] {
+    let daemons = daemons ?? DaemonClients(socketPath: configuration.socketPath(for:))
+    let gateway = try Gateway(daemons: daemons, configuration: configuration, logger: logger)
     var router = RPCRouter()
     gateway.register(on: &router)
     let figures = ["deployment": configuration.deploymentName, "tools": String(Gateway.tools.count)]
     return [
-        StartupReconcile(audit: backends.audit, logger: logger),
+        StartupReconcile(audit: daemons.audit, logger: logger),
         WireServer.daemon(
             name: "gateway",
             configuration: configuration,

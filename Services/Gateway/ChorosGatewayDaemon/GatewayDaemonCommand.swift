@@ -12,6 +12,10 @@ struct GatewayDaemonCommand: DaemonCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async {
-        await DaemonRunner.run(name: "gateway", options: self.options, makeServices: makeGatewayDaemon)
+        await DaemonRunner.run(
+            name: "gateway",
+            options: self.options,
+            makeServices: { try await makeGatewayDaemon(configuration: $0, logger: $1) }
+        )
     }
 }

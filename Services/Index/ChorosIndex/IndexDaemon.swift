@@ -1,3 +1,4 @@
+internal import ChorosClients
 package import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -7,7 +8,13 @@ package import ServiceLifecycle
 /// The composition root of `choros-index`: the search projection (locked to this process)
 /// serving `index.sock`.
 package func makeIndexDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
-    let index = try SearchIndex(configuration: configuration, embedder: makeEmbedder(configuration: configuration))
+    let daemons = DaemonClients(socketPath: configuration.socketPath(for:))
+    let index = try SearchIndex(
+        configuration: configuration,
+        store: daemons.store,
+        audit: daemons.audit,
+        embedder: makeEmbedder(configuration: configuration)
+    )
     try await index.loadVectors()
     var router = RPCRouter()
     index.register(on: &router)

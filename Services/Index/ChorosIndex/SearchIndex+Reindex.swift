@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosProto
 internal import ChorosWire
 internal import SwiftProtobuf

@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -8,8 +9,8 @@ internal import SwiftProtobuf
 /// The search projection: rows re-read from the store on each upsert, searched with FTS5.
 package final class SearchIndex: Sendable {
     let database: IndexDatabase
-    let store: WireClient
-    let audit: WireClient
+    let store: StoreClient
+    let audit: AuditClient
     let canonRef: String
     let embedder: (any Embedder)?
     let vectors: VectorStore
@@ -18,15 +19,20 @@ package final class SearchIndex: Sendable {
 
     /// Takes `<index_db>.lock` (one index daemon per database) and opens the database;
     /// `loadVectors()` then fills the in-memory vector buffer.
-    package init(configuration: ChorosConfiguration, embedder: (any Embedder)? = nil) throws {
+    package init(
+        configuration: ChorosConfiguration,
+        store: StoreClient,
+        audit: AuditClient,
+        embedder: (any Embedder)? = nil
+    ) throws {
         try FileManager.default.createDirectory(
             atPath: (configuration.indexDatabase as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true
         )
         self.lock = try ProcessLock(path: configuration.indexDatabase + ".lock")
         self.database = try IndexDatabase(path: configuration.indexDatabase)
-        self.store = WireClient(socketPath: configuration.socketPath(for: "store"))
-        self.audit = WireClient(socketPath: configuration.socketPath(for: "audit"))
+        self.store = store
+        self.audit = audit
         self.canonRef = configuration.canonRef
         self.embedder = embedder
         self.vectors = VectorStore(dimension: embedder?.dimension ?? 0)
@@ -58,59 +64,64 @@ package final class SearchIndex: Sendable {
     static let perspectivePrefix = "refs/cap/perspectives/"
 
     /// Who a row is attributed to: the perspective's owner, or for canon the author of the
-    /// path's first commit. Nil for refs that are not indexed (proposals, anything else).
-    private func author(of path: String, on ref: String) async throws -> String? {
+    /// path's first commit (kept from the row once known; asked of the path's history only for
+    /// a path new to canon that no writer named). Nil for refs that are not indexed.
+    private func author(of target: Choros_V1_IndexTarget) async throws -> String? {
+        let ref = target.ref
         if ref.hasPrefix(Self.perspectivePrefix) { return String(ref.dropFirst(Self.perspectivePrefix.count)) }
         guard ref == self.canonRef else { return nil }
-        let history = try await self.store.call(
-            StoreRPC.history,
-            .with {
-                $0.rev = ref
-                $0.path = path
-                $0.limit = 10_000
-            }
-        )
-        return history.entries.last?.author ?? ""
+        if let known = try await self.database.author(ref: ref, path: target.path) { return known }
+        if !target.author.isEmpty { return target.author }
+        let history = try await self.store.history(ref, path: target.path, limit: 10_000)
+        return history.last?.author ?? ""
     }
 
-    /// Re-reads each target from the store: a present entry is upserted, a missing one
-    /// deleted; proposals and other refs are skipped (never indexed).
+    /// Each target's content, carried by the writer (checked against its blob id) or re-read
+    /// from the store: a present entry is upserted, a missing one deleted; proposals and other
+    /// refs are skipped (never indexed).
     func upsert(_ targets: [Choros_V1_IndexTarget]) async throws -> (upserted: Int, deleted: Int, skipped: Int) {
         var rows: [IndexedEntry] = []
         var missing: [(ref: String, path: String)] = []
         var skipped = 0
         for target in targets {
-            guard let author = try await self.author(of: target.path, on: target.ref) else {
+            guard let author = try await self.author(of: target) else {
                 skipped += 1
                 continue
             }
-            do {
-                let blob = try await self.store.call(
-                    StoreRPC.readBlob,
-                    .with {
-                        $0.rev = target.ref
-                        $0.path = target.path
-                    }
-                )
-                rows.append(
-                    IndexedEntry(
-                        ref: target.ref,
-                        path: target.path,
-                        isCanon: target.ref == self.canonRef,
-                        author: author,
-                        contentOID: blob.blobOid,
-                        text: String(decoding: blob.content, as: UTF8.self)
-                    )
-                )
-            } catch let error as RPCError where error.code == .notFound {
+            guard let (content, blobOID) = try await self.content(of: target) else {
                 missing.append((target.ref, target.path))
+                continue
             }
+            rows.append(
+                IndexedEntry(
+                    ref: target.ref,
+                    path: target.path,
+                    isCanon: target.ref == self.canonRef,
+                    author: author,
+                    contentOID: blobOID,
+                    text: String(decoding: content, as: UTF8.self)
+                )
+            )
         }
         try await self.database.upsert(rows)
         let deleted = try await self.database.delete(missing)
         for id in deleted { self.vectors.remove(id) }
         await self.fillMissingVectors(limit: max(rows.count, 64))
         return (rows.count, deleted.count, skipped)
+    }
+
+    private func content(of target: Choros_V1_IndexTarget) async throws -> (Data, String)? {
+        guard target.hasContent else {
+            return try await self.store.blob(target.ref, target.path).map { ($0.content, $0.blobOid) }
+        }
+        guard GitBlobID.of(target.content) == target.blobOid else {
+            throw RPCError(
+                code: .invalidArgument,
+                message:
+                    "the content carried for \(target.path) on \(target.ref) does not hash to blob_oid \(target.blobOid.prefix(12))"
+            )
+        }
+        return (target.content, target.blobOid)
     }
 
     func delete(_ targets: [Choros_V1_IndexTarget]) async throws -> Int {

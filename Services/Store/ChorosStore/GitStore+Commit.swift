@@ -8,12 +8,19 @@ struct CommitResult: Sendable {
     var parent: GitOID?
     var isReplay: Bool
     var blobs: [(path: String, oid: GitOID?)]
+    /// With entry rules: every file as committed, for the caller's index upsert.
+    var written: [(path: String, content: [UInt8]?)] = []
+    var registryTip: GitOID?
+    /// The op that made the commit and its canonical envelope.
+    var opID: String = ""
+    var envelope: Data = Data()
 }
 
 extension GitStore {
     /// STORE.md's Commit: canon refused; a known op id or request key returns the original
     /// commit; the signed op is verified here (`WriteAuthority`) and names the author;
-    /// compare-and-swap on the expected parent; trailers carry op id, key, author and the
+    /// compare-and-swap on the expected parent, or with `at_tip` on the tip under the write
+    /// lock, the entry rules checked against it; trailers carry op id, key, author and the
     /// envelope itself, so a commit whose audit event was lost can be backfilled whole.
     func commit(_ request: Choros_V1_CommitRequest) async throws -> CommitResult {
         try self.validateWritable(request.ref)
@@ -31,9 +38,30 @@ extension GitStore {
             if let original = (request.opID.isEmpty ? nil : index.entry(forOpID: request.opID))
                 ?? (key.isEmpty ? nil : index.entry(forKey: key, on: request.ref))
             {
-                return try Self.replay(original, paths: changes.map(\.path.rawValue), repository: repository)
+                var result = try Self.replay(original, paths: changes.map(\.path.rawValue), repository: repository)
+                if request.hasRules {
+                    result.written = try Self.committed(result.blobs, repository: repository)
+                    try EntryRuleCheck.checkReplay(
+                        key: key.isEmpty ? request.opID : key,
+                        commit: original.commit,
+                        ref: original.ref,
+                        committed: result.written.first?.content,
+                        new: changes.first?.content
+                    )
+                }
+                result.registryTip = try repository.target(ofRef: WriteAuthority.registryRef)
+                return result
             }
             let (operation, signer) = try self.authority(in: repository).authorize(request)
+            var changes = changes
+            var expectedParent = expectedParent
+            if request.atTip {
+                expectedParent = try repository.target(ofRef: request.ref)
+                if let tip = expectedParent, request.hasRules {
+                    let check = EntryRuleCheck(rules: request.rules) { try repository.content(at: $0, commit: tip) }
+                    changes = try check.apply(to: changes)
+                }
+            }
             let opID = operation.id.rawValue
             var message = String(subject) + "\n\nop-id: \(opID)\n"
             if !key.isEmpty { message += "key: \(key)\n" }
@@ -50,7 +78,26 @@ extension GitStore {
             )
             let outcome = try repository.commit(plan)
             try index.record(OpIndex.Entry(commit: outcome.commit, ref: plan.ref, opID: opID, key: key))
-            return CommitResult(commit: outcome.commit, parent: outcome.parent, isReplay: false, blobs: outcome.blobs)
+            return CommitResult(
+                commit: outcome.commit,
+                parent: outcome.parent,
+                isReplay: false,
+                blobs: outcome.blobs,
+                written: request.hasRules ? changes.map { ($0.path.rawValue, $0.content) } : [],
+                registryTip: try repository.target(ofRef: WriteAuthority.registryRef),
+                opID: opID,
+                envelope: Data(operation.canonicalBytes)
+            )
+        }
+    }
+
+    /// The content of each written blob (nil for a deletion).
+    private static func committed(
+        _ blobs: [(path: String, oid: GitOID?)],
+        repository: GitRepository
+    ) throws -> [(path: String, content: [UInt8]?)] {
+        try blobs.map { blob in
+            (blob.path, try blob.oid.map { try repository.blobContent($0) })
         }
     }
 
@@ -65,7 +112,15 @@ extension GitStore {
     ) throws -> CommitResult {
         let blobs = try paths.map { (path: $0, oid: try repository.blobOID(at: $0, commit: original.commit)) }
         let parent = try repository.parents(of: original.commit).first
-        return CommitResult(commit: original.commit, parent: parent, isReplay: true, blobs: blobs)
+        let envelope = try repository.summary(of: original.commit).trailer(Self.envelopeTrailer)
+        return CommitResult(
+            commit: original.commit,
+            parent: parent,
+            isReplay: true,
+            blobs: blobs,
+            opID: original.opID,
+            envelope: envelope.flatMap { Data(base64Encoded: $0) } ?? Data()
+        )
     }
 
     /// Seeds canon once from `files`; refused when canon exists.

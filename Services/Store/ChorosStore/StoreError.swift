@@ -27,6 +27,9 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
     case pushRejected([String: String])
     case remoteFailed(remote: String, reason: String)
     case git(GitError)
+    /// An entry rule (kip_commit's) refused the change; the gateway reports it as its gate.
+    case immutable(path: String, reason: String)
+    case differentAct(key: String, commit: String, ref: String)
 
     package var description: String {
         switch self {
@@ -57,6 +60,9 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
                 + refs.sorted { $0.key < $1.key }.map { "\($0.key) (\($0.value))" }.joined(separator: ", ")
         case .remoteFailed(let remote, let reason): "remote \(remote) failed: \(reason)"
         case .git(let error): "\(error)"
+        case .immutable(let path, let reason): "'\(path)' \(reason)"
+        case .differentAct(let key, let commit, let ref):
+            "op_id '\(key)' already names a different act (commit \(commit.prefix(12)) on \(ref))"
         }
     }
 
@@ -80,6 +86,10 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
             RPCError(code: .failedPrecondition, message: self.description)
         case .tagMoved:
             RPCError(code: .alreadyExists, message: self.description)
+        case .immutable:
+            RPCError(code: .failedPrecondition, message: self.description, details: ["gate": "kip_commit.immutable"])
+        case .differentAct:
+            RPCError(code: .alreadyExists, message: self.description, details: ["gate": "idempotency"])
         case .deadlinePassed:
             RPCError(code: .deadlineExceeded, message: self.description)
         case .remoteFailed:

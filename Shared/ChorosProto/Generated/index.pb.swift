@@ -11,6 +11,11 @@
 /// choros-index: the search projection (INDEX.md). Derived from git and the audit log;
 /// deleting it and reindexing loses nothing.
 
+#if canImport(FoundationEssentials)
+package import FoundationEssentials
+#else
+package import Foundation
+#endif
 package import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -33,12 +38,32 @@ package nonisolated struct Choros_V1_IndexTarget: Sendable {
 
   package var path: String = String()
 
+  /// The entry as the store just committed it, so the index need not read it back. The index
+  /// checks that `content` hashes to `blob_oid` (git's blob id); without it, it reads the store.
+  package var content: Data {
+    get {_content ?? Data()}
+    set {_content = newValue}
+  }
+  /// Returns true if `content` has been explicitly set.
+  package var hasContent: Bool {self._content != nil}
+  /// Clears the value of `content`. Subsequent reads from it will return its default value.
+  package mutating func clearContent() {self._content = nil}
+
+  package var blobOid: String = String()
+
+  /// For a canon path new to the index: who wrote it (the proposal's author, which the
+  /// lander knows). Empty: the index asks the path's history.
+  package var author: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
+
+  fileprivate var _content: Data? = nil
 }
 
-/// Re-reads each target from the store: present → upserted, absent → its row deleted.
+/// Each target's content (carried, or re-read from the store): present → upserted, absent
+/// → its row deleted.
 package nonisolated struct Choros_V1_UpsertRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -441,7 +466,7 @@ fileprivate nonisolated let _protobuf_package = "choros.v1"
 
 nonisolated extension Choros_V1_IndexTarget: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".IndexTarget"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{1}path\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{1}path\0\u{1}content\0\u{3}blob_oid\0\u{1}author\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -451,17 +476,33 @@ nonisolated extension Choros_V1_IndexTarget: SwiftProtobuf.Message, SwiftProtobu
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.ref) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self._content) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.blobOid) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.author) }()
       default: break
       }
     }
   }
 
   package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.ref.isEmpty {
       try visitor.visitSingularStringField(value: self.ref, fieldNumber: 1)
     }
     if !self.path.isEmpty {
       try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
+    }
+    try { if let v = self._content {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 3)
+    } }()
+    if !self.blobOid.isEmpty {
+      try visitor.visitSingularStringField(value: self.blobOid, fieldNumber: 4)
+    }
+    if !self.author.isEmpty {
+      try visitor.visitSingularStringField(value: self.author, fieldNumber: 5)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -469,6 +510,9 @@ nonisolated extension Choros_V1_IndexTarget: SwiftProtobuf.Message, SwiftProtobu
   package static func ==(lhs: Choros_V1_IndexTarget, rhs: Choros_V1_IndexTarget) -> Bool {
     if lhs.ref != rhs.ref {return false}
     if lhs.path != rhs.path {return false}
+    if lhs._content != rhs._content {return false}
+    if lhs.blobOid != rhs.blobOid {return false}
+    if lhs.author != rhs.author {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -303,45 +303,104 @@ package nonisolated struct Choros_V1_FileChange: Sendable {
   package init() {}
 }
 
-package nonisolated struct Choros_V1_CommitRequest: Sendable {
+package nonisolated struct Choros_V1_CommitRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  package var ref: String = String()
+  package var ref: String {
+    get {_storage._ref}
+    set {_uniqueStorage()._ref = newValue}
+  }
 
-  package var changes: [Choros_V1_FileChange] = []
+  package var changes: [Choros_V1_FileChange] {
+    get {_storage._changes}
+    set {_uniqueStorage()._changes = newValue}
+  }
 
-  package var subject: String = String()
+  package var subject: String {
+    get {_storage._subject}
+    set {_uniqueStorage()._subject = newValue}
+  }
 
   /// The instance name; the commit's author is "<name> <<name>@choros.local>".
-  package var author: String = String()
+  package var author: String {
+    get {_storage._author}
+    set {_uniqueStorage()._author = newValue}
+  }
 
   /// Empty: the ref must not exist yet (create-only). Otherwise compare-and-swap.
-  package var expectedParent: String = String()
+  package var expectedParent: String {
+    get {_storage._expectedParent}
+    set {_uniqueStorage()._expectedParent = newValue}
+  }
 
   /// The signed op's id ("op_…"), and the caller's request key (the tool's op_id).
-  package var opID: String = String()
+  package var opID: String {
+    get {_storage._opID}
+    set {_uniqueStorage()._opID = newValue}
+  }
 
-  package var requestKey: String = String()
+  package var requestKey: String {
+    get {_storage._requestKey}
+    set {_uniqueStorage()._requestKey = newValue}
+  }
 
   /// The signed op that causes this commit. The store verifies it itself (TRUST.md): a
   /// perspective takes only its own instance's ops, the registry only practitioner-signed
   /// enrollments, every other ref only a system.commit signed by the system or an approver.
   package var op: Choros_V1_SignedOp {
-    get {_op ?? Choros_V1_SignedOp()}
-    set {_op = newValue}
+    get {_storage._op ?? Choros_V1_SignedOp()}
+    set {_uniqueStorage()._op = newValue}
   }
   /// Returns true if `op` has been explicitly set.
-  package var hasOp: Bool {self._op != nil}
+  package var hasOp: Bool {_storage._op != nil}
   /// Clears the value of `op`. Subsequent reads from it will return its default value.
-  package mutating func clearOp() {self._op = nil}
+  package mutating func clearOp() {_uniqueStorage()._op = nil}
+
+  /// Commit on the ref's tip as the store finds it under its write lock, instead of checking
+  /// expected_parent: the rules below are checked against that same tip, so no guard a caller
+  /// ran can go stale between its read and this write. One call does replay, the rules and
+  /// the ref update (PERFORMANCE.md: one round trip per daemon).
+  package var atTip: Bool {
+    get {_storage._atTip}
+    set {_uniqueStorage()._atTip = newValue}
+  }
+
+  package var rules: Choros_V1_EntryRules {
+    get {_storage._rules ?? Choros_V1_EntryRules()}
+    set {_uniqueStorage()._rules = newValue}
+  }
+  /// Returns true if `rules` has been explicitly set.
+  package var hasRules: Bool {_storage._rules != nil}
+  /// Clears the value of `rules`. Subsequent reads from it will return its default value.
+  package mutating func clearRules() {_uniqueStorage()._rules = nil}
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
 
-  fileprivate var _op: Choros_V1_SignedOp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// kip_commit's rules (TOOLS.md), applied by the store to the first change (the entry).
+package nonisolated struct Choros_V1_EntryRules: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// An existing path keeps its body: the one edit allowed is the flip to `status:
+  /// superseded` with `superseded_by`. A replay under the same op id or request key must be
+  /// the same entry (its canon_state stamp aside), or it is refused as ALREADY_EXISTS.
+  package var immutableBodies: Bool = false
+
+  /// The path the entry supersedes: flipped to `status: superseded`, `superseded_by: <the
+  /// entry's path>` in the same commit when it exists on the tip and is not superseded yet.
+  package var supersede: String = String()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
 }
 
 package nonisolated struct Choros_V1_WrittenBlob: Sendable {
@@ -372,6 +431,20 @@ package nonisolated struct Choros_V1_CommitResponse: Sendable {
   package var blobs: [Choros_V1_WrittenBlob] = []
 
   package var parentOid: String = String()
+
+  /// The registry tip the store verified the op against: a caller's registry snapshot keyed
+  /// by another tip is stale.
+  package var registryTip: String = String()
+
+  /// With rules: every file as committed (the flip included; a replay's original content),
+  /// so the caller's index upsert carries them instead of the index reading them back.
+  package var written: [Choros_V1_FileChange] = []
+
+  /// The op that made the commit (for a replay, the original's, which may differ from the
+  /// request's when only the request key matched) and its envelope, from the commit's trailer.
+  package var opID: String = String()
+
+  package var envelope: Data = Data()
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1409,7 +1482,140 @@ nonisolated extension Choros_V1_FileChange: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Choros_V1_CommitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CommitRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{1}changes\0\u{1}subject\0\u{1}author\0\u{3}expected_parent\0\u{3}op_id\0\u{3}request_key\0\u{1}op\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{1}changes\0\u{1}subject\0\u{1}author\0\u{3}expected_parent\0\u{3}op_id\0\u{3}request_key\0\u{1}op\0\u{3}at_tip\0\u{1}rules\0")
+
+  fileprivate class _StorageClass {
+    var _ref: String = String()
+    var _changes: [Choros_V1_FileChange] = []
+    var _subject: String = String()
+    var _author: String = String()
+    var _expectedParent: String = String()
+    var _opID: String = String()
+    var _requestKey: String = String()
+    var _op: Choros_V1_SignedOp? = nil
+    var _atTip: Bool = false
+    var _rules: Choros_V1_EntryRules? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _ref = source._ref
+      _changes = source._changes
+      _subject = source._subject
+      _author = source._author
+      _expectedParent = source._expectedParent
+      _opID = source._opID
+      _requestKey = source._requestKey
+      _op = source._op
+      _atTip = source._atTip
+      _rules = source._rules
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._ref) }()
+        case 2: try { try decoder.decodeRepeatedMessageField(value: &_storage._changes) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._subject) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._author) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._expectedParent) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._opID) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._requestKey) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._op) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._atTip) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._rules) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._ref.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._ref, fieldNumber: 1)
+      }
+      if !_storage._changes.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._changes, fieldNumber: 2)
+      }
+      if !_storage._subject.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._subject, fieldNumber: 3)
+      }
+      if !_storage._author.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._author, fieldNumber: 4)
+      }
+      if !_storage._expectedParent.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._expectedParent, fieldNumber: 5)
+      }
+      if !_storage._opID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._opID, fieldNumber: 6)
+      }
+      if !_storage._requestKey.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requestKey, fieldNumber: 7)
+      }
+      try { if let v = _storage._op {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      if _storage._atTip != false {
+        try visitor.visitSingularBoolField(value: _storage._atTip, fieldNumber: 9)
+      }
+      try { if let v = _storage._rules {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_CommitRequest, rhs: Choros_V1_CommitRequest) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._ref != rhs_storage._ref {return false}
+        if _storage._changes != rhs_storage._changes {return false}
+        if _storage._subject != rhs_storage._subject {return false}
+        if _storage._author != rhs_storage._author {return false}
+        if _storage._expectedParent != rhs_storage._expectedParent {return false}
+        if _storage._opID != rhs_storage._opID {return false}
+        if _storage._requestKey != rhs_storage._requestKey {return false}
+        if _storage._op != rhs_storage._op {return false}
+        if _storage._atTip != rhs_storage._atTip {return false}
+        if _storage._rules != rhs_storage._rules {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_EntryRules: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".EntryRules"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}immutable_bodies\0\u{1}supersede\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1417,60 +1623,26 @@ nonisolated extension Choros_V1_CommitRequest: SwiftProtobuf.Message, SwiftProto
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.ref) }()
-      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.changes) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.subject) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.author) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.expectedParent) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.opID) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.requestKey) }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._op) }()
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.immutableBodies) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.supersede) }()
       default: break
       }
     }
   }
 
   package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.ref.isEmpty {
-      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 1)
+    if self.immutableBodies != false {
+      try visitor.visitSingularBoolField(value: self.immutableBodies, fieldNumber: 1)
     }
-    if !self.changes.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.changes, fieldNumber: 2)
+    if !self.supersede.isEmpty {
+      try visitor.visitSingularStringField(value: self.supersede, fieldNumber: 2)
     }
-    if !self.subject.isEmpty {
-      try visitor.visitSingularStringField(value: self.subject, fieldNumber: 3)
-    }
-    if !self.author.isEmpty {
-      try visitor.visitSingularStringField(value: self.author, fieldNumber: 4)
-    }
-    if !self.expectedParent.isEmpty {
-      try visitor.visitSingularStringField(value: self.expectedParent, fieldNumber: 5)
-    }
-    if !self.opID.isEmpty {
-      try visitor.visitSingularStringField(value: self.opID, fieldNumber: 6)
-    }
-    if !self.requestKey.isEmpty {
-      try visitor.visitSingularStringField(value: self.requestKey, fieldNumber: 7)
-    }
-    try { if let v = self._op {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  package static func ==(lhs: Choros_V1_CommitRequest, rhs: Choros_V1_CommitRequest) -> Bool {
-    if lhs.ref != rhs.ref {return false}
-    if lhs.changes != rhs.changes {return false}
-    if lhs.subject != rhs.subject {return false}
-    if lhs.author != rhs.author {return false}
-    if lhs.expectedParent != rhs.expectedParent {return false}
-    if lhs.opID != rhs.opID {return false}
-    if lhs.requestKey != rhs.requestKey {return false}
-    if lhs._op != rhs._op {return false}
+  package static func ==(lhs: Choros_V1_EntryRules, rhs: Choros_V1_EntryRules) -> Bool {
+    if lhs.immutableBodies != rhs.immutableBodies {return false}
+    if lhs.supersede != rhs.supersede {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1513,7 +1685,7 @@ nonisolated extension Choros_V1_WrittenBlob: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Choros_V1_CommitResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CommitResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}commit_oid\0\u{1}replayed\0\u{1}blobs\0\u{3}parent_oid\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}commit_oid\0\u{1}replayed\0\u{1}blobs\0\u{3}parent_oid\0\u{3}registry_tip\0\u{1}written\0\u{3}op_id\0\u{1}envelope\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1525,6 +1697,10 @@ nonisolated extension Choros_V1_CommitResponse: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularBoolField(value: &self.replayed) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.blobs) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.parentOid) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.registryTip) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.written) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.opID) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.envelope) }()
       default: break
       }
     }
@@ -1543,6 +1719,18 @@ nonisolated extension Choros_V1_CommitResponse: SwiftProtobuf.Message, SwiftProt
     if !self.parentOid.isEmpty {
       try visitor.visitSingularStringField(value: self.parentOid, fieldNumber: 4)
     }
+    if !self.registryTip.isEmpty {
+      try visitor.visitSingularStringField(value: self.registryTip, fieldNumber: 5)
+    }
+    if !self.written.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.written, fieldNumber: 6)
+    }
+    if !self.opID.isEmpty {
+      try visitor.visitSingularStringField(value: self.opID, fieldNumber: 7)
+    }
+    if !self.envelope.isEmpty {
+      try visitor.visitSingularBytesField(value: self.envelope, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1551,6 +1739,10 @@ nonisolated extension Choros_V1_CommitResponse: SwiftProtobuf.Message, SwiftProt
     if lhs.replayed != rhs.replayed {return false}
     if lhs.blobs != rhs.blobs {return false}
     if lhs.parentOid != rhs.parentOid {return false}
+    if lhs.registryTip != rhs.registryTip {return false}
+    if lhs.written != rhs.written {return false}
+    if lhs.opID != rhs.opID {return false}
+    if lhs.envelope != rhs.envelope {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -16,6 +16,11 @@ package final class WireClient: Sendable {
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let connection: Mutex<ConnectionState>
     private let nextCallID = Atomic<UInt64>(1)
+    private let callsStarted = Atomic<Int>(0)
+
+    /// How many calls this client has made: the test that holds a tool to one round trip per
+    /// daemon reads it before and after.
+    package var callCount: Int { self.callsStarted.load(ordering: .relaxed) }
 
     package init(
         socketPath: String,
@@ -38,6 +43,7 @@ package final class WireClient: Sendable {
         _ request: Request,
         options: CallOptions = CallOptions()
     ) async throws -> Response {
+        self.callsStarted.add(1, ordering: .relaxed)
         var frame = Choros_V1_Frame()
         frame.kind = .request
         frame.method = method.path

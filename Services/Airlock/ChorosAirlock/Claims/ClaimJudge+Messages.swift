@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -18,11 +19,11 @@ extension ClaimJudge {
         let causeTag = String(cause.dropFirst("op_".count).prefix(16))
         var paths: [String] = []
         var changes: [Choros_V1_FileChange] = []
-        let tip = try await self.backends.tip(of: Self.systemRef)
+        let tip = try await self.daemons.store.tip(of: Self.systemRef)
         for (author, claims) in byAuthor.sorted(by: { $0.key < $1.key }) {
             let path = "messages/claims-invalidated-\(causeTag)-\(author.lowercased()).md"
             paths.append(path)
-            if let tip, try await self.backends.text(tip, path) != nil { continue }
+            if let tip, try await self.daemons.store.text(tip, path) != nil { continue }
             var change = Choros_V1_FileChange()
             change.path = path
             change.content = Data(try Self.message(to: author, cause: cause, root: root, claims).text.utf8)
@@ -35,7 +36,7 @@ extension ClaimJudge {
                 key: try self.loadSystemKey(),
                 deployment: try self.configuration.deploymentID()
             )
-            _ = try await self.backends.store.call(
+            _ = try await self.daemons.store.call(
                 StoreRPC.commit,
                 .with {
                     $0.op = op
@@ -46,7 +47,7 @@ extension ClaimJudge {
                     $0.expectedParent = tip ?? ""
                 }
             )
-            _ = try await self.backends.index.call(
+            _ = try await self.daemons.index.call(
                 IndexRPC.upsert,
                 .with {
                     $0.targets = changes.map { change in

@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 package import ChorosProto
 internal import ChorosWire
@@ -9,7 +10,7 @@ internal import SwiftProtobuf
 /// one system-signed `claim.invalidate` per transitively affected claim, then one inbox
 /// message per author of invalidated claims. An actor, so cascades never interleave.
 package actor ClaimJudge {
-    let backends: AirlockBackends
+    let daemons: DaemonClients
     let configuration: ChorosConfiguration
     let logger: Logger
     let clock: @Sendable () -> Int64
@@ -21,12 +22,12 @@ package actor ClaimJudge {
     static let batchSize = 500
 
     package init(
-        backends: AirlockBackends,
+        daemons: DaemonClients,
         configuration: ChorosConfiguration,
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
-        self.backends = backends
+        self.daemons = daemons
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
@@ -35,7 +36,7 @@ package actor ClaimJudge {
     /// Records a practitioner-signed `claim.refute` / `claim.correct` and runs its cascade.
     /// The same signed op again records nothing and completes the cascade if a crash cut it.
     package func judge(_ message: Choros_V1_SignedOp) async throws -> Choros_V1_ClaimJudgeResponse {
-        let registry = try await self.backends.registry()
+        let registry = try await self.daemons.store.registry.current()
         let verifier = try OperationVerifier(configuration: self.configuration)
         let operation: SignedOperation
         do {
@@ -51,19 +52,19 @@ package actor ClaimJudge {
                 "expected a claim.refute or claim.correct op, got \(operation.type)"
             )
         }
-        let name = try await self.backends.approverName(
+        let name = try await self.daemons.store.registry.approverName(
             operation.author,
             approvers: self.configuration.approvers,
             gate: "claim.judge"
         )
         let cause = operation.id.rawValue
-        if let recorded = try await self.backends.audit.call(AuditRPC.find, .with { $0.opID = cause }).events.first {
+        if let recorded = try await self.daemons.audit.call(AuditRPC.find, .with { $0.opID = cause }).events.first {
             var response = try await self.runCascade(cause: cause)
             response.replayed = true
             response.auditSeq = recorded.seq
             return response
         }
-        let check = try await self.backends.index.call(
+        let check = try await self.daemons.index.call(
             IndexRPC.claimCheck,
             .with {
                 $0.envelope = Data(operation.canonicalBytes)
@@ -71,7 +72,7 @@ package actor ClaimJudge {
             }
         )
         guard check.ok else { throw Refusal(check.gate, check.code, check.reason) }
-        let events = try await self.backends.append([
+        let events = try await self.daemons.audit.append([
             .with {
                 $0.actor = name
                 $0.op = operation.type.rawValue
@@ -83,7 +84,7 @@ package actor ClaimJudge {
                 $0.envelope = Data(operation.canonicalBytes)
             }
         ])
-        _ = try await self.backends.index.call(IndexRPC.claimApply, .with { $0.events = events })
+        _ = try await self.daemons.index.call(IndexRPC.claimApply, .with { $0.events = events })
         var response = try await self.runCascade(cause: cause)
         response.auditSeq = events.first?.seq ?? 0
         return response
@@ -92,7 +93,7 @@ package actor ClaimJudge {
     /// Emits what the cause's cascade still lacks, then the missing inbox messages. Running
     /// it again emits nothing new.
     package func runCascade(cause: String) async throws -> Choros_V1_ClaimJudgeResponse {
-        let plan = try await self.backends.index.call(
+        let plan = try await self.daemons.index.call(
             IndexRPC.cascade,
             .with { $0.cause = cause },
             options: CallOptions(timeout: .seconds(120))
@@ -126,8 +127,8 @@ package actor ClaimJudge {
                     }
                 )
             }
-            let events = try await self.backends.append(inputs)
-            _ = try await self.backends.index.call(
+            let events = try await self.daemons.audit.append(inputs)
+            _ = try await self.daemons.index.call(
                 IndexRPC.claimApply,
                 .with { $0.events = events },
                 options: CallOptions(timeout: .seconds(60))

@@ -15,6 +15,10 @@ struct LandOrder: Codable, Sendable, Equatable {
     var approvalOpID: String
     /// Extra facts for the audit event (the airlock's windows and relaying instance).
     var detail: [String: String] = [:]
+    /// The canon paths the land adds or modifies, from the one analysis of the merge at plan
+    /// time; `nil` in an order written before they were carried (or rebuilt from canon), which
+    /// then asks the store again.
+    var changedPaths: [String]? = nil
 
     /// Where the order of the land in progress lives.
     struct File: Sendable {

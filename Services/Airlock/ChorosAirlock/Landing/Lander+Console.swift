@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 package import ChorosProto
 internal import ChorosWire
@@ -25,7 +26,7 @@ extension Lander {
     }
 
     func verifiedApproval(_ approval: Choros_V1_SignedOp, now: Int64) async throws -> SignedOperation {
-        let registry = try await self.backends.registry()
+        let registry = try await self.daemons.store.registry.current()
         let verifier = try OperationVerifier(configuration: self.configuration)
         let operation: SignedOperation
         do {
@@ -43,12 +44,16 @@ extension Lander {
 
     /// The signer's enrolled name, refused unless it is a configured approver.
     func approverName(_ author: AuthorID) async throws -> String {
-        try await self.backends.approverName(author, approvers: self.configuration.approvers, gate: "approval")
+        try await self.daemons.store.registry.approverName(
+            author,
+            approvers: self.configuration.approvers,
+            gate: "approval"
+        )
     }
 
     /// The land an approval already made, read back from its audit event.
     func recordedLand(approvalOpID: String) async throws -> Choros_V1_LandResult? {
-        let events = try await self.backends.audit.call(AuditRPC.find, .with { $0.opID = approvalOpID }).events
+        let events = try await self.daemons.audit.call(AuditRPC.find, .with { $0.opID = approvalOpID }).events
         guard let event = events.first(where: { $0.op == "land_merge" }),
             let detail = try? JSONParser.parse(Array(event.detail))
         else { return nil }

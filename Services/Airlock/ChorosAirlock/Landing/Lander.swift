@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 package import ChorosProto
 internal import ChorosWire
@@ -9,13 +10,13 @@ internal import SwiftProtobuf
 /// audit, tag, index the changed paths, anchor. One land at a time; every step idempotent,
 /// and a land a crash interrupted is finished on start (`recover`).
 package actor Lander {
-    let backends: AirlockBackends
+    let daemons: DaemonClients
     let configuration: ChorosConfiguration
     let orderFile: LandOrder.File
     let logger: Logger
 
-    package init(backends: AirlockBackends, configuration: ChorosConfiguration, logger: Logger) {
-        self.backends = backends
+    package init(daemons: DaemonClients, configuration: ChorosConfiguration, logger: Logger) {
+        self.daemons = daemons
         self.configuration = configuration
         self.orderFile = LandOrder.File(path: configuration.dataDirectory + "/airlock/landing.json")
         self.logger = logger
@@ -30,15 +31,15 @@ package actor Lander {
         // An unfinished land changes the next seq: finish it before judging this one.
         try await self.recover()
         let ref = "refs/cap/proposals/\(proposalID)"
-        guard let proposalTip = try await self.backends.tip(of: ref) else {
+        guard let proposalTip = try await self.daemons.store.tip(of: ref) else {
             throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
         }
-        let merge = try await self.backends.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
-        let expected = try await self.backends.canonSeq(origin: self.configuration.seqOrigin) + 1
+        let merge = try await self.daemons.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
+        let expected = try await self.daemons.store.canonSeq(origin: self.configuration.seqOrigin) + 1
         let changed = merge.added + merge.modified
-        let backends = self.backends
+        let daemons = self.daemons
         let problem = try await LogEntryRule.check(changedPaths: changed, expectedSeq: expected) {
-            try await backends.text(proposalTip, $0)
+            try await daemons.store.text(proposalTip, $0)
         }
         var preview = Choros_V1_LandPreview()
         preview.proposalID = proposalID
@@ -56,7 +57,7 @@ package actor Lander {
         preview.expectedSeq = String(expected, radix: 16)
         preview.logProblem = problem?.description ?? ""
         if merge.conflicts.isEmpty, !merge.wouldRemoveCanon {
-            preview.candidateOid = try await self.backends.store.call(
+            preview.candidateOid = try await self.daemons.store.call(
                 StoreRPC.prepareMerge,
                 .with { $0.proposalRef = ref }
             )
@@ -80,10 +81,10 @@ package actor Lander {
     ) async throws -> LandOrder {
         try await self.recover()
         let ref = "refs/cap/proposals/\(proposalID)"
-        guard let proposalTip = try await self.backends.tip(of: ref) else {
+        guard let proposalTip = try await self.daemons.store.tip(of: ref) else {
             throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
         }
-        guard let canonTip = try await self.backends.tip(of: self.canonRef) else {
+        guard let canonTip = try await self.daemons.store.tip(of: self.canonRef) else {
             throw Refusal("canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
         }
         guard try await self.isAncestor(proposalTip, of: candidate) else {
@@ -100,7 +101,7 @@ package actor Lander {
                 "canon moved to \(canonTip.prefix(12)) since candidate \(candidate.prefix(12)) was prepared: preview again"
             )
         }
-        let changes = try await self.backends.store.call(
+        let changes = try await self.daemons.store.call(
             StoreRPC.changedPaths,
             .with {
                 $0.from = canonTip
@@ -114,11 +115,11 @@ package actor Lander {
                 "landing would remove canon paths (\(changes.removed.joined(separator: ", "))): canon is append-only"
             )
         }
-        let seq = try await self.backends.canonSeq(origin: self.configuration.seqOrigin) + 1
+        let seq = try await self.daemons.store.canonSeq(origin: self.configuration.seqOrigin) + 1
         if let problem = try await LogEntryRule.check(
             changedPaths: changes.added + changes.modified,
             expectedSeq: seq,
-            read: { [backends = self.backends] in try await backends.text(candidate, $0) }
+            read: { [daemons = self.daemons] in try await daemons.store.text(candidate, $0) }
         ) {
             throw Refusal("log_entry", .failedPrecondition, problem.description)
         }
@@ -131,7 +132,8 @@ package actor Lander {
             approver: approver,
             approval: approvalBytes,
             approvalOpID: approval.opID,
-            detail: detail
+            detail: detail,
+            changedPaths: changes.added + changes.modified
         )
     }
 
@@ -141,7 +143,7 @@ package actor Lander {
         try await self.recover()
         try self.orderFile.write(order)
         do {
-            _ = try await self.backends.store.call(
+            _ = try await self.daemons.store.call(
                 StoreRPC.landMerge,
                 .with {
                     $0.candidateOid = order.candidate
@@ -170,7 +172,7 @@ package actor Lander {
         let event = try await self.landEvent(order)
         LandingFault.trigger(.afterAudit)
         let tag = "state/\(String(order.seq, radix: 16))"
-        _ = try await self.backends.store.call(
+        _ = try await self.daemons.store.call(
             StoreRPC.createTag,
             .with {
                 $0.name = tag
@@ -201,7 +203,7 @@ package actor Lander {
     }
 
     private func landEvent(_ order: LandOrder) async throws -> Choros_V1_AuditEvent {
-        let existing = try await self.backends.audit.call(AuditRPC.find, .with { $0.opID = order.approvalOpID }).events
+        let existing = try await self.daemons.audit.call(AuditRPC.find, .with { $0.opID = order.approvalOpID }).events
         if let event = existing.first(where: { $0.op == "land_merge" }) { return event }
         var detail: [String: JSONValue] = [
             "approver": .string(order.approver), "channel": .string(order.channel),
@@ -219,7 +221,7 @@ package actor Lander {
         input.outcome = "ok"
         input.detail = Data(CanonicalJSON.encode(.object(detail)))
         input.envelope = order.approval
-        guard let event = try await self.backends.append([input]).first else {
+        guard let event = try await self.daemons.audit.append([input]).first else {
             throw Refusal("audit", .internal, "the audit log returned no event for the land")
         }
         return event
@@ -228,16 +230,21 @@ package actor Lander {
     /// Step 6: the index re-reads only what the land changed (a land costs the same with 100
     /// or 100,000 canon entries).
     private func indexChangedPaths(_ order: LandOrder) async throws -> Int {
-        let changes = try await self.backends.store.call(
-            StoreRPC.changedPaths,
-            .with {
-                $0.from = order.previousCanon
-                $0.to = order.candidate
-            }
-        )
-        let paths = changes.added + changes.modified + changes.removed
+        let paths: [String]
+        if let carried = order.changedPaths {
+            paths = carried
+        } else {
+            let changes = try await self.daemons.store.call(
+                StoreRPC.changedPaths,
+                .with {
+                    $0.from = order.previousCanon
+                    $0.to = order.candidate
+                }
+            )
+            paths = changes.added + changes.modified + changes.removed
+        }
         guard !paths.isEmpty else { return 0 }
-        _ = try await self.backends.index.call(
+        _ = try await self.daemons.index.call(
             IndexRPC.upsert,
             .with {
                 $0.targets = paths.map { path in
@@ -254,16 +261,16 @@ package actor Lander {
 
     /// Step 7, skipped when an anchor already covers the land's event.
     private func anchor(covering seq: UInt64) async throws -> UInt64 {
-        if let text = try await self.backends.text("refs/cap/audit-anchor", "audit-head.json"),
+        if let text = try await self.daemons.store.text("refs/cap/audit-anchor", "audit-head.json"),
             let anchored = (try? JSONParser.parse(Array(text.utf8)))?["seq"]?.integerValue, anchored >= seq
         {
             return UInt64(anchored)
         }
-        return try await self.backends.audit.call(AuditRPC.anchor, .init()).seq
+        return try await self.daemons.audit.call(AuditRPC.anchor, .init()).seq
     }
 
     private func isAncestor(_ ancestor: String, of descendant: String) async throws -> Bool {
-        try await self.backends.store.call(
+        try await self.daemons.store.call(
             StoreRPC.isAncestor,
             .with {
                 $0.ancestor = ancestor
@@ -287,7 +294,8 @@ package actor Lander {
     @discardableResult
     package func recover() async throws -> Choros_V1_LandResult? {
         let file = try self.orderFile.read()
-        if let tip = try await self.backends.tip(of: self.canonRef), let record = try await self.landRecord(at: tip),
+        if let tip = try await self.daemons.store.tip(of: self.canonRef),
+            let record = try await self.landRecord(at: tip),
             try await !self.isTagged(tip)
         {
             var order = file?.candidate == tip ? file : nil
@@ -300,7 +308,7 @@ package actor Lander {
             return try await self.finish(order)
         }
         guard let order = file else { return nil }
-        let tip = try await self.backends.tip(of: self.canonRef) ?? ""
+        let tip = try await self.daemons.store.tip(of: self.canonRef) ?? ""
         let reached = tip == order.candidate ? true : try await self.isAncestor(order.candidate, of: tip)
         if reached {
             self.logger.notice("finishing an interrupted land", metadata: ["proposal": "\(order.proposalID)"])
@@ -313,7 +321,7 @@ package actor Lander {
 
     /// The store's record of the land that moved canon to `oid`, if `oid` is one.
     private func landRecord(at oid: String) async throws -> (approval: Data, previous: String)? {
-        guard let text = try await self.backends.text("refs/cap/lands", "lands/\(oid).json"),
+        guard let text = try await self.daemons.store.text("refs/cap/lands", "lands/\(oid).json"),
             let record = try? JSONParser.parse(Array(text.utf8)),
             let approval = record["approval"]?.stringValue, let previous = record["previous_canon_oid"]?.stringValue
         else { return nil }
@@ -321,7 +329,7 @@ package actor Lander {
     }
 
     private func isTagged(_ oid: String) async throws -> Bool {
-        try await self.backends.store.call(StoreRPC.listRefs, .with { $0.prefix = "refs/tags/state/" }).refs
+        try await self.daemons.store.call(StoreRPC.listRefs, .with { $0.prefix = "refs/tags/state/" }).refs
             .contains { $0.oid == oid }
     }
 
@@ -329,12 +337,13 @@ package actor Lander {
     private func order(from record: (approval: Data, previous: String), at candidate: String) async throws -> LandOrder
     {
         let approval = try OperationVerifier.verifyIntegrity(json: Array(record.approval))
-        let approver = try await self.backends.registry().record(for: approval.author)?.name.rawValue ?? "unknown"
+        let approver =
+            try await self.daemons.store.registry.current().record(for: approval.author)?.name.rawValue ?? "unknown"
         return LandOrder(
             proposalID: approval.body["proposal_id"]?.stringValue ?? "",
             candidate: candidate,
             previousCanon: record.previous,
-            seq: try await self.backends.canonSeq(origin: self.configuration.seqOrigin) + 1,
+            seq: try await self.daemons.store.canonSeq(origin: self.configuration.seqOrigin) + 1,
             channel: approval.body["channel"]?.stringValue ?? "console",
             approver: approver,
             approval: record.approval,

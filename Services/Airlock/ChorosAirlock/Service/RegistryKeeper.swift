@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 package import ChorosProto
 internal import ChorosWire
@@ -9,16 +10,16 @@ internal import SwiftProtobuf
 package struct RegistryKeeper: Sendable {
     static let ref = "refs/cap/registry"
 
-    let backends: AirlockBackends
+    let daemons: DaemonClients
     let configuration: ChorosConfiguration
 
-    package init(backends: AirlockBackends, configuration: ChorosConfiguration) {
-        self.backends = backends
+    package init(daemons: DaemonClients, configuration: ChorosConfiguration) {
+        self.daemons = daemons
         self.configuration = configuration
     }
 
     package func change(_ message: Choros_V1_SignedOp, now: Int64) async throws -> Choros_V1_RegistryChangeResponse {
-        let registry = try await self.backends.registry()
+        let registry = try await self.daemons.store.registry.current()
         let operation = try self.verify(message, registry: registry, now: now)
         let record: InstanceRecord
         do {
@@ -35,8 +36,8 @@ package struct RegistryKeeper: Sendable {
                 }
             throw Refusal("registry", code, error.description)
         }
-        let parent = try await self.backends.tip(of: Self.ref) ?? ""
-        let commit = try await self.backends.store.call(
+        let parent = try await self.daemons.store.tip(of: Self.ref) ?? ""
+        let commit = try await self.daemons.store.call(
             StoreRPC.commit,
             .with {
                 $0.ref = Self.ref
@@ -62,7 +63,7 @@ package struct RegistryKeeper: Sendable {
         event.resultOid = commit.commitOid
         event.outcome = "ok"
         event.envelope = Data(operation.canonicalBytes)
-        try await self.backends.append([event])
+        try await self.daemons.audit.append([event])
         return .with {
             $0.record = record.proto
             $0.commitOid = commit.commitOid
@@ -109,7 +110,7 @@ package struct RegistryKeeper: Sendable {
     }
 
     private func response(_ record: InstanceRecord) async throws -> Choros_V1_RegistryChangeResponse {
-        let tip = try await self.backends.tip(of: Self.ref) ?? ""
+        let tip = try await self.daemons.store.tip(of: Self.ref) ?? ""
         return .with {
             $0.record = record.proto
             $0.commitOid = tip

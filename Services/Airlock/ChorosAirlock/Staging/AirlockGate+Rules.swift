@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -44,7 +45,7 @@ extension AirlockGate {
                 now
             )
         }
-        let used = try await self.backends.audit.call(
+        let used = try await self.daemons.audit.call(
             AuditRPC.events,
             .with {
                 $0.op = AirlockEvent.window
@@ -189,7 +190,7 @@ extension AirlockGate {
     }
 
     func record(_ events: [Choros_V1_AuditEventInput]) async throws {
-        for event in try await self.backends.append(events) { self.state.apply(event) }
+        for event in try await self.daemons.audit.append(events) { self.state.apply(event) }
     }
 
     func proto(_ staged: Staged) -> Choros_V1_StagedProposal {

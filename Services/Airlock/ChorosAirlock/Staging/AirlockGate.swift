@@ -1,3 +1,4 @@
+package import ChorosClients
 package import ChorosCore
 package import ChorosProto
 internal import ChorosWire
@@ -13,7 +14,7 @@ internal import SwiftProtobuf
 /// recorded its strike. So every call that spends something (a window, a strike, a rate slot)
 /// runs alone, in arrival order, and finds what the previous one recorded (TRUST.md, rule 4).
 package actor AirlockGate {
-    let backends: AirlockBackends
+    let daemons: DaemonClients
     let configuration: ChorosConfiguration
     let lander: Lander
     let logger: Logger
@@ -32,13 +33,13 @@ package actor AirlockGate {
     static let strikes = 5
 
     package init(
-        backends: AirlockBackends,
+        daemons: DaemonClients,
         configuration: ChorosConfiguration,
         lander: Lander,
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) {
-        self.backends = backends
+        self.daemons = daemons
         self.configuration = configuration
         self.lander = lander
         self.logger = logger
@@ -73,7 +74,7 @@ package actor AirlockGate {
             type: type,
             field: field,
             value: value,
-            registry: try await self.backends.registry()
+            registry: try await self.daemons.store.registry.current()
         )
     }
 
@@ -86,10 +87,10 @@ package actor AirlockGate {
         guard self.loadedState == nil else { return }
         var events: [Choros_V1_AuditEvent] = []
         for op in [AirlockEvent.stage, AirlockEvent.revert, AirlockEvent.wrongCode, "land_merge"] {
-            events += try await self.backends.allEvents(op: op)
+            events += try await self.daemons.audit.allEvents(op: op)
         }
         // Refusals matter only for the last minute's rate: the newest page is enough.
-        events += try await self.backends.audit.call(
+        events += try await self.daemons.audit.call(
             AuditRPC.events,
             .with {
                 $0.op = AirlockEvent.refused

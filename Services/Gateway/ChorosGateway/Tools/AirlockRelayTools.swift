@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -17,7 +18,7 @@ extension Gateway {
         if try await self.originalEvent(of: call) != nil {
             return try await self.stagedRelay(arguments.proposalID)
         }
-        let staged = try await self.backends.airlock.call(
+        let staged = try await self.daemons.airlock.call(
             AirlockRPC.stage,
             .with {
                 $0.instance = call.caller.name
@@ -37,7 +38,7 @@ extension Gateway {
     ) async throws
         -> Choros_V1_AirlockRelayResponse
     {
-        let landed = try await self.backends.airlock.call(
+        let landed = try await self.daemons.airlock.call(
             AirlockRPC.land,
             .with {
                 $0.instance = call.caller.name
@@ -63,7 +64,7 @@ extension Gateway {
     ) async throws
         -> Choros_V1_AirlockRelayResponse
     {
-        let reverted = try await self.backends.airlock.call(
+        let reverted = try await self.daemons.airlock.call(
             AirlockRPC.revert,
             .with {
                 $0.instance = call.caller.name
@@ -79,7 +80,7 @@ extension Gateway {
     }
 
     private func stagedRelay(_ proposalID: String) async throws -> Choros_V1_AirlockRelayResponse {
-        let state = try await self.backends.airlock.call(AirlockRPC.stagedState, .with { $0.proposalID = proposalID })
+        let state = try await self.daemons.airlock.call(AirlockRPC.stagedState, .with { $0.proposalID = proposalID })
         return state.staged ? Self.relay(state.proposal, state: "staged") : .with { $0.proposalID = proposalID }
     }
 
@@ -99,7 +100,7 @@ extension Gateway {
     /// say, the proposal is treated as frozen.
     func isStaged(_ proposalID: String) async throws -> Bool {
         do {
-            return try await self.backends.airlock.call(
+            return try await self.daemons.airlock.call(
                 AirlockRPC.stagedState,
                 .with { $0.proposalID = proposalID },
                 options: CallOptions(timeout: .seconds(2))

@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -18,64 +19,22 @@ extension Gateway {
             throw Refusal.lane("'\(path)' is a reconciliation: only sup_reconcile writes state/reconciled-*")
         }
         let fields = EntryFields(arguments)
-        let body = arguments.body
-        let perspective = call.caller.perspective
-        let plan = PlannedCommit(
-            ref: perspective,
-            subject: "KIP \(path)",
-            primary: { stamps in Self.change(path, try fields.render(body: body, stamps: stamps)) },
-            prepare: { tip, primary in
-                guard let tip else { return [] }
-                if let primary { try await self.checkImmutable(path: path, at: tip, new: primary) }
-                return try await self.supersessionFlip(of: fields.supersedes, by: path, at: tip)
-            }
+        let change = Self.change(
+            path,
+            try fields.render(body: arguments.body, stamps: try await self.stamps(for: call.caller))
         )
-        let outcome = try await self.commit(plan, for: call)
+        let rules = Choros_V1_EntryRules.with {
+            $0.immutableBodies = true
+            $0.supersede = fields.supersedes
+        }
+        let outcome = try await self.commitAtTip(
+            call.caller.perspective,
+            subject: "KIP \(path)",
+            change,
+            rules: rules,
+            for: call
+        )
         return Self.result(outcome, path: path, call: call)
-    }
-
-    /// An entry's body never changes; the one allowed edit of an existing path is the flip to
-    /// `status: superseded` with `superseded_by`.
-    private func checkImmutable(path: String, at tip: String, new: Choros_V1_FileChange) async throws {
-        guard let existingText = try await self.backends.text(tip, path) else { return }
-        let existing = try? Entry(parsing: existingText)
-        let incoming = try? Entry(parsing: String(decoding: new.content, as: UTF8.self))
-        guard let existing, let incoming, existing.body == incoming.body else {
-            throw Refusal(
-                "kip_commit.immutable",
-                .failedPrecondition,
-                "'\(path)' exists with a different body: body is immutable — supersede to a new slug"
-            )
-        }
-        var flipped = existing
-        try flipped.set("status", .scalar("superseded"))
-        if let successor = incoming.scalar("superseded_by") { try flipped.set("superseded_by", .scalar(successor)) }
-        try flipped.set("canon_state", incoming["canon_state"] ?? .scalar(""))
-        let isFlip = incoming.scalar("status") == "superseded" && incoming.scalar("superseded_by") != nil
-        guard incoming == existing || (isFlip && Self.sameFields(incoming, flipped)) else {
-            throw Refusal(
-                "kip_commit.immutable",
-                .failedPrecondition,
-                "'\(path)' exists: only 'status: superseded' with 'superseded_by' may change on it"
-            )
-        }
-    }
-
-    private static func sameFields(_ lhs: Entry, _ rhs: Entry) -> Bool {
-        let keys = Set(lhs.fields.map(\.key)).union(rhs.fields.map(\.key))
-        return keys.allSatisfy { lhs[$0] == rhs[$0] }
-    }
-
-    /// Writing an entry that supersedes one of your own flips the old one's status in the same
-    /// commit (a metadata-only change; its body stays).
-    func supersessionFlip(of supersedes: String, by path: String, at tip: String) async throws -> [Choros_V1_FileChange]
-    {
-        guard !supersedes.isEmpty, supersedes != path, let text = try await self.backends.text(tip, supersedes),
-            var entry = try? Entry(parsing: text), entry.scalar("status") != "superseded"
-        else { return [] }
-        try entry.set("status", .scalar("superseded"))
-        try entry.set("superseded_by", .scalar(path))
-        return [Self.change(supersedes, Data(entry.text.utf8))]
     }
 
     static func result(_ outcome: CommitOutcome, path: String, call: WriteCall) -> Choros_V1_WriteResult {
@@ -114,21 +73,21 @@ extension Gateway {
     func kipGet(_ request: Choros_V1_KipGetRequest, _ caller: Caller) async throws -> Choros_V1_KipGetResponse {
         let ref = try await self.resolveRef(request.ref, caller: caller)
         let asked = try Self.entryPath(request.path)
-        guard let tip = try await self.backends.tip(of: ref) else {
+        guard let tip = try await self.daemons.store.tip(of: ref) else {
             throw Refusal("kip_get.ref", .notFound, "\(ref) does not exist")
         }
         let follow = request.resolve.isEmpty || request.resolve == "live"
         var path = asked
         var seen: Set<String> = [asked]
         while true {
-            guard let blob = try await self.backends.blob(tip, path) else {
+            guard let blob = try await self.daemons.store.blob(tip, path) else {
                 if path != asked { break }
                 throw Refusal("kip_get.path", .notFound, try await self.missMessage(asked, ref: ref))
             }
             let text = String(decoding: blob.content, as: UTF8.self)
             let entry = try? Entry(parsing: text)
             if follow, seen.count <= 10, let next = entry?.scalar("superseded_by").map(Self.withMarkdownExtension),
-                !seen.contains(next), try await self.backends.exists(tip, next)
+                !seen.contains(next), try await self.daemons.store.exists(tip, next)
             {
                 seen.insert(next)
                 path = next
@@ -150,9 +109,9 @@ extension Gateway {
 
     /// "not on X; it exists on A, B": names the refs where the path does exist.
     private func missMessage(_ path: String, ref: String) async throws -> String {
-        let authors = try await self.backends.index.call(IndexRPC.authorsOf, .with { $0.path = path }).authors
+        let authors = try await self.daemons.index.call(IndexRPC.authorsOf, .with { $0.path = path }).authors
         var places: [String] = []
-        if try await self.backends.exists(self.canonRef, path) { places.append("canon") }
+        if try await self.daemons.store.exists(self.canonRef, path) { places.append("canon") }
         places += authors.filter { $0 != "canon" }
         let elsewhere = places.isEmpty ? "" : "; it exists on: \(places.joined(separator: ", "))"
         return "\(path) is not on \(ref)\(elsewhere)"
@@ -186,9 +145,9 @@ extension Gateway {
     ) async throws
         -> [Choros_V1_EntryPointer]
     {
-        guard let tip = try await self.backends.tip(of: ref) else { return [] }
+        guard let tip = try await self.daemons.store.tip(of: ref) else { return [] }
         var pointers: [Choros_V1_EntryPointer] = []
-        for path in try await self.backends.paths(tip, under: prefix) where path.hasSuffix(".md") {
+        for path in try await self.daemons.store.paths(tip, under: prefix) where path.hasSuffix(".md") {
             if excludingPrivate, path.hasPrefix("messages/") || path.hasPrefix("vantages/") { continue }
             pointers.append(try await self.pointer(tip, path))
         }
@@ -196,7 +155,7 @@ extension Gateway {
     }
 
     func pointer(_ rev: String, _ path: String) async throws -> Choros_V1_EntryPointer {
-        let entry = try await self.backends.text(rev, path).flatMap { try? Entry(parsing: $0) }
+        let entry = try await self.daemons.store.text(rev, path).flatMap { try? Entry(parsing: $0) }
         return .with {
             $0.path = path
             $0.title = entry?.scalar("title") ?? Self.slug(of: path)
@@ -212,7 +171,7 @@ extension Gateway {
         -> Choros_V1_MyPerspectiveResponse
     {
         let entries = try await self.pointers(caller.perspective)
-        let tip = try await self.backends.tip(of: caller.perspective) ?? ""
+        let tip = try await self.daemons.store.tip(of: caller.perspective) ?? ""
         return .with {
             $0.ref = caller.perspective
             $0.tip = tip
@@ -228,7 +187,7 @@ extension Gateway {
     {
         let ref = try await self.resolveRef(request.ref, caller: caller)
         let path = try Self.entryPath(request.path)
-        let versions = try await self.backends.history(ref, path: path, limit: 100)
+        let versions = try await self.daemons.store.history(ref, path: path, limit: 100)
         return .with {
             $0.ref = ref
             $0.path = path

@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -78,7 +79,7 @@ extension Gateway {
             "Every active claim under (subject, predicate), attributed, never averaged; corrections first.",
             [.required("subject", "what the claims are about"), .required("predicate", "which property")],
             { (gateway, request: Choros_V1_BeliefRequest, _) in
-                try await gateway.backends.index.call(IndexRPC.belief, request)
+                try await gateway.daemons.index.call(IndexRPC.belief, request)
             }
         ),
         .read(

@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -11,7 +12,7 @@ extension Gateway {
         }
         var request = request
         if !request.entry.isEmpty { request.entry = try Self.entryPath(request.entry, argument: "entry") }
-        return try await self.backends.index.call(IndexRPC.claimsFor, request)
+        return try await self.daemons.index.call(IndexRPC.claimsFor, request)
     }
 
     func claimExplain(_ request: Choros_V1_ClaimExplainArgs) async throws -> Choros_V1_ClaimExplainResult {
@@ -21,8 +22,8 @@ extension Gateway {
         if request.bundle {
             let bundle = try await ExplanationBundle.build(
                 explanation: result.explanation,
-                audit: self.backends.audit,
-                store: self.backends.store
+                audit: self.daemons.audit.wire,
+                store: self.daemons.store.wire
             )
             result.bundleJson = String(decoding: bundle.canonicalBytes, as: UTF8.self)
         }
@@ -36,12 +37,12 @@ extension Gateway {
         var request = request
         if !request.path.isEmpty { request.path = try Self.entryPath(request.path) }
         if !request.op.isEmpty { request.op = try Self.opID(request.op, argument: "op") }
-        return try await self.backends.index.call(IndexRPC.lineageImpact, request)
+        return try await self.daemons.index.call(IndexRPC.lineageImpact, request)
     }
 
     private func explanation(of claim: String) async throws -> Choros_V1_ClaimExplainResponse {
         do {
-            return try await self.backends.index.call(IndexRPC.claimExplain, .with { $0.claim = claim })
+            return try await self.daemons.index.call(IndexRPC.claimExplain, .with { $0.claim = claim })
         } catch let error as RPCError where error.code == .notFound {
             throw Refusal("claim_explain.claim", .notFound, error.message)
         }

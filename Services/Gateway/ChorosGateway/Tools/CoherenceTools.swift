@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -28,7 +29,7 @@ extension Gateway {
         }
         let from = try await self.cursor(of: call.caller.name)?.oid ?? ""
         let response = try await self.diff(from: from, to: tip, includeBodies: arguments.includeBodies)
-        try await self.backends.append(
+        let event = try await self.daemons.audit.append(
             self.auditEvent(
                 call,
                 ref: self.canonRef,
@@ -37,6 +38,7 @@ extension Gateway {
                 detail: ["from": .string(from), "to": .string(tip), "seq": .string(CanonView.hex(canon.seq))]
             )
         )
+        self.cursors.record(event, of: call.caller.name)
         return response
     }
 
@@ -45,12 +47,12 @@ extension Gateway {
     func originalEvent(of call: WriteCall) async throws -> Choros_V1_AuditEvent? {
         let type = call.operation.type.rawValue
         if call.alreadyExecuted,
-            let event = try await self.backends.auditEvents(opID: call.opID).first(where: { $0.op == type })
+            let event = try await self.daemons.audit.events(opID: call.opID).first(where: { $0.op == type })
         {
             return event
         }
         guard !call.key.isEmpty else { return nil }
-        let events = try await self.backends.audit.call(
+        let events = try await self.daemons.audit.call(
             AuditRPC.find,
             .with {
                 $0.requestKey = call.key
@@ -65,9 +67,9 @@ extension Gateway {
         var modified: [String] = []
         var removed: [String] = []
         if from.isEmpty || from == to {
-            added = from.isEmpty ? try await self.backends.paths(to) : []
+            added = from.isEmpty ? try await self.daemons.store.paths(to) : []
         } else {
-            let changes = try await self.backends.store.call(
+            let changes = try await self.daemons.store.call(
                 StoreRPC.changedPaths,
                 .with {
                     $0.from = from
@@ -90,7 +92,7 @@ extension Gateway {
         for path in (added + modified).sorted() {
             let isLog = path.hasPrefix(LogEntryRule.directory)
             guard isLog || includeBodies else { continue }
-            guard let text = try await self.backends.text(to, path) else { continue }
+            guard let text = try await self.daemons.store.text(to, path) else { continue }
             guard text.utf8.count <= budget else {
                 response.truncated += 1
                 continue
@@ -127,8 +129,8 @@ extension Gateway {
         let perspective = call.caller.perspective
         let original = try await self.originalEvent(of: call)
         let isRetry = call.alreadyExecuted || original != nil
-        if !isRetry, try await self.backends.exists(perspective, path) {
-            let tip = try await self.backends.tip(of: perspective) ?? ""
+        if !isRetry, try await self.daemons.store.exists(perspective, path) {
+            let tip = try await self.daemons.store.tip(of: perspective) ?? ""
             return .with {
                 $0.oid = tip
                 $0.ref = perspective

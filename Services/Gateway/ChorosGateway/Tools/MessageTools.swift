@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -34,7 +35,7 @@ extension Gateway {
         var supersedes = ""
         if !arguments.supersedes.isEmpty {
             supersedes = try Self.entryPath(arguments.supersedes, argument: "supersedes")
-            guard supersedes.hasPrefix("messages/"), try await self.backends.exists(perspective, supersedes) else {
+            guard supersedes.hasPrefix("messages/"), try await self.daemons.store.exists(perspective, supersedes) else {
                 throw Refusal(
                     "imp_send.supersedes",
                     .notFound,
@@ -74,7 +75,7 @@ extension Gateway {
     }
 
     private func inbox(_ caller: Caller, unreadOnly: Bool) async throws -> [Choros_V1_InboxMessage] {
-        try await self.backends.index.call(
+        try await self.daemons.index.call(
             IndexRPC.inbox,
             .with {
                 $0.reader = caller.name
@@ -108,7 +109,7 @@ extension Gateway {
             result.already = true
             return result
         }
-        try await self.backends.append(self.auditEvent(call, ref: message.ref, path: path))
+        try await self.daemons.audit.append(self.auditEvent(call, ref: message.ref, path: path))
         return result
     }
 
@@ -117,7 +118,7 @@ extension Gateway {
     func vapRecord(_ arguments: Choros_V1_VapRecordArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult {
         let binds = try Self.entryPath(arguments.binds, argument: "binds")
         let kind = arguments.kind.isEmpty ? "confirmed" : arguments.kind
-        let authors = try await self.backends.index.call(IndexRPC.authorsOf, .with { $0.path = binds }).authors
+        let authors = try await self.daemons.index.call(IndexRPC.authorsOf, .with { $0.path = binds }).authors
         guard !authors.isEmpty else {
             throw Refusal("vap_record.binds", .notFound, "binds '\(binds)' names no entry on any ref")
         }
@@ -157,7 +158,7 @@ extension Gateway {
         }
         let limit = request.hasLimit ? request.limit : 16
         guard (1...100).contains(limit) else { throw Refusal.input("limit must be 1...100, got \(limit)") }
-        let response = try await self.backends.index.call(
+        let response = try await self.daemons.index.call(
             IndexRPC.vantages,
             .with {
                 $0.entry = request.entry.isEmpty ? "" : Self.withMarkdownExtension(request.entry)

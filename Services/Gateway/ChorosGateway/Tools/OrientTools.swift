@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -25,9 +26,9 @@ extension Gateway {
             )
         }
         let view = try await self.canon()
-        let tip = try await self.backends.tip(of: caller.perspective)
+        let tip = try await self.daemons.store.tip(of: caller.perspective)
         let unread = try await self.unreadFromPractitioner(caller)
-        let orientation = try await self.backends.text(self.canonRef, "technical/orientation/orientation.md")
+        let orientation = try await self.daemons.store.text(self.canonRef, "technical/orientation/orientation.md")
         let deployment = self.configuration.deploymentName
         return .with {
             $0.welcome = "Welcome to \(deployment), \(caller.name). Canon is at \(CanonView.display(view.seq))."
@@ -49,7 +50,7 @@ extension Gateway {
         var slots: [Choros_V1_OrientationSlot] = []
         for name in Self.orientationSlots {
             let path = "technical/orientation/\(name).md"
-            let text = try await self.backends.text(self.canonRef, path)
+            let text = try await self.daemons.store.text(self.canonRef, path)
             slots.append(
                 .with {
                     $0.name = name
@@ -82,7 +83,7 @@ extension Gateway {
     {
         let view = try await self.canon()
         var paths: [String] = []
-        if let tip = view.tip { paths = try await self.backends.paths(tip) }
+        if let tip = view.tip { paths = try await self.daemons.store.paths(tip) }
         return .with {
             $0.tip = view.tip ?? ""
             $0.seq = CanonView.hex(view.seq)
@@ -99,7 +100,7 @@ extension Gateway {
         -> Choros_V1_CanonStateResponse
     {
         var response = try await self.canonHead(.init(), caller)
-        let lands = try await self.backends.audit.call(
+        let lands = try await self.daemons.audit.call(
             AuditRPC.events,
             .with {
                 $0.op = "land_merge"
@@ -122,7 +123,7 @@ extension Gateway {
     }
 
     private func unreadFromPractitioner(_ caller: Caller) async throws -> UInt32 {
-        let inbox = try await self.backends.index.call(
+        let inbox = try await self.daemons.index.call(
             IndexRPC.inbox,
             .with {
                 $0.reader = caller.name
@@ -145,7 +146,7 @@ extension Gateway {
         }
         let limit = request.hasLimit ? request.limit : 10
         guard (1...100).contains(limit) else { throw Refusal.input("limit must be 1...100, got \(limit)") }
-        let response = try await self.backends.index.call(
+        let response = try await self.daemons.index.call(
             IndexRPC.search,
             .with {
                 $0.query = request.query

@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -78,7 +79,7 @@ extension Gateway {
     }
 
     private func isClosed(tip: String) async throws -> Bool {
-        try await self.backends.history(tip, limit: 1).first?.subject.hasPrefix(Self.closeSubjectPrefix) ?? false
+        try await self.daemons.store.history(tip, limit: 1).first?.subject.hasPrefix(Self.closeSubjectPrefix) ?? false
     }
 
     func proposeRetract(
@@ -89,18 +90,18 @@ extension Gateway {
     {
         let path = try Self.entryPath(arguments.path)
         let ref = Self.proposal(arguments.proposalID)
-        guard try await self.backends.tip(of: ref) != nil else {
+        guard try await self.daemons.store.tip(of: ref) != nil else {
             throw Refusal("propose_retract.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
         }
         try await self.requireCreator(of: ref, id: arguments.proposalID, caller: call.caller, allowApprover: false)
-        let canonVersion = try await self.backends.blob(self.canonRef, path)
+        let canonVersion = try await self.daemons.store.blob(self.canonRef, path)
         let caller = call.caller
         let plan = PlannedCommit(
             ref: ref,
             subject: "retract \(path)",
             primary: { _ in canonVersion.map { Self.change(path, $0.content) } ?? Self.deletion(path) },
             prepare: { tip, _ in
-                guard let tip, try await self.backends.exists(tip, path) else {
+                guard let tip, try await self.daemons.store.exists(tip, path) else {
                     throw Refusal(
                         "propose_retract.path",
                         .notFound,
@@ -120,7 +121,7 @@ extension Gateway {
     func proposeClose(_ arguments: Choros_V1_ProposeCloseArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult
     {
         let ref = Self.proposal(arguments.proposalID)
-        guard let tip = try await self.backends.tip(of: ref) else {
+        guard let tip = try await self.daemons.store.tip(of: ref) else {
             throw Refusal("propose_close.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
         }
         try await self.requireCreator(of: ref, id: arguments.proposalID, caller: call.caller, allowApprover: true)
@@ -148,7 +149,7 @@ extension Gateway {
     private func findReplay(_ call: WriteCall, ref: String) async throws -> Choros_V1_FindOpResponse? {
         guard !call.key.isEmpty else { return nil }
         do {
-            return try await self.backends.store.call(
+            return try await self.daemons.store.call(
                 StoreRPC.findOp,
                 .with {
                     $0.ref = ref
@@ -161,7 +162,7 @@ extension Gateway {
     }
 
     private func requireCreator(of ref: String, id: String, caller: Caller, allowApprover: Bool) async throws {
-        let creator = try await self.backends.store.call(StoreRPC.branchCreator, .with { $0.ref = ref }).author
+        let creator = try await self.daemons.store.call(StoreRPC.branchCreator, .with { $0.ref = ref }).author
         let isApprover = self.configuration.approvers.contains { $0.lowercased() == caller.record.name.folded }
         guard creator.lowercased() == caller.record.name.folded || (allowApprover && isApprover) else {
             throw Refusal(
@@ -182,7 +183,7 @@ extension Gateway {
     {
         guard !request.proposalID.isEmpty else { throw Refusal.input("'proposal_id' is required") }
         let ref = Self.proposal(request.proposalID)
-        guard let tip = try await self.backends.tip(of: ref) else {
+        guard let tip = try await self.daemons.store.tip(of: ref) else {
             throw Refusal("proposal_status.proposal", .notFound, "no proposal '\(request.proposalID)'")
         }
         return try await self.state(of: request.proposalID, tip: tip)
@@ -190,9 +191,9 @@ extension Gateway {
 
     private func state(of id: String, tip: String) async throws -> Choros_V1_ProposalState {
         let ref = Self.proposal(id)
-        async let last = self.backends.history(tip, limit: 1)
-        async let creator = self.backends.store.call(StoreRPC.branchCreator, .with { $0.ref = ref })
-        async let landed = self.backends.store.call(
+        async let last = self.daemons.store.history(tip, limit: 1)
+        async let creator = self.daemons.store.call(StoreRPC.branchCreator, .with { $0.ref = ref })
+        async let landed = self.daemons.store.call(
             StoreRPC.isAncestor,
             .with {
                 $0.ancestor = tip
@@ -223,7 +224,7 @@ extension Gateway {
     {
         let prefix = "refs/cap/proposals/"
         var proposals: [Choros_V1_ProposalState] = []
-        for ref in try await self.backends.refs(under: prefix) {
+        for ref in try await self.daemons.store.refs(under: prefix) {
             proposals.append(try await self.state(of: String(ref.name.dropFirst(prefix.count)), tip: ref.oid))
         }
         return .with { $0.proposals = proposals }
@@ -236,17 +237,17 @@ extension Gateway {
         -> Choros_V1_ConflictPreviewResponse
     {
         let ref = Self.proposal(request.proposalID)
-        guard let tip = try await self.backends.tip(of: ref) else {
+        guard let tip = try await self.daemons.store.tip(of: ref) else {
             throw Refusal("conflict_preview.proposal", .notFound, "no proposal '\(request.proposalID)'")
         }
-        let preview = try await self.backends.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
+        let preview = try await self.daemons.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
         let canon = try await self.canon()
         let changed = (preview.added + preview.modified + preview.removed).sorted()
         let problem = try await LogEntryRule.check(
             changedPaths: preview.added + preview.modified,
             expectedSeq: canon.nextSeq
         ) {
-            try await self.backends.text(tip, $0)
+            try await self.daemons.store.text(tip, $0)
         }
         return .with {
             $0.proposalID = request.proposalID

@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -17,7 +18,7 @@ extension Gateway {
             result.indexPending = await self.project(original)
             return result
         }
-        let check = try await self.backends.index.call(
+        let check = try await self.daemons.index.call(
             IndexRPC.claimCheck,
             .with {
                 $0.envelope = call.envelope
@@ -27,7 +28,7 @@ extension Gateway {
         guard check.ok else { throw Refusal(check.gate, check.code, check.reason) }
         let claimKey = call.operation.body["claim_key"]?.stringValue ?? ""
         guard
-            let event = try await self.backends.append(
+            let event = try await self.daemons.audit.append(
                 self.auditEvent(call, ref: "", path: claimKey)
             )
         else { throw RPCError(code: .internal, message: "the audit log returned no event for \(call.opID)") }
@@ -66,7 +67,7 @@ extension Gateway {
     /// completes it) and costs the write at most two seconds. Returns whether it is pending.
     private func project(_ event: Choros_V1_AuditEvent) async -> Bool {
         do {
-            _ = try await self.backends.index.call(
+            _ = try await self.daemons.index.call(
                 IndexRPC.claimApply,
                 .with { $0.events = [event] },
                 options: CallOptions(timeout: .seconds(2))

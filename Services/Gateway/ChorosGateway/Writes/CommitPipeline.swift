@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -46,13 +47,13 @@ extension Gateway {
         var attempt = 0
         while true {
             attempt += 1
-            let tip = try await self.backends.tip(of: plan.ref)
+            let tip = try await self.daemons.store.tip(of: plan.ref)
             let primary = try plan.primary(try await self.stamps(for: call.caller))
             let changes = [primary].compactMap { $0 } + (try await plan.prepare(tip, primary))
             do {
                 let response = try await self.storeCommit(plan, changes: changes, tip: tip, call: call)
                 FaultInjection.trigger(.afterCommit)
-                try await self.backends.append(
+                try await self.daemons.audit.append(
                     self.auditEvent(call, ref: plan.ref, path: changes.first?.path ?? "", resultOID: response.commitOid)
                 )
                 let paths = changes.map(\.path)
@@ -79,7 +80,7 @@ extension Gateway {
         var parent = tip ?? ""
         if tip == nil, let base = plan.createAt {
             do {
-                _ = try await self.backends.store.call(
+                _ = try await self.daemons.store.call(
                     StoreRPC.createBranch,
                     .with {
                         $0.ref = plan.ref
@@ -91,7 +92,7 @@ extension Gateway {
             }
             parent = base
         }
-        return try await self.backends.store.call(
+        return try await self.daemons.store.call(
             StoreRPC.commit,
             .with {
                 $0.ref = plan.ref
@@ -120,7 +121,7 @@ extension Gateway {
         }
         for lookup in lookups {
             do {
-                let found = try await self.backends.store.call(StoreRPC.findOp, lookup)
+                let found = try await self.daemons.store.call(StoreRPC.findOp, lookup)
                 if found.ref == ref { return found }
             } catch let error as RPCError where error.code == .notFound {
                 continue
@@ -141,7 +142,7 @@ extension Gateway {
         let change = try plan.primary(stamps)
         var same = true
         if let change {
-            let committed = try await self.backends.blob(original.commitOid, change.path)
+            let committed = try await self.daemons.store.blob(original.commitOid, change.path)
             same = change.delete ? committed == nil : committed?.content == change.content
         }
         guard same else {
@@ -151,13 +152,13 @@ extension Gateway {
                 "op_id '\(call.key.isEmpty ? call.opID : call.key)' already names a different act (commit \(original.commitOid.prefix(12)) on \(plan.ref))"
             )
         }
-        if try await self.backends.auditEvents(opID: original.opID).isEmpty {
+        if try await self.daemons.audit.events(opID: original.opID).isEmpty {
             var event = self.auditEvent(call, ref: plan.ref, path: change?.path ?? "", resultOID: original.commitOid)
             event.opID = original.opID
             event.detail = Data(CanonicalJSON.encode(["recovered_by": "retry"]))
             // The envelope belongs in the event only if it is the one that made the commit.
             if original.opID != call.opID { event.envelope = Data() }
-            try await self.backends.append(event)
+            try await self.daemons.audit.append(event)
         }
         let paths = [change?.path].compactMap { $0 }
         let pending = plan.indexed ? await self.index(ref: plan.ref, paths: paths) : false
@@ -173,7 +174,7 @@ extension Gateway {
     /// The stamps the original commit carried, read back from its first file.
     private func originalStamps(_ plan: PlannedCommit, at commit: String) async throws -> Stamps {
         guard let probe = try plan.primary(Stamps(canonState: "")), !probe.delete,
-            let text = try await self.backends.text(commit, probe.path),
+            let text = try await self.daemons.store.text(commit, probe.path),
             let entry = try? Entry(parsing: text)
         else { return Stamps(canonState: "") }
         return Stamps(canonState: entry.scalar("canon_state") ?? "")
@@ -184,28 +185,102 @@ extension Gateway {
         Stamps(canonState: try await self.cursor(of: caller.name)?.seq ?? "")
     }
 
+    /// The one-round-trip write (kip_commit's): a single store Commit replays a known op,
+    /// checks the entry rules against the tip it commits on and verifies the signed op; then
+    /// one audit append (idempotent by op id, ref and envelope, so a replay completes an event a
+    /// crash cut short) and one index upsert carrying what the store wrote.
+    func commitAtTip(
+        _ ref: String,
+        subject: String,
+        _ change: Choros_V1_FileChange,
+        rules: Choros_V1_EntryRules,
+        for call: WriteCall
+    ) async throws -> CommitOutcome {
+        let response = try await self.daemons.store.call(
+            StoreRPC.commit,
+            .with {
+                $0.ref = ref
+                $0.changes = [change]
+                $0.subject = subject
+                $0.author = call.caller.name
+                $0.atTip = true
+                $0.rules = rules
+                $0.opID = call.opID
+                $0.requestKey = call.key
+                $0.op = call.operation.proto
+            },
+            options: CallOptions(timeout: .seconds(30))
+        )
+        FaultInjection.trigger(.afterCommit)
+        await self.noteRegistryTip(response.registryTip)
+        // A replay names the original op and its envelope: appending it again is a no-op for
+        // the log, or completes an event a crash cut short; a retry is never a second act.
+        var event = self.auditEvent(
+            call,
+            ref: ref,
+            path: change.path,
+            resultOID: response.commitOid,
+            detail: response.replayed ? ["recovered_by": "retry"] : [:]
+        )
+        if !response.opID.isEmpty {
+            event.opID = response.opID
+            event.envelope = response.envelope
+        }
+        try await self.daemons.audit.append(event)
+        let blobs = Dictionary(response.blobs.map { ($0.path, $0.blobOid) }, uniquingKeysWith: { first, _ in first })
+        let targets = response.written.map { file in
+            Choros_V1_IndexTarget.with {
+                $0.ref = ref
+                $0.path = file.path
+                if !file.delete, let oid = blobs[file.path], !oid.isEmpty {
+                    $0.content = file.content
+                    $0.blobOid = oid
+                }
+            }
+        }
+        return CommitOutcome(
+            oid: response.commitOid,
+            ref: ref,
+            paths: response.written.map(\.path),
+            replayed: response.replayed,
+            indexPending: await self.index(targets)
+        )
+    }
+
+    /// A store answer named the registry tip it verified against: a snapshot keyed by another
+    /// tip is re-read now, so the next call authorizes against the registry as it is.
+    func noteRegistryTip(_ tip: String) async {
+        guard !tip.isEmpty, self.registry.snapshot?.tip != tip else { return }
+        _ = try? await self.registry.registry(at: tip)
+    }
+
+    func index(ref: String, paths: [String]) async -> Bool {
+        await self.index(
+            paths.map { path in
+                .with {
+                    $0.ref = ref
+                    $0.path = path
+                }
+            }
+        )
+    }
+
     /// Upserts the index rows; an index outage never fails a write that git and the audit
     /// log already hold (`reindex` restores the row), and costs a write at most two seconds.
     /// Returns whether the row is pending.
-    func index(ref: String, paths: [String]) async -> Bool {
+    func index(_ targets: [Choros_V1_IndexTarget]) async -> Bool {
+        guard !targets.isEmpty else { return false }
         do {
-            _ = try await self.backends.index.call(
+            _ = try await self.daemons.index.call(
                 IndexRPC.upsert,
-                .with {
-                    $0.targets = paths.map { path in
-                        .with {
-                            $0.ref = ref
-                            $0.path = path
-                        }
-                    }
-                },
+                .with { $0.targets = targets },
                 options: CallOptions(timeout: .seconds(2))
             )
             return false
         } catch {
             self.logger.warning(
                 "index upsert failed; reindex restores it",
-                metadata: ["ref": "\(ref)", "error": "\(error)"]
+                metadata: ["ref": "\(targets.first?.ref ?? "")", "error": "\(error)"]
             )
             return true
         }

@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosProto
 internal import ChorosWire
 internal import Logging
@@ -8,7 +9,7 @@ internal import ServiceLifecycle
 /// carries), retrying until the store and the audit log answer, then stays out of the way.
 /// Audit appends are idempotent by (op id, ref), so a retry racing this cannot record twice.
 struct StartupReconcile: Service {
-    let audit: WireClient
+    let audit: AuditClient
     let logger: Logger
 
     func run() async throws {

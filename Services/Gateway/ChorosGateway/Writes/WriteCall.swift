@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -31,7 +32,7 @@ extension Gateway {
     ) async throws -> Result {
         var actor = "unbound"
         do {
-            let caller = try await self.caller(context)
+            let caller = try await self.caller(context, snapshot: Self.storeAuthorizedTools.contains(tool))
             actor = caller.name
             return try await self.quota.run(caller.record.name.folded) { try await body(caller) }
         } catch let refusal as Refusal where refusal.gate == "quota" {
@@ -79,12 +80,16 @@ extension Gateway {
             throw Refusal.input("\(tool) takes a \(type) op, got '\(message.type)'")
         }
         var known: Set<OpID> = []
-        for text in message.prev + [message.opID] {
+        let ownID = Self.storeAuthorizedTools.contains(tool) ? [] : [message.opID]
+        for text in message.prev + ownID {
             guard let id = try? OpID(parsing: text), !known.contains(id) else { continue }
-            if try await !self.backends.auditEvents(opID: text).isEmpty { known.insert(id) }
+            if try await !self.daemons.audit.events(opID: text).isEmpty { known.insert(id) }
         }
         // The audit log's answers, looked up before verifying (the verifier is synchronous).
-        let ledger = RegistryLedger(registry: try await self.registry.current(), known: known)
+        let snapshot = Self.storeAuthorizedTools.contains(tool) ? self.registry.snapshot?.registry : nil
+        let registry: InstanceRegistry
+        if let snapshot { registry = snapshot } else { registry = try await self.registry.current() }
+        let ledger = RegistryLedger(registry: registry, known: known)
         let verified: VerifiedOperation
         do {
             verified = try self.verifier.verify(message, ledger: ledger, now: self.clock())

@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
@@ -11,7 +12,7 @@ struct ClaimGraph: Sendable {
     let pool: DatabasePool
     /// Where an input that is not a claim or evidence is looked up: the op that committed
     /// an entry, by its audit event.
-    let audit: WireClient
+    let audit: AuditClient
 
     /// A cited entry, as its committing op's audit event places it.
     struct CitedEntry: Sendable {

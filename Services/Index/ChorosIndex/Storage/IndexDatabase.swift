@@ -99,6 +99,17 @@ final class IndexDatabase: Sendable {
         return migrator
     }
 
+    /// The author of the row at (ref, path), if there is one.
+    func author(ref: String, path: String) async throws -> String? {
+        try await self.pool.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT author FROM entries WHERE ref = ? AND path = ?",
+                arguments: [ref, path]
+            )
+        }
+    }
+
     /// Replaces the row at (ref, path).
     func upsert(_ entries: [IndexedEntry]) async throws {
         try await self.pool.write { db in

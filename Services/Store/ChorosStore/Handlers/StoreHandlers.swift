@@ -96,6 +96,15 @@ extension GitStore {
                 response.commitOid = result.commit.hex
                 response.replayed = result.isReplay
                 response.parentOid = result.parent?.hex ?? ""
+                response.registryTip = result.registryTip?.hex ?? ""
+                response.opID = result.opID
+                response.envelope = result.envelope
+                response.written = result.written.map { file in
+                    .with {
+                        $0.path = file.path
+                        if let content = file.content { $0.content = Data(content) } else { $0.delete = true }
+                    }
+                }
                 response.blobs = result.blobs.map { blob in
                     .with {
                         $0.path = blob.path

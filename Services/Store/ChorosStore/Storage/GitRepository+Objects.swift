@@ -62,13 +62,23 @@ extension GitRepository {
             throw StoreError.noSuchPath(path: path, rev: rev)
         }
         guard let id = git_tree_entry_id(entry.pointer) else { throw StoreError.noSuchPath(path: path, rev: rev) }
+        let oid = GitOID(id.pointee)
+        return (oid, try self.blobContent(oid))
+    }
+
+    /// A file's content at a commit, or nil when the path is not a file there.
+    func content(at path: String, commit: GitOID) throws -> [UInt8]? {
+        try self.blobOID(at: path, commit: commit).map { try self.blobContent($0) }
+    }
+
+    func blobContent(_ oid: GitOID) throws -> [UInt8] {
+        var raw = oid.raw
         var blob: OpaquePointer?
-        try StoreError.check(git_blob_lookup(&blob, self.pointer, id), "read blob \(path)")
-        guard let blob else { throw StoreError.noSuchPath(path: path, rev: rev) }
+        try StoreError.check(git_blob_lookup(&blob, self.pointer, &raw), "read blob \(oid.hex)")
+        guard let blob else { throw StoreError.noSuchCommit(oid.hex) }
         defer { git_blob_free(blob) }
         let size = Int(git_blob_rawsize(blob))
-        let content = git_blob_rawcontent(blob).map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
-        return (GitOID(id.pointee), content)
+        return git_blob_rawcontent(blob).map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
     }
 
     /// The commit's author name, subject, time and trailers.

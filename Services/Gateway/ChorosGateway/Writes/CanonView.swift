@@ -1,3 +1,4 @@
+internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
 
@@ -21,9 +22,9 @@ struct CanonView: Sendable {
     /// The first 12 hex digits of the tip, as reconciliation paths name it.
     var tip12: String { String((self.tip ?? "").prefix(12)) }
 
-    static func read(_ backends: Backends, canonRef: String, seqOrigin: Int) async throws -> CanonView {
-        async let tip = backends.tip(of: canonRef)
-        async let tags = backends.refs(under: Self.stateTagPrefix)
+    static func read(_ store: StoreClient, canonRef: String, seqOrigin: Int) async throws -> CanonView {
+        async let tip = store.tip(of: canonRef)
+        async let tags = store.refs(under: Self.stateTagPrefix)
         let seqs = try await tags.compactMap { Int($0.name.dropFirst(Self.stateTagPrefix.count), radix: 16) }
         return CanonView(ref: canonRef, tip: try await tip, seq: seqs.max() ?? seqOrigin, hasLanded: !seqs.isEmpty)
     }

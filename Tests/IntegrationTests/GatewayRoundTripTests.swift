@@ -1,0 +1,79 @@
+import ChorosClients
+import ChorosCore
+import ChorosGateway
+import ChorosProto
+import ChorosTesting
+import ChorosWire
+import Foundation
+import Logging
+import Testing
+
+/// One kip_commit is one call to each of the store, the audit log and the index (issue 19):
+/// the gateway runs in-process from its composition root, over real daemons, and the calls it
+/// makes are counted on its own clients.
+@Suite("One round trip per daemon")
+struct GatewayRoundTripTests {
+    @Test("a kip_commit — new, superseding, replayed — calls store, audit and index once each")
+    func kipCommitRoundTrips() async throws {
+        try await TestSlots.shared {
+            let daemons = try await DaemonFixture(daemons: ["store", "audit", "index", "airlock"])
+            defer { Task { await daemons.tearDown() } }
+            let fixture = try await GatewayFixture(reusing: daemons)
+            try await fixture.preparePractitioner()
+            try await fixture.enroll("alice")
+            let configuration = try ChorosConfiguration.load(file: daemons.configurationPath, dataDirectory: nil)
+            let clients = daemons.typed
+            let services = try await makeGatewayDaemon(
+                configuration: configuration,
+                logger: Logger(label: "test.gateway"),
+                daemons: clients
+            )
+            try await withRunningServices(services) {
+                let alice = try await fixture.connect("alice")
+                // The first write reads the registry and the cursor once; later ones do not.
+                try await alice.call("kip_commit", ["domain": "notes", "slug": "warm", "body": "first", "op_id": "w"])
+                func counted(_ body: () async throws -> Void) async throws -> [String: Int] {
+                    let before = Self.counts(clients)
+                    try await body()
+                    let after = Self.counts(clients)
+                    return after.merging(before) { $0 - $1 }
+                }
+                let fresh = try await counted {
+                    try await alice.call("kip_commit", ["domain": "notes", "slug": "a", "body": "one", "op_id": "k1"])
+                }
+                #expect(fresh == ["store": 1, "audit": 1, "index": 1])
+                let superseding = try await counted {
+                    let result = try await alice.call(
+                        "kip_commit",
+                        ["domain": "notes", "slug": "b", "body": "two", "supersedes": "notes/a.md", "op_id": "k2"]
+                    )
+                    #expect(result["replayed"] as? Bool != true)
+                }
+                #expect(superseding == ["store": 1, "audit": 1, "index": 1])
+                let replay = try await counted {
+                    let result = try await alice.call(
+                        "kip_commit",
+                        ["domain": "notes", "slug": "a", "body": "one", "op_id": "k1"]
+                    )
+                    #expect(result["replayed"] as? Bool == true)
+                }
+                #expect(replay == ["store": 1, "audit": 1, "index": 1])
+                // What the one call did is all there: the flip, and the index rows from the
+                // content the store returned.
+                let old = try #require(try await clients.store.text("refs/cap/perspectives/alice", "notes/a.md"))
+                #expect(old.contains("status: superseded") && old.contains("superseded_by: notes/b.md"))
+                let found = try await alice.call("map_search", ["query": "two", "scope": "mine"])
+                let hits = found["hits"] as? [[String: Any]] ?? []
+                #expect(hits.contains { $0["path"] as? String == "notes/b.md" })
+                await alice.close()
+            }
+        }
+    }
+
+    private static func counts(_ clients: DaemonClients) -> [String: Int] {
+        [
+            "store": clients.store.wire.callCount, "audit": clients.audit.wire.callCount,
+            "index": clients.index.wire.callCount,
+        ]
+    }
+}
