@@ -20,7 +20,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index, reindex, gateway or land."
+            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index, reindex, gateway, mcp or land."
     )
     var only: String?
 
@@ -80,6 +80,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
         }
         if self.only == "land" {
             BenchmarkResult.printTable(try await LandBenchmark(directory: directory).measure())
+            return
+        }
+        if self.only == "mcp" {
+            let results = try await MCPBenchmark(directory: directory, duration: duration).measure()
+            BenchmarkResult.printTable(results)
+            BenchmarkResult.printJSON(results)
             return
         }
         if self.only == "gateway" {
@@ -204,6 +210,20 @@ struct BenchmarkResult {
     var perSecond: Double {
         let seconds = Double(self.elapsed.components.seconds) + Double(self.elapsed.components.attoseconds) / 1e18
         return Double(self.calls) / seconds
+    }
+
+    static func printJSON(_ results: [BenchmarkResult]) {
+        let rows: [[String: Any]] = results.map { result in
+            var row: [String: Any] = ["name": result.name, "calls": result.calls, "per_second": result.perSecond]
+            if let p50 = result.p50, let p95 = result.p95 {
+                row["p50_ms"] = Self.milliseconds(p50)
+                row["p95_ms"] = Self.milliseconds(p95)
+            }
+            return row
+        }
+        if let data = try? JSONSerialization.data(withJSONObject: ["results": rows], options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
     }
 
     static func printTable(_ results: [BenchmarkResult]) {

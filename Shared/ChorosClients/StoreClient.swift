@@ -76,6 +76,21 @@ package struct StoreClient: Sendable {
         } ?? []
     }
 
+    /// The files under a directory with their blob ids and the commit listed; `nil` when the
+    /// ref or the directory does not exist.
+    package func files(_ rev: String, under prefix: String = "") async throws -> Choros_V1_ListPathsResponse? {
+        try await Self.absentAsNil {
+            try await self.call(
+                StoreRPC.listPaths,
+                .with {
+                    $0.rev = rev
+                    $0.prefix = prefix
+                    $0.recursive = true
+                }
+            )
+        }
+    }
+
     package func refs(under prefix: String) async throws -> [Choros_V1_RefEntry] {
         try await self.call(StoreRPC.listRefs, .with { $0.prefix = prefix }).refs
     }

@@ -70,6 +70,53 @@ struct GatewayRoundTripTests {
         }
     }
 
+    @Test("list_entries and kip_get cost the same calls with 3 entries or 30: no blob read per file")
+    func readsCostWhatTheyReturn() async throws {
+        try await TestSlots.shared {
+            let daemons = try await DaemonFixture(daemons: ["store", "audit", "index", "airlock"])
+            defer { Task { await daemons.tearDown() } }
+            let fixture = try await GatewayFixture(reusing: daemons)
+            try await fixture.enroll("alice")
+            let configuration = try ChorosConfiguration.load(file: daemons.configurationPath, dataDirectory: nil)
+            let clients = daemons.typed
+            let services = try await makeGatewayDaemon(
+                configuration: configuration,
+                logger: Logger(label: "test.gateway"),
+                daemons: clients
+            )
+            try await withRunningServices(services) {
+                let alice = try await fixture.connect("alice")
+                var calls: [[String: Int]] = []
+                for size in [3, 30] {
+                    while try await (alice.call("my_perspective")["entries"] as? [Any] ?? []).count < size {
+                        let slug = "e\(UUID().uuidString.prefix(8).lowercased())"
+                        try await alice.call(
+                            "kip_commit",
+                            [
+                                "domain": "notes", "slug": .string(slug), "body": "text", "title": "T",
+                                "op_id": .string(slug),
+                            ]
+                        )
+                    }
+                    let before = Self.counts(clients)
+                    let listed = try await alice.call("list_entries", ["ref": "alice", "path": "notes"])
+                    let entries = listed["entries"] as? [[String: Any]] ?? []
+                    #expect(entries.count == size)
+                    #expect(entries.allSatisfy { $0["title"] as? String == "T" })
+                    _ = try await alice.call(
+                        "kip_get",
+                        ["ref": "alice", "path": .string(entries[0]["path"] as? String ?? "")]
+                    )
+                    calls.append(Self.counts(clients).merging(before) { $0 - $1 })
+                }
+                // The caller's registry check and the listing, the index's rows, the blob.
+                #expect(calls[0] == calls[1])
+                #expect(calls[1]["store"] ?? 0 <= 4 && calls[1]["index"] == 1)
+                await alice.close()
+            }
+        }
+    }
+
     private static func counts(_ clients: DaemonClients) -> [String: Int] {
         [
             "store": clients.store.wire.callCount, "audit": clients.audit.wire.callCount,

@@ -30,11 +30,16 @@ extension GitStore {
         try await self.pool.read { try $0.references(withPrefix: prefix) }
     }
 
-    func paths(rev: String, prefix: String, recursive: Bool) async throws -> [String] {
+    func files(
+        rev: String,
+        prefix: String,
+        recursive: Bool
+    ) async throws -> (commit: GitOID, files: [(path: String, oid: GitOID)]) {
         let prefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
         if !prefix.isEmpty { _ = try Self.validate(prefix) }
         return try await self.pool.read { repository in
-            try repository.paths(in: try repository.resolve(rev), prefix: prefix, recursive: recursive, rev: rev)
+            let commit = try repository.resolve(rev)
+            return (commit, try repository.files(in: commit, prefix: prefix, recursive: recursive, rev: rev))
         }
     }
 

@@ -171,6 +171,13 @@ package nonisolated struct Choros_V1_ListPathsResponse: Sendable {
 
   package var paths: [String] = []
 
+  /// Each path's blob id, in the same order: a caller holding rows keyed by blob id (the
+  /// index's) reads only the files whose id it does not know.
+  package var blobOids: [String] = []
+
+  /// The commit the listing is of (rev resolved once).
+  package var commitOid: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -1142,7 +1149,7 @@ nonisolated extension Choros_V1_ListPathsRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Choros_V1_ListPathsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".ListPathsResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}paths\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}paths\0\u{3}blob_oids\0\u{3}commit_oid\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1151,6 +1158,8 @@ nonisolated extension Choros_V1_ListPathsResponse: SwiftProtobuf.Message, SwiftP
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedStringField(value: &self.paths) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.blobOids) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.commitOid) }()
       default: break
       }
     }
@@ -1160,11 +1169,19 @@ nonisolated extension Choros_V1_ListPathsResponse: SwiftProtobuf.Message, SwiftP
     if !self.paths.isEmpty {
       try visitor.visitRepeatedStringField(value: self.paths, fieldNumber: 1)
     }
+    if !self.blobOids.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.blobOids, fieldNumber: 2)
+    }
+    if !self.commitOid.isEmpty {
+      try visitor.visitSingularStringField(value: self.commitOid, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_ListPathsResponse, rhs: Choros_V1_ListPathsResponse) -> Bool {
     if lhs.paths != rhs.paths {return false}
+    if lhs.blobOids != rhs.blobOids {return false}
+    if lhs.commitOid != rhs.commitOid {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -7,6 +7,10 @@ package enum IndexRPC {
         path("Upsert"),
         isIdempotent: true
     )
+    package static let pointers = RPCMethod<Choros_V1_PointersRequest, Choros_V1_PointersResponse>(
+        path("Pointers"),
+        isIdempotent: true
+    )
     package static let delete = RPCMethod<Choros_V1_DeleteRequest, Choros_V1_DeleteResponse>(
         path("Delete"),
         isIdempotent: true

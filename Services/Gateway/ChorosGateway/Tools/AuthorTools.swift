@@ -58,7 +58,10 @@ extension Gateway {
         case "", "canon", "main": return self.canonRef
         case _ where ref.hasPrefix("refs/"): return ref
         default:
-            let registry = try await self.registry.current()
+            // The caller's check just read the registry: its snapshot is current.
+            let snapshot = self.registry.snapshot?.registry
+            let registry: InstanceRegistry
+            if let snapshot { registry = snapshot } else { registry = try await self.registry.current() }
             guard let record = registry.record(named: ref) else {
                 throw Refusal(
                     "input",
@@ -70,27 +73,37 @@ extension Gateway {
         }
     }
 
+    /// One store read for the entry (the ref resolved there, its commit pinned for the rest),
+    /// and one more per `superseded_by` followed.
     func kipGet(_ request: Choros_V1_KipGetRequest, _ caller: Caller) async throws -> Choros_V1_KipGetResponse {
         let ref = try await self.resolveRef(request.ref, caller: caller)
         let asked = try Self.entryPath(request.path)
-        guard let tip = try await self.daemons.store.tip(of: ref) else {
-            throw Refusal("kip_get.ref", .notFound, "\(ref) does not exist")
+        var blob: Choros_V1_ReadBlobResponse
+        do {
+            blob = try await self.daemons.store.call(
+                StoreRPC.readBlob,
+                .with {
+                    $0.rev = ref
+                    $0.path = asked
+                }
+            )
+        } catch let error as RPCError where error.code == .notFound {
+            if error.details["kind"] == "ref" { throw Refusal("kip_get.ref", .notFound, "\(ref) does not exist") }
+            throw Refusal("kip_get.path", .notFound, try await self.missMessage(asked, ref: ref))
         }
+        let tip = blob.commitOid
         let follow = request.resolve.isEmpty || request.resolve == "live"
         var path = asked
         var seen: Set<String> = [asked]
         while true {
-            guard let blob = try await self.daemons.store.blob(tip, path) else {
-                if path != asked { break }
-                throw Refusal("kip_get.path", .notFound, try await self.missMessage(asked, ref: ref))
-            }
             let text = String(decoding: blob.content, as: UTF8.self)
             let entry = try? Entry(parsing: text)
             if follow, seen.count <= 10, let next = entry?.scalar("superseded_by").map(Self.withMarkdownExtension),
-                !seen.contains(next), try await self.daemons.store.exists(tip, next)
+                !seen.contains(next), let successor = try await self.daemons.store.blob(tip, next)
             {
                 seen.insert(next)
                 path = next
+                blob = successor
                 continue
             }
             return .with {
@@ -104,7 +117,6 @@ extension Gateway {
                 $0.oid = blob.blobOid
             }
         }
-        throw Refusal("kip_get.path", .notFound, "\(asked) on \(ref) could not be resolved")
     }
 
     /// "not on X; it exists on A, B": names the refs where the path does exist.
@@ -130,28 +142,50 @@ extension Gateway {
     {
         let ref = try await self.resolveRef(request.ref, caller: caller)
         let prefix = request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
-        let entries = try await self.pointers(ref, under: prefix)
+        let entries = try await self.pointers(ref, under: prefix).pointers
         return .with {
             $0.ref = ref
             $0.entries = entries
         }
     }
 
-    /// Pointers under a ref, read from the files at its tip.
+    /// Pointers under a ref at its tip: the tree listing (with blob ids) and the index's rows
+    /// of that ref, asked at once; a file is read only when the index does not hold its blob
+    /// (an unindexed ref such as a proposal, a row still pending, or the index down).
     func pointers(
         _ ref: String,
         under prefix: String = "",
         excludingPrivate: Bool = false
     ) async throws
-        -> [Choros_V1_EntryPointer]
+        -> (tip: String, pointers: [Choros_V1_EntryPointer])
     {
-        guard let tip = try await self.daemons.store.tip(of: ref) else { return [] }
+        async let listed = self.daemons.store.files(ref, under: prefix)
+        async let indexed = try? self.daemons.index.call(
+            IndexRPC.pointers,
+            .with {
+                $0.ref = ref
+                $0.prefix = prefix
+            }
+        ).pointers
+        guard let listing = try await listed else { return ("", []) }
+        let rows = Dictionary((await indexed ?? []).map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         var pointers: [Choros_V1_EntryPointer] = []
-        for path in try await self.daemons.store.paths(tip, under: prefix) where path.hasSuffix(".md") {
+        for (path, oid) in zip(listing.paths, listing.blobOids) where path.hasSuffix(".md") {
             if excludingPrivate, path.hasPrefix("messages/") || path.hasPrefix("vantages/") { continue }
-            pointers.append(try await self.pointer(tip, path))
+            if let row = rows[path], row.blobOid == oid {
+                pointers.append(
+                    .with {
+                        $0.path = path
+                        $0.title = row.title
+                        $0.type = row.type
+                        $0.status = row.status
+                    }
+                )
+            } else {
+                pointers.append(try await self.pointer(listing.commitOid, path))
+            }
         }
-        return pointers
+        return (listing.commitOid, pointers)
     }
 
     func pointer(_ rev: String, _ path: String) async throws -> Choros_V1_EntryPointer {
@@ -170,8 +204,7 @@ extension Gateway {
     ) async throws
         -> Choros_V1_MyPerspectiveResponse
     {
-        let entries = try await self.pointers(caller.perspective)
-        let tip = try await self.daemons.store.tip(of: caller.perspective) ?? ""
+        let (tip, entries) = try await self.pointers(caller.perspective)
         return .with {
             $0.ref = caller.perspective
             $0.tip = tip

@@ -152,7 +152,7 @@ extension Gateway {
 
     func supState(_ request: Choros_V1_SupStateRequest, _ caller: Caller) async throws -> Choros_V1_SupStateResponse {
         let canon = try await self.canon()
-        let entries = try await self.pointers(caller.perspective, under: "state")
+        let entries = try await self.pointers(caller.perspective, under: "state").pointers
         let cursor = try await self.cursor(of: caller.name)
         let current = try await self.isCurrent(caller.name, canon: canon)
         return .with {

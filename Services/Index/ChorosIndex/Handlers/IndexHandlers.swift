@@ -13,6 +13,10 @@ extension SearchIndex {
                 $0.skipped = UInt32(result.skipped)
             }
         }
+        router.register(IndexRPC.pointers) { request, _ in
+            let pointers = try await self.database.pointers(ref: request.ref, under: request.prefix)
+            return .with { $0.pointers = pointers }
+        }
         router.register(IndexRPC.delete) { request, _ in
             let deleted = try await self.delete(request.targets)
             return .with { $0.deleted = UInt32(deleted) }

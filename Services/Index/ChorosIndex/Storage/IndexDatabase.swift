@@ -1,5 +1,7 @@
+internal import ChorosProto
 internal import Foundation
 internal import GRDB
+internal import SwiftProtobuf
 
 /// The index's SQLite database: one table of entries for every layer and an FTS5 table over
 /// title and body kept in step by triggers. A cache: it may be deleted and rebuilt.
@@ -97,6 +99,32 @@ final class IndexDatabase: Sendable {
         }
         migrator.registerMigration("v4-claims") { db in try ClaimTables.create(db) }
         return migrator
+    }
+
+    /// The rows of `ref` under the directory `prefix`, by path: a range scan of the
+    /// (ref, path) index, however many other refs and rows there are.
+    func pointers(ref: String, under prefix: String) async throws -> [Choros_V1_IndexedPointer] {
+        let directory = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
+        // Paths in the directory sort between "<dir>/" and "<dir>0" ('0' follows '/').
+        let (low, high) = directory.isEmpty ? ("", "\u{10FFFF}") : (directory + "/", directory + "0")
+        return try await self.pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT path, title, type, status, content_oid FROM entries
+                    WHERE ref = ? AND path >= ? AND path < ? ORDER BY path
+                    """,
+                arguments: [ref, low, high]
+            ).map { row in
+                .with {
+                    $0.path = row["path"]
+                    $0.title = row["title"]
+                    $0.type = row["type"]
+                    $0.status = row["status"]
+                    $0.blobOid = row["content_oid"]
+                }
+            }
+        }
     }
 
     /// The author of the row at (ref, path), if there is one.

@@ -41,8 +41,12 @@ extension GitStore {
             }
         }
         router.register(StoreRPC.listPaths) { request, _ in
-            let value = try await self.paths(rev: request.rev, prefix: request.prefix, recursive: request.recursive)
-            return .with { $0.paths = value }
+            let listing = try await self.files(rev: request.rev, prefix: request.prefix, recursive: request.recursive)
+            return .with {
+                $0.paths = listing.files.map(\.path)
+                $0.blobOids = listing.files.map(\.oid.hex)
+                $0.commitOid = listing.commit.hex
+            }
         }
         router.register(StoreRPC.history) { request, _ in
             let limit = request.limit == 0 ? 100 : Int(min(request.limit, 10_000))

@@ -4,6 +4,12 @@ extension GitRepository {
     /// Blob paths under `prefix` (a directory; empty for the root) in `commit`'s tree, walking
     /// only that subtree.
     func paths(in commit: GitOID, prefix: String, recursive: Bool, rev: String) throws -> [String] {
+        try self.files(in: commit, prefix: prefix, recursive: recursive, rev: rev).map(\.path)
+    }
+
+    /// The blobs under `prefix`, each with its id (read from the tree entries: no blob is opened).
+    func files(in commit: GitOID, prefix: String, recursive: Bool, rev: String) throws -> [(path: String, oid: GitOID)]
+    {
         let root = try self.tree(ofCommit: commit)
         var subtree = root
         if !prefix.isEmpty {
@@ -20,26 +26,30 @@ extension GitRepository {
         guard recursive else {
             return (0..<git_tree_entrycount(subtree.pointer)).compactMap { index in
                 guard let entry = git_tree_entry_byindex(subtree.pointer, index),
-                    git_tree_entry_type(entry) == GIT_OBJECT_BLOB
+                    git_tree_entry_type(entry) == GIT_OBJECT_BLOB, let id = git_tree_entry_id(entry)
                 else { return nil }
-                return base + String(cString: git_tree_entry_name(entry))
+                return (base + String(cString: git_tree_entry_name(entry)), GitOID(id.pointee))
             }
         }
-        final class Collector { var paths: [String] = [] }
+        final class Collector { var files: [(path: String, oid: GitOID)] = [] }
         let collector = Collector()
         let status = git_tree_walk(
             subtree.pointer,
             GIT_TREEWALK_PRE,
             { root, entry, payload in
-                guard let entry, let payload, git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { return 0 }
+                guard let entry, let payload, git_tree_entry_type(entry) == GIT_OBJECT_BLOB,
+                    let id = git_tree_entry_id(entry)
+                else { return 0 }
                 let collector = Unmanaged<Collector>.fromOpaque(payload).takeUnretainedValue()
-                collector.paths.append(String(cString: root!) + String(cString: git_tree_entry_name(entry)))
+                collector.files.append(
+                    (String(cString: root!) + String(cString: git_tree_entry_name(entry)), GitOID(id.pointee))
+                )
                 return 0
             },
             Unmanaged.passUnretained(collector).toOpaque()
         )
         try StoreError.check(status, "walk \(rev)")
-        return collector.paths.map { base + $0 }
+        return collector.files.map { (base + $0.path, $0.oid) }
     }
 
     /// Commits of `tip` newest first; with a path, only those that changed it (vs. the first
