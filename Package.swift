@@ -226,7 +226,8 @@ let package = Package(
             .testTarget(
                 name: "ChorosIndexTests",
                 dependencies: [
-                    "ChorosIndex", "ChorosClients", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                    "ChorosIndex", "ChorosClients", "ChorosTesting", "ChorosProto", protobuf,
+                    .product(name: "GRDB", package: "GRDB.swift"),
                 ],
                 swiftSettings: swiftSettings
             ),

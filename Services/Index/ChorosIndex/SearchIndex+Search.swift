@@ -107,29 +107,92 @@ struct SearchIndexQueries: Sendable {
     }
 
     /// BM25 over title (weighted ×2) and body, filtered by scope, type and status. Messages
-    /// and vantages are excluded here, whatever the request says.
+    /// and vantages are excluded here, whatever the request says. What is ranked is bounded
+    /// (`RankingPlan`), so a query whose words are in every entry costs what a rare one does.
     func search(_ request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
         let query = try SearchQuery(request.query)
-        guard let match = query.matchExpression, request.type != "msg", request.type != "vap" else { return [] }
+        guard !query.terms.isEmpty, request.type != "msg", request.type != "vap" else { return [] }
         let limit = request.limit == 0 ? 10 : Int(min(request.limit, 100))
-        var sql = """
-            SELECT e.*, bm25(entries_fts, 2.0, 1.0) AS rank
-            FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid
-            WHERE entries_fts MATCH ?
-              AND e.type NOT IN ('msg', 'vap') AND e.path NOT LIKE 'messages/%' AND e.path NOT LIKE 'vantages/%'
-            """
-        var arguments: [String] = [match]
-        try Self.applyFilters(request, to: &sql, arguments: &arguments)
-        sql += " ORDER BY rank LIMIT \(limit)"
-        let statement = sql
-        let values = arguments
+        var filters = ""
+        var filterArguments: [String] = []
+        try Self.applyFilters(request, to: &filters, arguments: &filterArguments)
+        let where_ = filters
+        let values = filterArguments
         return try await self.database.pool.read { db in
-            try Row.fetchAll(db, sql: statement, arguments: StatementArguments(values)).map { row in
-                Self.hit(try IndexedEntry(row: row), score: -(row["rank"] as Double))
+            let plan = try RankingPlan(terms: query.terms, db: db)
+            // Read deeper only when the filters leave too few of the best candidates.
+            var depth = min(RankingPlan.postingBudget, max(limit * 20, 200))
+            while true {
+                var arguments: [any DatabaseValueConvertible] = [plan.match]
+                var inner =
+                    "SELECT rowid, bm25(entries_fts, 2.0, 1.0) AS rank FROM entries_fts WHERE entries_fts MATCH ?"
+                if let floor = plan.rowidFloor {
+                    inner += " AND rowid >= ?"
+                    arguments.append(floor)
+                }
+                inner += " ORDER BY rank LIMIT \(depth)"
+                arguments += values as [any DatabaseValueConvertible]
+                let sql = """
+                    SELECT e.*, c.rank FROM (\(inner)) c JOIN entries e ON e.id = c.rowid
+                    WHERE e.type NOT IN ('msg', 'vap') AND e.path NOT LIKE 'messages/%' AND e.path NOT LIKE 'vantages/%'
+                    \(where_) ORDER BY c.rank LIMIT \(limit)
+                    """
+                let hits = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
+                    Self.hit(try IndexedEntry(row: row), score: -(row["rank"] as Double))
+                }
+                if hits.count >= limit || depth >= RankingPlan.postingBudget { return hits }
+                depth = min(RankingPlan.postingBudget, depth * 4)
             }
         }
     }
+}
 
+/// What one search ranks, chosen so its cost is bounded whatever the corpus: the query's
+/// terms from rarest up while their postings fit `postingBudget` (each term's count is read
+/// capped, so counting costs no more than the budget either). A term left out is one found in
+/// so many entries that it barely moves BM25 (its IDF is near zero). When even the rarest term
+/// is in more entries than the budget, its `window` newest entries are ranked.
+struct RankingPlan {
+    static let postingBudget = 4_000
+    static let window = 2_000
+
+    let match: String
+    let rowidFloor: Int64?
+
+    init(terms: [String], db: Database) throws {
+        var seen: Set<String> = []
+        var counted: [(term: String, postings: Int)] = []
+        for term in terms where seen.insert(term.lowercased()).inserted {
+            let postings =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT count(*) FROM (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? LIMIT ?)",
+                    arguments: [Self.phrase(term), Self.postingBudget + 1]
+                ) ?? 0
+            counted.append((term, postings))
+        }
+        counted.sort { $0.postings < $1.postings }
+        var chosen: [String] = []
+        var total = 0
+        for (term, postings) in counted where total + postings <= Self.postingBudget {
+            chosen.append(term)
+            total += postings
+        }
+        if chosen.isEmpty, let rarest = counted.first {
+            self.match = Self.phrase(rarest.term)
+            self.rowidFloor = try Int64.fetchOne(
+                db,
+                sql: "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                arguments: [self.match, Self.window - 1]
+            )
+        } else {
+            self.match = chosen.map(Self.phrase).joined(separator: " OR ")
+            self.rowidFloor = nil
+        }
+    }
+
+    /// A term as an FTS5 string: quoted, so no FTS5 syntax from the caller reaches SQLite.
+    static func phrase(_ term: String) -> String { "\"" + term + "\"" }
 }
 
 extension SearchIndex {

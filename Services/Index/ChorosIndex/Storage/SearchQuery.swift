@@ -1,5 +1,5 @@
-/// A search request made safe for FTS5: the caller's words become quoted terms joined by
-/// OR, so no FTS5 syntax (`"`, `*`, `NEAR(`, `-`, `:`) from the caller ever reaches SQLite.
+/// A search request made safe for FTS5: the caller's words become terms that `RankingPlan`
+/// quotes, so no FTS5 syntax (`"`, `*`, `NEAR(`, `-`, `:`) from the caller ever reaches SQLite.
 struct SearchQuery: Sendable, Equatable {
     /// Longer queries are refused with a message, not truncated silently.
     static let maximumBytes = 10_000
@@ -24,11 +24,6 @@ struct SearchQuery: Sendable, Equatable {
         }
         if !current.isEmpty { terms.append(current) }
         self.terms = Array(terms.prefix(Self.maximumTerms))
-    }
-
-    /// The FTS5 MATCH expression; nil when nothing searchable is left.
-    var matchExpression: String? {
-        self.terms.isEmpty ? nil : self.terms.map { "\"\($0)\"" }.joined(separator: " OR ")
     }
 }
 
