@@ -204,7 +204,8 @@ let package = Package(
             .testTarget(
                 name: "ChorosAuditTests",
                 dependencies: [
-                    "ChorosAudit", "ChorosClients", "ChorosTesting", .product(name: "GRDB", package: "GRDB.swift"),
+                    "ChorosAudit", "ChorosClients", "ChorosCore", "ChorosTesting", "ChorosProto", protobuf,
+                    .product(name: "GRDB", package: "GRDB.swift"),
                 ],
                 swiftSettings: swiftSettings
             ),

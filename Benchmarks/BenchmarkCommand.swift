@@ -24,6 +24,9 @@ struct BenchmarkCommand: AsyncParsableCommand {
     )
     var only: String?
 
+    @Option(help: "With --only mcp: the deployment sizes to measure, in entries (default 10000 and 100000).")
+    var entries: [Int] = [10_000, 100_000]
+
     @Flag(help: "Run Swift concurrency on the default cooperative pool instead of NIO's event loops.")
     var cooperativePool = false
 
@@ -83,7 +86,8 @@ struct BenchmarkCommand: AsyncParsableCommand {
             return
         }
         if self.only == "mcp" {
-            let results = try await MCPBenchmark(directory: directory, duration: duration).measure()
+            let results = try await MCPBenchmark(directory: directory, duration: duration, sizes: self.entries)
+                .measure()
             BenchmarkResult.printTable(results)
             BenchmarkResult.printJSON(results)
             return

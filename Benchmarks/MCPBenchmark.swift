@@ -10,10 +10,11 @@ import Foundation
 struct MCPBenchmark {
     let directory: String
     let duration: Duration
+    var sizes = [10_000, 100_000]
 
     func measure() async throws -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
-        for total in [10_000, 100_000] {
+        for total in self.sizes {
             let deployment = try await Deployment.start(
                 in: self.directory + "/mcp-\(total)",
                 daemons: ["store", "audit", "index", "airlock", "gateway"]
@@ -33,7 +34,7 @@ struct MCPBenchmark {
                     return try MCPSession(key: path, socket: "\(deployment.directory)/data/run/gateway.sock")
                 }
                 results += try await self.reads(sessions[0], connections[0], total: total)
-                if total == 10_000 { results += try await self.writes(sessions, connections) }
+                if total == self.sizes.first { results += try await self.writes(sessions, connections) }
                 try await Task.sleep(for: .seconds(2))
                 print(Self.memory(deployment, label: "\(total) entries"))
                 for session in sessions { session.close() }

@@ -283,6 +283,53 @@ struct AuditTests {
         }
     }
 
+    @Test("group commit: 8 concurrent writers share transactions, and SIGKILL mid-stream loses no acknowledged event")
+    func groupCommitDurability() async throws {
+        try await DaemonFixture.with { audit in
+            let acknowledged = Shared<[UInt64: String]>([:])
+            let batched = Shared(0.0)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        for index in 0..<2000 {
+                            let path = "w\(writer)/p\(index).md"
+                            guard let stored = try? await audit.append([event("alice", "entry.commit", path: path)])
+                            else { return }
+                            acknowledged.mutate { for row in stored { $0[row.seq] = row.targetPath } }
+                        }
+                    }
+                }
+                group.addTask {
+                    while acknowledged.value.count < 400 { try await Task.sleep(for: .milliseconds(5)) }
+                    let health = try await audit.audit.call(HealthRPC.check, .init())
+                    batched.mutate { $0 = Double(health.figures["appends_per_transaction"] ?? "") ?? 0 }
+                    try await audit.stop("audit", signal: SIGKILL)
+                }
+                try await group.waitForAll()
+            }
+            #expect(batched.value > 1, "concurrent appends shared no transaction")
+            try await audit.start("audit")
+            let verified = try await audit.verify()
+            #expect(verified.ok)
+            var events: [Choros_V1_AuditEvent] = []
+            while true {
+                let page = try await audit.audit.call(
+                    AuditRPC.events,
+                    .with {
+                        $0.op = "entry.commit"
+                        $0.sinceSeq = events.last?.seq ?? 0
+                        $0.limit = 1000
+                    }
+                )
+                events += page.events
+                if !page.hasMore_p { break }
+            }
+            let stored = Dictionary(events.map { ($0.seq, $0.targetPath) }, uniquingKeysWith: { first, _ in first })
+            let lost = acknowledged.value.filter { stored[$0.key] != $0.value }
+            #expect(lost.isEmpty, "\(lost.count) acknowledged events were lost or changed")
+        }
+    }
+
     @Test("reconcile backfills exactly the committed ops with no event, with their verifying envelopes")
     func reconcile() async throws {
         try await DaemonFixture.with { audit in

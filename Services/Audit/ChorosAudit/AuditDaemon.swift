@@ -1,6 +1,7 @@
 internal import ChorosClients
 package import ChorosCore
 internal import ChorosWire
+internal import Foundation
 package import Logging
 package import ServiceLifecycle
 
@@ -15,7 +16,10 @@ package func makeAuditDaemon(configuration: ChorosConfiguration, logger: Logger)
     log.register(on: &router)
     let server = WireServer.daemon(name: "audit", configuration: configuration, router: router, logger: logger) {
         let head = try? await log.head()
-        return ["events": String(head?.seq ?? 0), "head": String(head?.hash.prefix(16) ?? "")]
+        return [
+            "events": String(head?.seq ?? 0), "head": String(head?.hash.prefix(16) ?? ""),
+            "appends_per_transaction": String(format: "%.2f", log.database.appends.meanBatchSize),
+        ]
     }
     return [server]
 }

@@ -7,6 +7,7 @@ internal import GRDB
 /// one `DatabasePool` for the life of the process, migrations forward only.
 final class AuditDatabase: Sendable {
     let pool: DatabasePool
+    let appends: GroupCommit<[AuditRow], [AuditRow]>
 
     init(path: String) throws {
         var configuration = Configuration()
@@ -14,7 +15,9 @@ final class AuditDatabase: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        self.pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.pool = pool
+        self.appends = GroupCommit { batch in await Self.appendBatch(batch, to: pool) }
         try Self.migrator.migrate(self.pool)
     }
 
@@ -62,8 +65,10 @@ final class AuditDatabase: Sendable {
         return migrator
     }
 
-    /// Appends `inputs` in one transaction: seq and prev_hash come from the tail row read
-    /// inside it, never from memory, so no second writer can fork the chain.
+    /// Appends `inputs` atomically: seq and prev_hash come from the tail row read inside the
+    /// transaction, never from memory, so no second writer can fork the chain. Appends that
+    /// arrive while one is being synced share the next transaction (group commit); each
+    /// caller's inputs still go in whole or not at all, and it is answered once they are durable.
     ///
     /// An op is recorded once per ref: an input whose op id already has an event on its
     /// target ref with the same envelope returns that event instead, so a retry, a reconcile
@@ -71,36 +76,65 @@ final class AuditDatabase: Sendable {
     /// of the match so that an unsigned event naming someone's op id cannot stand in for it.
     func append(_ inputs: [Choros_V1_AuditEventInput], now: Int64) async throws -> [AuditRow] {
         let rows = try inputs.map { try Self.validate($0, now: now) }
-        return try await self.pool.write { db in
-            let tail = try AuditRow.fetchOne(db, sql: AuditQueries.tail)
-            var seq = tail?.seq ?? 0
-            var previous = tail?.hash ?? AuditRow.genesis
-            var appended: [AuditRow] = []
-            for var row in rows {
-                if !row.opID.isEmpty,
-                    let existing = try AuditRow.fetchOne(
-                        db,
-                        sql: AuditQueries.sameAct,
-                        arguments: [row.opID, row.targetRef, row.envelope]
-                    )
-                {
-                    appended.append(existing)
-                    continue
+        return try await self.appends.submit(rows)
+    }
+
+    /// One transaction for every waiting caller, each in a savepoint of its own.
+    private static func appendBatch(
+        _ batch: [[AuditRow]],
+        to pool: DatabasePool
+    ) async -> [Result<[AuditRow], any Error>] {
+        do {
+            return try await pool.write { db in
+                let tail = try AuditRow.fetchOne(db, sql: AuditQueries.tail)
+                var chain = (seq: tail?.seq ?? 0, hash: tail?.hash ?? AuditRow.genesis)
+                return batch.map { rows in
+                    Result {
+                        var appended: [AuditRow] = []
+                        var next = chain
+                        try db.inSavepoint {
+                            appended = try Self.insert(rows, after: &next, in: db)
+                            return .commit
+                        }
+                        chain = next
+                        return appended
+                    }
                 }
-                seq += 1
-                row.seq = seq
-                row.prevHash = previous
-                row.hash = row.computeHash(previous: previous)
-                do {
-                    try row.insert(db)
-                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-                    throw AuditError.alreadyRecorded("\(row.op) \(row.actor) \(row.targetPath) is already recorded")
-                }
-                previous = row.hash
-                appended.append(row)
             }
-            return appended
+        } catch {
+            return batch.map { _ in .failure(error) }
         }
+    }
+
+    private static func insert(
+        _ rows: [AuditRow],
+        after chain: inout (seq: Int64, hash: String),
+        in db: Database
+    ) throws -> [AuditRow] {
+        var appended: [AuditRow] = []
+        for var row in rows {
+            if !row.opID.isEmpty,
+                let existing = try AuditRow.fetchOne(
+                    db,
+                    sql: AuditQueries.sameAct,
+                    arguments: [row.opID, row.targetRef, row.envelope]
+                )
+            {
+                appended.append(existing)
+                continue
+            }
+            row.seq = chain.seq + 1
+            row.prevHash = chain.hash
+            row.hash = row.computeHash(previous: chain.hash)
+            do {
+                try row.insert(db)
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw AuditError.alreadyRecorded("\(row.op) \(row.actor) \(row.targetPath) is already recorded")
+            }
+            chain = (row.seq, row.hash)
+            appended.append(row)
+        }
+        return appended
     }
 
     /// Caps every field copied into the log, so no caller can make one event cost more than this.
