@@ -342,4 +342,77 @@ struct StoreCommitTests {
             #expect(try await store.git(["rev-list", "--count", "refs/cap/perspectives/race"]) == "2")
         }
     }
+
+    @Test(
+        "group commit: concurrent commits share writer turns, an in-turn retry replays, SIGKILL loses no acknowledged commit"
+    )
+    func groupCommitDurability() async throws {
+        try await StoreFixture.with { store in
+            let acknowledged = Shared<[(ref: String, oid: String, path: String)]>([])
+            let batched = Shared(0.0)
+            // The same request key twice at once: one commit, both answered with it.
+            let twins = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<2 {
+                    group.addTask {
+                        try await store.commit("refs/cap/perspectives/twin", ["t.md": "t"], key: "twin", author: "twin")
+                            .commitOid
+                    }
+                }
+                return try await group.reduce(into: Set<String>()) { $0.insert($1) }
+            }
+            #expect(twins.count == 1)
+            #expect(try await store.git(["rev-list", "--count", "refs/cap/perspectives/twin"]) == "1")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<8 {
+                    group.addTask {
+                        var parent = ""
+                        for index in 0..<500 {
+                            let ref = "refs/cap/perspectives/g\(writer)"
+                            let path = "f\(index).md"
+                            let response: Choros_V1_CommitResponse
+                            do {
+                                response = try await store.commit(
+                                    ref,
+                                    [path: "\(index)"],
+                                    expectedParent: parent,
+                                    author: "g\(writer)"
+                                )
+                                parent = response.commitOid
+                            } catch {
+                                if acknowledged.value.count < 200 { Issue.record("before the kill: \(error)") }
+                                return
+                            }
+                            acknowledged.mutate { $0.append((ref, response.commitOid, path)) }
+                        }
+                    }
+                }
+                group.addTask {
+                    let deadline = ContinuousClock.now + .seconds(60)
+                    while acknowledged.value.count < 200, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    let health = try await store.client.call(HealthRPC.check, .init())
+                    batched.mutate { $0 = Double(health.figures["commits_per_turn"] ?? "") ?? 0 }
+                    try await store.stop(signal: SIGKILL)
+                }
+                try await group.waitForAll()
+            }
+            #expect(batched.value > 1, "concurrent commits shared no writer turn")
+            try await store.start()
+            // Each writer's commits chain, so its last acknowledged one on its ref vouches for
+            // the rest; every acknowledged file is read back at the ref's tip.
+            let lastByRef = Dictionary(
+                acknowledged.value.map { ($0.ref, $0.oid) },
+                uniquingKeysWith: { _, last in last }
+            )
+            for (ref, oid) in lastByRef {
+                _ = try await store.git(["merge-base", "--is-ancestor", oid, ref])
+            }
+            for (ref, _, path) in acknowledged.value {
+                #expect(!(try await store.read(ref, path)).isEmpty, "\(path) on \(ref) was acknowledged, then lost")
+            }
+            // Staged commits a kill cut off before their ref moved are dangling, never missing.
+            #expect(try await store.git(["fsck", "--connectivity-only", "--no-dangling"]).isEmpty)
+        }
+    }
 }

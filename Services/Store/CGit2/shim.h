@@ -2,6 +2,8 @@
 #define CHOROS_CGIT2_SHIM_H
 
 #include <git2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 // git_libgit2_opts is variadic, which Swift cannot call: one wrapper per option we use.
 
@@ -13,6 +15,12 @@ static inline int choros_git_enable_fsync(int enabled) {
 /// Verifies every object a commit or tree refers to exists before writing it.
 static inline int choros_git_enable_strict_object_creation(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, enabled);
+}
+
+/// syncfs(2) on the filesystem holding `fd`: one flush for everything a batch of commits
+/// wrote (objects, refs, the op index) instead of an fsync per file and directory.
+static inline int choros_syncfs(int fd) {
+    return (int)syscall(SYS_syncfs, fd);
 }
 
 #endif

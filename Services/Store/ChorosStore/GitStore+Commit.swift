@@ -16,12 +16,21 @@ struct CommitResult: Sendable {
     var envelope: Data = Data()
 }
 
+/// A commit request with everything checked that needs no repository.
+struct CommitJob: Sendable {
+    let request: Choros_V1_CommitRequest
+    let changes: [(path: EntryPath, content: [UInt8]?)]
+    let expectedParent: GitOID?
+    let subject: String
+}
+
 extension GitStore {
     /// STORE.md's Commit: canon refused; a known op id or request key returns the original
     /// commit; the signed op is verified here (`WriteAuthority`) and names the author;
     /// compare-and-swap on the expected parent, or with `at_tip` on the tip under the write
     /// lock, the entry rules checked against it; trailers carry op id, key, author and the
     /// envelope itself, so a commit whose audit event was lost can be backfilled whole.
+    /// Concurrent commits share one writer turn and its syncs (`CommitBatch`).
     func commit(_ request: Choros_V1_CommitRequest) async throws -> CommitResult {
         try self.validateWritable(request.ref)
         let changes = try request.changes.map { change in
@@ -32,63 +41,90 @@ extension GitStore {
         // One line: a subject cannot smuggle in trailers of its own.
         let subject = (request.subject.isEmpty ? "KIP \(changes.first?.path.rawValue ?? "")" : request.subject)
             .split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200)
-        let index = self.index
+        let job = CommitJob(
+            request: request,
+            changes: changes,
+            expectedParent: expectedParent,
+            subject: String(subject)
+        )
+        return try await self.commits.submit(job) { [self] jobs in await self.commitBatch(jobs) }
+    }
+
+    /// One writer turn for every commit waiting: objects first, one sync, then refs and
+    /// op-index lines, one more sync; each commit answered after both, with its own result.
+    private func commitBatch(_ jobs: [CommitJob]) async -> [Result<CommitResult, any Error>] {
+        do {
+            return try await self.pool.write { repository in
+                var batch = CommitBatch(store: self, repository: repository)
+                return batch.run(jobs)
+            }
+        } catch {
+            return jobs.map { _ in .failure(error) }
+        }
+    }
+
+    /// The commit a job makes, its objects written but not yet on its ref (`tip` is the ref
+    /// as the batch has moved it so far).
+    func stage(
+        _ job: CommitJob,
+        tip: GitOID?,
+        repository: GitRepository
+    ) throws -> (result: CommitResult, entry: OpIndex.Entry) {
+        let request = job.request
+        let (operation, signer) = try self.authority(in: repository).authorize(request)
+        var changes = job.changes
+        var expectedParent = job.expectedParent
+        if request.atTip {
+            expectedParent = tip
+            if let tip, request.hasRules {
+                let check = EntryRuleCheck(rules: request.rules) { try repository.content(at: $0, commit: tip) }
+                changes = try check.apply(to: changes)
+            }
+        }
         let key = request.requestKey
-        return try await self.pool.write { repository in
-            if let original = (request.opID.isEmpty ? nil : index.entry(forOpID: request.opID))
-                ?? (key.isEmpty ? nil : index.entry(forKey: key, on: request.ref))
-            {
-                var result = try Self.replay(original, paths: changes.map(\.path.rawValue), repository: repository)
-                if request.hasRules {
-                    result.written = try Self.committed(result.blobs, repository: repository)
-                    try EntryRuleCheck.checkReplay(
-                        key: key.isEmpty ? request.opID : key,
-                        commit: original.commit,
-                        ref: original.ref,
-                        committed: result.written.first?.content,
-                        new: changes.first?.content
-                    )
-                }
-                result.registryTip = try repository.target(ofRef: WriteAuthority.registryRef)
-                return result
-            }
-            let (operation, signer) = try self.authority(in: repository).authorize(request)
-            var changes = changes
-            var expectedParent = expectedParent
-            if request.atTip {
-                expectedParent = try repository.target(ofRef: request.ref)
-                if let tip = expectedParent, request.hasRules {
-                    let check = EntryRuleCheck(rules: request.rules) { try repository.content(at: $0, commit: tip) }
-                    changes = try check.apply(to: changes)
-                }
-            }
-            let opID = operation.id.rawValue
-            var message = String(subject) + "\n\nop-id: \(opID)\n"
-            if !key.isEmpty { message += "key: \(key)\n" }
-            message += "instance-id: \(signer)\n"
-            message += "\(Self.envelopeTrailer): \(Data(operation.canonicalBytes).base64EncodedString())\n"
-            let plan = CommitPlan(
-                ref: request.ref,
-                changes: changes,
-                message: message,
-                authorName: signer,
-                committerName: self.configuration.committerName,
-                committerEmail: self.configuration.committerEmail,
-                expectedParent: expectedParent
-            )
-            let outcome = try repository.commit(plan)
-            try index.record(OpIndex.Entry(commit: outcome.commit, ref: plan.ref, opID: opID, key: key))
-            return CommitResult(
-                commit: outcome.commit,
-                parent: outcome.parent,
-                isReplay: false,
-                blobs: outcome.blobs,
-                written: request.hasRules ? changes.map { ($0.path.rawValue, $0.content) } : [],
-                registryTip: try repository.target(ofRef: WriteAuthority.registryRef),
-                opID: opID,
-                envelope: Data(operation.canonicalBytes)
+        let opID = operation.id.rawValue
+        var message = job.subject + "\n\nop-id: \(opID)\n"
+        if !key.isEmpty { message += "key: \(key)\n" }
+        message += "instance-id: \(signer)\n"
+        message += "\(Self.envelopeTrailer): \(Data(operation.canonicalBytes).base64EncodedString())\n"
+        let plan = CommitPlan(
+            ref: request.ref,
+            changes: changes,
+            message: message,
+            authorName: signer,
+            committerName: self.configuration.committerName,
+            committerEmail: self.configuration.committerEmail,
+            expectedParent: expectedParent
+        )
+        let outcome = try repository.stage(plan, tip: tip)
+        let result = CommitResult(
+            commit: outcome.commit,
+            parent: outcome.parent,
+            isReplay: false,
+            blobs: outcome.blobs,
+            written: request.hasRules ? changes.map { ($0.path.rawValue, $0.content) } : [],
+            opID: opID,
+            envelope: Data(operation.canonicalBytes)
+        )
+        return (result, OpIndex.Entry(commit: outcome.commit, ref: plan.ref, opID: opID, key: key))
+    }
+
+    /// A retried op's original commit (see `replay(_:paths:repository:)`), checked against the
+    /// entry rules when the request carries them.
+    func replay(_ job: CommitJob, original: OpIndex.Entry, repository: GitRepository) throws -> CommitResult {
+        let request = job.request
+        var result = try Self.replay(original, paths: job.changes.map(\.path.rawValue), repository: repository)
+        if request.hasRules {
+            result.written = try Self.committed(result.blobs, repository: repository)
+            try EntryRuleCheck.checkReplay(
+                key: request.requestKey.isEmpty ? request.opID : request.requestKey,
+                commit: original.commit,
+                ref: original.ref,
+                committed: result.written.first?.content,
+                new: job.changes.first?.content
             )
         }
+        return result
     }
 
     /// The content of each written blob (nil for a deletion).
@@ -105,7 +141,7 @@ extension GitStore {
 
     /// The original commit of a retried op, with the blob ids it wrote, changing nothing. The
     /// caller compares them with its request to refuse "same key, different content".
-    private static func replay(
+    static func replay(
         _ original: OpIndex.Entry,
         paths: [String],
         repository: GitRepository

@@ -9,6 +9,7 @@ package final class GitStore: Sendable {
     let pool: RepositoryPool
     let index: OpIndex
     let registryCache = Mutex<(tip: GitOID, registry: InstanceRegistry)?>(nil)
+    let commits = GroupCommit<CommitJob, CommitResult>()
     private let lock: ProcessLock
 
     /// Takes the repository's lock (one store per repository), opens or creates it, and
@@ -77,6 +78,7 @@ package final class GitStore: Sendable {
             "seq": seq.map { String($0, radix: 16) } ?? "none",
             "op_index": String(self.index.count),
             "libgit2": GitLibrary.version,
+            "commits_per_turn": String(format: "%.2f", self.commits.meanBatchSize),
         ]
     }
 }

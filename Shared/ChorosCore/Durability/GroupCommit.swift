@@ -19,13 +19,10 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
     }
 
     private let state = Mutex(State())
-    private let flush: Flush
     private let batchSizes = Atomic<Int>(0)
     private let batches = Atomic<Int>(0)
 
-    package init(_ flush: @escaping Flush) {
-        self.flush = flush
-    }
+    package init() {}
 
     /// The mean batch size so far, for benchmarks and health figures.
     package var meanBatchSize: Double {
@@ -33,7 +30,9 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
         return count == 0 ? 0 : Double(self.batchSizes.load(ordering: .relaxed)) / Double(count)
     }
 
-    package func submit(_ request: Request) async throws -> Response {
+    /// Waits for `request`'s batch to be made durable by `flush` (every caller of one
+    /// committer passes the same; the writer that finds it idle runs it for everyone).
+    package func submit(_ request: Request, flush: @escaping Flush) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             let leads = self.state.withLock { state in
                 state.pending.append(Waiter(request: request, continuation: continuation))
@@ -42,11 +41,11 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
                 return true
             }
             // The first writer of an idle committer starts the drain; the rest only wait.
-            if leads { Task { await self.drain() } }
+            if leads { Task { await self.drain(flush) } }
         }
     }
 
-    private func drain() async {
+    private func drain(_ flush: Flush) async {
         while true {
             let batch = self.state.withLock { state in
                 let batch = state.pending
@@ -57,7 +56,7 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
             guard !batch.isEmpty else { return }
             self.batches.add(1, ordering: .relaxed)
             self.batchSizes.add(batch.count, ordering: .relaxed)
-            let results = await self.flush(batch.map(\.request))
+            let results = await flush(batch.map(\.request))
             for (index, waiter) in batch.enumerated() {
                 waiter.continuation.resume(
                     with: index < results.count

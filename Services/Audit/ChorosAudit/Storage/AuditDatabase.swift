@@ -15,9 +15,8 @@ final class AuditDatabase: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        self.pool = pool
-        self.appends = GroupCommit { batch in await Self.appendBatch(batch, to: pool) }
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.appends = GroupCommit()
         try Self.migrator.migrate(self.pool)
     }
 
@@ -76,7 +75,8 @@ final class AuditDatabase: Sendable {
     /// of the match so that an unsigned event naming someone's op id cannot stand in for it.
     func append(_ inputs: [Choros_V1_AuditEventInput], now: Int64) async throws -> [AuditRow] {
         let rows = try inputs.map { try Self.validate($0, now: now) }
-        return try await self.appends.submit(rows)
+        let pool = self.pool
+        return try await self.appends.submit(rows) { batch in await Self.appendBatch(batch, to: pool) }
     }
 
     /// One transaction for every waiting caller, each in a savepoint of its own.

@@ -31,6 +31,14 @@ extension GitRepository {
     ///   path that is not there.
     func commit(_ plan: CommitPlan) throws -> CommitOutcome {
         let tip = try self.target(ofRef: plan.ref)
+        let outcome = try self.stage(plan, tip: tip)
+        try self.moveRef(plan.ref, to: outcome.commit, from: tip)
+        return outcome
+    }
+
+    /// The commit's objects on `tip` (the ref's tip as the caller knows it), checked against
+    /// the plan's expected parent; the ref is the caller's to move.
+    func stage(_ plan: CommitPlan, tip: GitOID?) throws -> CommitOutcome {
         switch (plan.expectedParent, tip) {
         case (nil, let tip?): throw StoreError.refExists(ref: plan.ref, actual: tip.hex)
         case (let expected?, nil): throw StoreError.noParent(ref: plan.ref, expected: expected.hex)
@@ -40,7 +48,6 @@ extension GitRepository {
         }
         let (tree, blobs) = try self.writeTree(applying: plan.changes, onto: tip, ref: plan.ref)
         let commit = try self.writeCommit(tree: tree, parents: tip.map { [$0] } ?? [], plan: plan)
-        try self.moveRef(plan.ref, to: commit, from: tip)
         return CommitOutcome(commit: commit, parent: tip, blobs: blobs)
     }
 

@@ -65,11 +65,12 @@ final class OpIndex: Sendable {
         self.state.withLock { $0.known.contains(commit) }
     }
 
-    /// Appends and fsyncs one commit's line, then makes it visible.
-    func record(_ entry: Entry) throws {
+    /// Appends and fsyncs one commit's line, then makes it visible. `sync: false` is for a
+    /// batch whose caller syncs the filesystem once for all its lines.
+    func record(_ entry: Entry, sync: Bool = true) throws {
         let line = "\(entry.commit.hex)\t\(entry.ref)\t\(entry.opID)\t\(entry.key)\n"
         let written = line.withCString { write(self.descriptor, $0, strlen($0)) }
-        guard written == line.utf8.count, fsync(self.descriptor) == 0 else {
+        guard written == line.utf8.count, !sync || fsync(self.descriptor) == 0 else {
             throw StoreError.git(
                 GitError(operation: "append \(self.path)", code: errno, message: String(cString: strerror(errno)))
             )
