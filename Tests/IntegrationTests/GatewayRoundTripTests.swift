@@ -117,6 +117,40 @@ struct GatewayRoundTripTests {
         }
     }
 
+    @Test("the registry snapshot never outruns a revocation: the next kip_get and kip_commit are refused")
+    func revocationStillBites() async throws {
+        try await TestSlots.shared {
+            let daemons = try await DaemonFixture(daemons: ["store", "audit", "index", "airlock"])
+            defer { Task { await daemons.tearDown() } }
+            let fixture = try await GatewayFixture(reusing: daemons)
+            try await fixture.enroll("alice")
+            let configuration = try ChorosConfiguration.load(file: daemons.configurationPath, dataDirectory: nil)
+            let services = try await makeGatewayDaemon(
+                configuration: configuration,
+                logger: Logger(label: "test.gateway"),
+                daemons: daemons.typed
+            )
+            try await withRunningServices(services) {
+                let alice = try await fixture.connect("alice")
+                try await alice.call("kip_commit", ["domain": "notes", "slug": "a", "body": "one", "op_id": "a"])
+                try await alice.call("kip_get", ["ref": "alice", "path": "notes/a.md"])
+                try await daemons.signer.revoke("alice")
+                // The gateway's snapshot is stale here; the store's own check refuses the write.
+                await expectRPCError(.permissionDenied) {
+                    try await alice.call("kip_commit", ["domain": "notes", "slug": "b", "body": "two", "op_id": "b"])
+                }
+                await expectRefusal(.permissionDenied, gate: "identity") {
+                    try await alice.call("kip_get", ["ref": "alice", "path": "notes/a.md"])
+                }
+                await expectRefusal(.permissionDenied, gate: "identity") {
+                    try await alice.call("kip_get", ["ref": "alice", "path": "notes/missing.md"])
+                }
+                #expect(try await daemons.typed.store.text("refs/cap/perspectives/alice", "notes/b.md") == nil)
+                await alice.close()
+            }
+        }
+    }
+
     private static func counts(_ clients: DaemonClients) -> [String: Int] {
         [
             "store": clients.store.wire.callCount, "audit": clients.audit.wire.callCount,

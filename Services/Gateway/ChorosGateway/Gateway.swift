@@ -48,6 +48,9 @@ package final class Gateway: Sendable {
     /// Tools whose single store Commit verifies the signer and replays a known op itself: they
     /// authorize against the registry snapshot and skip the audit lookup of their own op id.
     static let storeAuthorizedTools: Set<String> = ["kip_commit"]
+    /// Reads whose one store answer names the registry tip it saw: they authorize against the
+    /// snapshot and re-check the caller when that tip is newer (`recheck`).
+    static let tipCheckedReads: Set<String> = ["kip_get"]
 
     static func perspective(of name: String) -> String { "refs/cap/perspectives/\(name)" }
     static func proposal(_ id: String) -> String { "refs/cap/proposals/\(id)" }
@@ -114,7 +117,7 @@ package final class Gateway: Sendable {
     /// The key's record, refused when unknown, revoked, or the system's own. `snapshot` takes
     /// the last registry read without asking the store: only for a tool whose one store call
     /// verifies the signer against the store's own registry (and reports its tip).
-    private func enrolledRecord(for author: AuthorID, snapshot: Bool = false) async throws -> InstanceRecord {
+    func enrolledRecord(for author: AuthorID, snapshot: Bool = false) async throws -> InstanceRecord {
         let cached = snapshot ? self.registry.snapshot?.registry : nil
         let registry: InstanceRegistry
         if let cached { registry = cached } else { registry = try await self.registry.current() }
@@ -128,6 +131,14 @@ package final class Gateway: Sendable {
             throw Refusal("identity", .permissionDenied, "the system key does not connect as an instance")
         }
         return record
+    }
+
+    /// After a store answer that named `registryTip`: the caller checked again if the registry
+    /// moved since the snapshot it was authorized against, so a revocation is never outrun.
+    func recheck(_ caller: Caller, registryTip: String) async throws {
+        guard !registryTip.isEmpty, self.registry.snapshot?.tip != registryTip else { return }
+        _ = try await self.registry.registry(at: registryTip)
+        _ = try await self.enrolledRecord(for: caller.record.author, snapshot: true)
     }
 
     /// The bound caller, re-checked against the registry on every call.

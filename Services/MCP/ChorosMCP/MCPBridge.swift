@@ -63,7 +63,7 @@ package struct MCPBridge: Sendable {
     func call(_ name: String, _ arguments: [String: Value]) async -> CallTool.Result {
         do {
             let json = try await self.connection.callTool(name, arguments: try Self.jsonArguments(arguments))
-            let structured = try? JSONDecoder().decode(Value.self, from: Data(json.utf8))
+            let structured = Self.value(fromJSON: json)
             return .init(
                 content: [.text(text: json, annotations: nil, _meta: nil)],
                 structuredContent: structured,
@@ -84,6 +84,28 @@ package struct MCPBridge: Sendable {
             structuredContent: .object(object),
             isError: true
         )
+    }
+
+    /// The gateway's JSON as an MCP value, read with JSONSerialization: the SDK's decoding of
+    /// `Value` tests every string against a data-URL pattern, which cost more than the call.
+    static func value(fromJSON text: String) -> Value? {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])).flatMap(Self.value)
+    }
+
+    private static func value(_ object: Any) -> Value? {
+        switch object {
+        case let string as String: return .string(string)
+        case let number as NSNumber:
+            switch String(cString: number.objCType) {
+            case "c", "B": return .bool(number.boolValue)
+            case "f", "d": return .double(number.doubleValue)
+            default: return .int(number.intValue)
+            }
+        case let array as [Any]: return .array(array.compactMap(Self.value))
+        case let members as [String: Any]: return .object(members.compactMapValues(Self.value))
+        case is NSNull: return .null
+        default: return nil
+        }
     }
 
     /// MCP's arguments as the canonical-subset JSON a signed body may hold (no floats).

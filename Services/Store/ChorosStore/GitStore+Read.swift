@@ -7,12 +7,15 @@ extension GitStore {
         try await self.pool.read { try $0.resolve(rev) }
     }
 
-    func readBlob(rev: String, path: String) async throws -> (content: [UInt8], blob: GitOID, commit: GitOID) {
+    func readBlob(
+        rev: String,
+        path: String
+    ) async throws -> (content: [UInt8], blob: GitOID, commit: GitOID, registryTip: GitOID?) {
         let path = try Self.validate(path).rawValue
         return try await self.pool.read { repository in
             let commit = try repository.resolve(rev)
             let blob = try repository.blob(at: path, commit: commit, rev: rev)
-            return (blob.content, blob.oid, commit)
+            return (blob.content, blob.oid, commit, try repository.target(ofRef: WriteAuthority.registryRef))
         }
     }
 

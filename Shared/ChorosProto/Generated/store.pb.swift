@@ -78,6 +78,10 @@ package nonisolated struct Choros_V1_ReadBlobResponse: Sendable {
 
   package var commitOid: String = String()
 
+  /// The registry's tip as this read saw it: a caller that authorized against a registry
+  /// snapshot keyed by another tip re-checks before it uses the answer.
+  package var registryTip: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -909,7 +913,7 @@ nonisolated extension Choros_V1_ReadBlobRequest: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Choros_V1_ReadBlobResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".ReadBlobResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}content\0\u{3}blob_oid\0\u{3}commit_oid\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}content\0\u{3}blob_oid\0\u{3}commit_oid\0\u{3}registry_tip\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -920,6 +924,7 @@ nonisolated extension Choros_V1_ReadBlobResponse: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeSingularBytesField(value: &self.content) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.blobOid) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.commitOid) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.registryTip) }()
       default: break
       }
     }
@@ -935,6 +940,9 @@ nonisolated extension Choros_V1_ReadBlobResponse: SwiftProtobuf.Message, SwiftPr
     if !self.commitOid.isEmpty {
       try visitor.visitSingularStringField(value: self.commitOid, fieldNumber: 3)
     }
+    if !self.registryTip.isEmpty {
+      try visitor.visitSingularStringField(value: self.registryTip, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -942,6 +950,7 @@ nonisolated extension Choros_V1_ReadBlobResponse: SwiftProtobuf.Message, SwiftPr
     if lhs.content != rhs.content {return false}
     if lhs.blobOid != rhs.blobOid {return false}
     if lhs.commitOid != rhs.commitOid {return false}
+    if lhs.registryTip != rhs.registryTip {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -19,6 +19,9 @@ struct LandOrder: Codable, Sendable, Equatable {
     /// time; `nil` in an order written before they were carried (or rebuilt from canon), which
     /// then asks the store again.
     var changedPaths: [String]? = nil
+    /// Who wrote the proposal: the author of the canon rows it adds, so the index need not
+    /// walk a path's history to find it.
+    var proposer: String? = nil
 
     /// Where the order of the land in progress lives.
     struct File: Sendable {

@@ -133,7 +133,8 @@ package actor Lander {
             approval: approvalBytes,
             approvalOpID: approval.opID,
             detail: detail,
-            changedPaths: changes.added + changes.modified
+            changedPaths: changes.added + changes.modified,
+            proposer: try await self.daemons.store.call(StoreRPC.branchCreator, .with { $0.ref = ref }).author
         )
     }
 
@@ -251,6 +252,7 @@ package actor Lander {
                     .with {
                         $0.ref = self.canonRef
                         $0.path = path
+                        $0.author = order.proposer ?? ""
                     }
                 }
             },

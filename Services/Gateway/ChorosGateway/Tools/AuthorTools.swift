@@ -88,9 +88,12 @@ extension Gateway {
                 }
             )
         } catch let error as RPCError where error.code == .notFound {
+            // No registry tip came back: the caller is checked against the registry as it is.
+            _ = try await self.enrolledRecord(for: caller.record.author)
             if error.details["kind"] == "ref" { throw Refusal("kip_get.ref", .notFound, "\(ref) does not exist") }
             throw Refusal("kip_get.path", .notFound, try await self.missMessage(asked, ref: ref))
         }
+        try await self.recheck(caller, registryTip: blob.registryTip)
         let tip = blob.commitOid
         let follow = request.resolve.isEmpty || request.resolve == "live"
         var path = asked

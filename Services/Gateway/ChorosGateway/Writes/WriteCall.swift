@@ -32,7 +32,8 @@ extension Gateway {
     ) async throws -> Result {
         var actor = "unbound"
         do {
-            let caller = try await self.caller(context, snapshot: Self.storeAuthorizedTools.contains(tool))
+            let snapshot = Self.storeAuthorizedTools.contains(tool) || Self.tipCheckedReads.contains(tool)
+            let caller = try await self.caller(context, snapshot: snapshot)
             actor = caller.name
             return try await self.quota.run(caller.record.name.folded) { try await body(caller) }
         } catch let refusal as Refusal where refusal.gate == "quota" {

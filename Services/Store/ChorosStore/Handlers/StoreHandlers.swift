@@ -23,6 +23,7 @@ extension GitStore {
                 $0.content = Data(blob.content)
                 $0.blobOid = blob.blob.hex
                 $0.commitOid = blob.commit.hex
+                $0.registryTip = blob.registryTip?.hex ?? ""
             }
         }
         router.register(StoreRPC.blobOid) { request, _ in
