@@ -1,6 +1,6 @@
 package import ChorosCore
 internal import ChorosProto
-internal import ChorosWire
+package import ChorosWire
 internal import SwiftProtobuf
 internal import Synchronization
 
@@ -47,7 +47,7 @@ package final class RegistryCache: Sendable {
 
     /// The signer's enrolled name, refused unless it is one of `approvers` (the practitioner's
     /// acts: lands, refutes, corrections, registry changes).
-    package func approverName(_ author: AuthorID, approvers: [String], gate: String) async throws -> String {
+    package func approverName(_ author: AuthorID, approvers: [String], gate: Refusal.Gate) async throws -> String {
         guard let record = try await self.current().record(for: author) else {
             throw Refusal(gate, .permissionDenied, "key \(author) is not enrolled")
         }

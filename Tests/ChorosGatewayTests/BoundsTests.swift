@@ -22,7 +22,7 @@ struct BoundsTests {
         }
         while !quota.isFull("alice") { await Task.yield() }
         let refused = await #expect(throws: Refusal.self) { try await quota.run("alice") {} }
-        #expect(refused?.gate == "quota" && refused?.code == .resourceExhausted)
+        #expect(refused?.gate == .quota && refused?.code == .resourceExhausted)
         #expect(refused?.reason.contains("'alice' has 2 calls in flight") == true)
         try await quota.run("bob") {}
         release.yield()

@@ -65,11 +65,11 @@ package final class Gateway: Sendable {
     func hello(_ request: Choros_V1_HelloRequest, context: RPCContext) async throws -> Choros_V1_ChallengeResponse {
         let author: AuthorID
         do { author = try AuthorID(parsing: request.author) } catch {
-            throw Refusal("handshake", .invalidArgument, "author: \(error)")
+            throw Refusal(.handshake, .invalidArgument, "author: \(error)")
         }
         guard request.clientNonce.count == HandshakeProof.nonceBytes else {
             throw Refusal(
-                "handshake",
+                .handshake,
                 .invalidArgument,
                 "client_nonce must be \(HandshakeProof.nonceBytes) bytes, got \(request.clientNonce.count)"
             )
@@ -98,7 +98,7 @@ package final class Gateway: Sendable {
         )
         guard challenge.author.verifies(Array(request.sig), over: message) else {
             throw Refusal(
-                "handshake",
+                .handshake,
                 .unauthenticated,
                 "the proof does not verify for \(challenge.author) over this connection's challenge"
             )
@@ -122,13 +122,13 @@ package final class Gateway: Sendable {
         let registry: InstanceRegistry
         if let cached { registry = cached } else { registry = try await self.registry.current() }
         guard let record = registry.record(for: author) else {
-            throw Refusal("identity", .permissionDenied, "key \(author) is not enrolled")
+            throw Refusal(.identity, .permissionDenied, "key \(author) is not enrolled")
         }
         if let revokedAt = record.revokedAt {
-            throw Refusal("identity", .permissionDenied, "'\(record.name)' was revoked at \(revokedAt)")
+            throw Refusal(.identity, .permissionDenied, "'\(record.name)' was revoked at \(revokedAt)")
         }
         guard record.name.folded != "system" else {
-            throw Refusal("identity", .permissionDenied, "the system key does not connect as an instance")
+            throw Refusal(.identity, .permissionDenied, "the system key does not connect as an instance")
         }
         return record
     }
@@ -145,7 +145,7 @@ package final class Gateway: Sendable {
     func caller(_ context: RPCContext, snapshot: Bool = false) async throws -> Caller {
         guard let author = context.session.withState({ $0.boundAuthor }) else {
             throw Refusal(
-                "handshake",
+                .handshake,
                 .unauthenticated,
                 "this connection is not bound to a key: call Hello, then Prove"
             )
@@ -176,7 +176,7 @@ package final class Gateway: Sendable {
         event.targetPath = target.path.truncated(toUTF8Bytes: 1024)
         event.detail = Data(
             CanonicalJSON.encode([
-                "tool": .string(tool.truncated(toUTF8Bytes: 80)), "gate": .string(refusal.gate),
+                "tool": .string(tool.truncated(toUTF8Bytes: 80)), "gate": .string(refusal.gate.name),
                 "reason": .string(refusal.reason.truncated(toUTF8Bytes: 2048)), "code": .string(refusal.code.name),
             ])
         )

@@ -50,7 +50,7 @@ extension Gateway {
         }
         router.register(GatewayRPC.callTool) { request, context in
             guard let tool = Self.toolsByName[request.name] else {
-                let refusal = Refusal("input", .notFound, "no tool named '\(request.name.prefix(80))'")
+                let refusal = Refusal(.input, .notFound, "no tool named '\(request.name.prefix(80))'")
                 await self.recordDenial(refusal, tool: "CallTool", actor: "unknown", peer: context.peer)
                 throw refusal
             }

@@ -72,7 +72,7 @@ package struct MCPBridge: Sendable {
         } catch let error as RPCError {
             return Self.refusal(error.message, code: error.code.name, gate: error.details["gate"])
         } catch {
-            return Self.refusal("\(error)", code: "INVALID_ARGUMENT", gate: "input")
+            return Self.refusal("\(error)", code: "INVALID_ARGUMENT", gate: Refusal.Gate.input.name)
         }
     }
 

@@ -87,9 +87,13 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
         case .tagMoved:
             RPCError(code: .alreadyExists, message: self.description)
         case .immutable:
-            RPCError(code: .failedPrecondition, message: self.description, details: ["gate": "kip_commit.immutable"])
+            RPCError(
+                code: .failedPrecondition,
+                message: self.description,
+                details: ["gate": Refusal.Gate.kipCommitImmutable.name]
+            )
         case .differentAct:
-            RPCError(code: .alreadyExists, message: self.description, details: ["gate": "idempotency"])
+            RPCError(code: .alreadyExists, message: self.description, details: ["gate": Refusal.Gate.idempotency.name])
         case .deadlinePassed:
             RPCError(code: .deadlineExceeded, message: self.description)
         case .remoteFailed:

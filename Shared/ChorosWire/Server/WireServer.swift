@@ -62,7 +62,7 @@ package struct WireServer: Service {
                             let error = RPCError(
                                 code: .resourceExhausted,
                                 message: "uid \(uid) holds \(limit) connections to \(socketName), the limit per uid",
-                                details: ["gate": "connections", "limit": String(limit)]
+                                details: ["gate": Refusal.Gate.connections.name, "limit": String(limit)]
                             )
                             try channel.pipeline.syncOperations.addHandlers(
                                 framing + [PeerRefusalHandler(error: error, mode: .atOnce)]
@@ -138,7 +138,7 @@ package struct WireServer: Service {
             code: .permissionDenied,
             message:
                 "\(socket) admits uid \(admitted) only, not uid \(uid): instances reach Choros through gateway.sock",
-            details: ["gate": "peer", "socket": socket, "uid": uid]
+            details: ["gate": Refusal.Gate.peer.name, "socket": socket, "uid": uid]
         )
     }
 

@@ -43,11 +43,11 @@ package actor ClaimJudge {
             operation = try verifier.verify(message, ledger: RegistryLedger(registry: registry), now: self.clock())
                 .operation
         } catch {
-            throw Refusal("op", error.rpcError.code, error.description)
+            throw Refusal(.op, error.rpcError.code, error.description)
         }
         guard operation.type == .claimRefute || operation.type == .claimCorrect else {
             throw Refusal(
-                "claim.judge",
+                .claimJudge,
                 .invalidArgument,
                 "expected a claim.refute or claim.correct op, got \(operation.type)"
             )
@@ -55,7 +55,7 @@ package actor ClaimJudge {
         let name = try await self.daemons.store.registry.approverName(
             operation.author,
             approvers: self.configuration.approvers,
-            gate: "claim.judge"
+            gate: .claimJudge
         )
         let cause = operation.id.rawValue
         if let recorded = try await self.daemons.audit.call(AuditRPC.find, .with { $0.opID = cause }).events.first {
@@ -71,7 +71,7 @@ package actor ClaimJudge {
                 $0.actor = name
             }
         )
-        guard check.ok else { throw Refusal(check.gate, check.code, check.reason) }
+        guard check.ok else { throw Refusal(Refusal.Gate(relaying: check.gate), check.code, check.reason) }
         let events = try await self.daemons.audit.append([
             .with {
                 $0.actor = name

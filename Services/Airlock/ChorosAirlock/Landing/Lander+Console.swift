@@ -11,7 +11,7 @@ extension Lander {
     package func landConsole(_ approval: Choros_V1_SignedOp, now: Int64) async throws -> Choros_V1_LandResult {
         let operation = try await self.verifiedApproval(approval, now: now)
         guard operation.body["channel"]?.stringValue == "console" else {
-            throw Refusal("approval", .invalidArgument, "a console land's approval has channel 'console'")
+            throw Refusal(.approval, .invalidArgument, "a console land's approval has channel 'console'")
         }
         if let result = try await self.recordedLand(approvalOpID: operation.id.rawValue) { return result }
         let order = try await self.plan(
@@ -33,10 +33,10 @@ extension Lander {
             operation = try verifier.verify(approval, ledger: RegistryLedger(registry: registry), now: now)
                 .operation
         } catch {
-            throw Refusal("approval", error.rpcError.code, error.description)
+            throw Refusal(.approval, error.rpcError.code, error.description)
         }
         guard operation.type == .canonLand else {
-            throw Refusal("approval", .invalidArgument, "an approval is a canon.land op, got \(operation.type)")
+            throw Refusal(.approval, .invalidArgument, "an approval is a canon.land op, got \(operation.type)")
         }
         _ = try await self.approverName(operation.author)
         return operation
@@ -47,7 +47,7 @@ extension Lander {
         try await self.daemons.store.registry.approverName(
             author,
             approvers: self.configuration.approvers,
-            gate: "approval"
+            gate: .approval
         )
     }
 

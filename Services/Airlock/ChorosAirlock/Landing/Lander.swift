@@ -32,7 +32,7 @@ package actor Lander {
         try await self.recover()
         let ref = "refs/cap/proposals/\(proposalID)"
         guard let proposalTip = try await self.daemons.store.tip(of: ref) else {
-            throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
+            throw Refusal(.proposal, .notFound, "no proposal '\(proposalID)'")
         }
         let merge = try await self.daemons.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
         let expected = try await self.daemons.store.canonSeq(origin: self.configuration.seqOrigin) + 1
@@ -82,21 +82,21 @@ package actor Lander {
         try await self.recover()
         let ref = "refs/cap/proposals/\(proposalID)"
         guard let proposalTip = try await self.daemons.store.tip(of: ref) else {
-            throw Refusal("proposal", .notFound, "no proposal '\(proposalID)'")
+            throw Refusal(.proposal, .notFound, "no proposal '\(proposalID)'")
         }
         guard let canonTip = try await self.daemons.store.tip(of: self.canonRef) else {
-            throw Refusal("canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
+            throw Refusal(.canon, .failedPrecondition, "canon does not exist yet (choros-admin init)")
         }
         guard try await self.isAncestor(proposalTip, of: candidate) else {
             throw Refusal(
-                "approval",
+                .approval,
                 .failedPrecondition,
                 "candidate \(candidate.prefix(12)) does not merge proposal '\(proposalID)' at \(proposalTip.prefix(12)): preview again"
             )
         }
         guard try await self.isAncestor(canonTip, of: candidate) else {
             throw Refusal(
-                "merge",
+                .merge,
                 .aborted,
                 "canon moved to \(canonTip.prefix(12)) since candidate \(candidate.prefix(12)) was prepared: preview again"
             )
@@ -110,7 +110,7 @@ package actor Lander {
         )
         guard changes.removed.isEmpty else {
             throw Refusal(
-                "merge",
+                .merge,
                 .failedPrecondition,
                 "landing would remove canon paths (\(changes.removed.joined(separator: ", "))): canon is append-only"
             )
@@ -121,7 +121,7 @@ package actor Lander {
             expectedSeq: seq,
             read: { [daemons = self.daemons] in try await daemons.store.text(candidate, $0) }
         ) {
-            throw Refusal("log_entry", .failedPrecondition, problem.description)
+            throw Refusal(.logEntry, .failedPrecondition, problem.description)
         }
         return LandOrder(
             proposalID: proposalID,
@@ -158,7 +158,7 @@ package actor Lander {
             // The store may still move canon after we stopped waiting: whether it did is read
             // from canon by the next recovery, which finishes or drops this land.
             throw Refusal(
-                "land",
+                .land,
                 .unavailable,
                 "the store did not confirm the land of '\(order.proposalID)' in time (\(error)); "
                     + "it is finished or dropped before the next land and on restart"
@@ -223,7 +223,7 @@ package actor Lander {
         input.detail = Data(CanonicalJSON.encode(.object(detail)))
         input.envelope = order.approval
         guard let event = try await self.daemons.audit.append([input]).first else {
-            throw Refusal("audit", .internal, "the audit log returned no event for the land")
+            throw Refusal(.audit, .internal, "the audit log returned no event for the land")
         }
         return event
     }

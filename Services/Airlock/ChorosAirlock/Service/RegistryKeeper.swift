@@ -34,7 +34,7 @@ package struct RegistryKeeper: Sendable {
                 case .notEnrolled: .notFound
                 case .invalidBody, .notARegistryOp: .invalidArgument
                 }
-            throw Refusal("registry", code, error.description)
+            throw Refusal(.registry, code, error.description)
         }
         let parent = try await self.daemons.store.tip(of: Self.ref) ?? ""
         let commit = try await self.daemons.store.call(
@@ -88,12 +88,12 @@ package struct RegistryKeeper: Sendable {
             )
             .operation
         } catch {
-            throw Refusal("registry", error.rpcError.code, error.description)
+            throw Refusal(.registry, error.rpcError.code, error.description)
         }
         guard let signer = ledgerRegistry.record(for: operation.author),
             self.configuration.approvers.contains(where: { $0.lowercased() == signer.name.folded })
         else {
-            throw Refusal("registry", .permissionDenied, "only a configured approver changes the registry")
+            throw Refusal(.registry, .permissionDenied, "only a configured approver changes the registry")
         }
         return operation
     }

@@ -21,7 +21,7 @@ extension AirlockGate {
         let secret: TOTPSecret
         do { secret = try TOTPSecret.load(from: self.configuration.airlockSecretPath) } catch {
             throw Refusal(
-                "airlock",
+                .airlock,
                 .failedPrecondition,
                 "the airlock is not provisioned (choros-admin totp-provision): \(error)"
             )
@@ -80,12 +80,12 @@ extension AirlockGate {
         if let staged = self.state.staged[proposal], staged.wrongCodes >= Self.strikes {
             try await self.recordRevert(proposal, instance: instance, reason: AirlockEvent.bruteForce, now: now)
             return Refusal(
-                "code",
+                .code,
                 .permissionDenied,
                 "\(message); \(Self.strikes) wrong codes: '\(proposal)' was reverted"
             )
         }
-        return Refusal("code", .permissionDenied, "\(message) (\(reason))")
+        return Refusal(.code, .permissionDenied, "\(message) (\(reason))")
     }
 
     /// In memory, from the audited failures: no audit round trip, and no gap between two
@@ -93,7 +93,7 @@ extension AirlockGate {
     func checkRate(_ instance: String, now: Int64) async throws {
         if let until = self.state.penalties[instance], now < until {
             throw try await self.refuse(
-                "rate",
+                .rate,
                 .resourceExhausted,
                 "'\(instance)' forced a brute-force revert: refused for \((until - now + 999) / 1000) s more",
                 instance: instance,
@@ -103,7 +103,7 @@ extension AirlockGate {
         let failures = self.state.instanceFailures.recent(instance, now: now)
         guard failures.count >= Self.rateLimit else { return }
         throw try await self.refuse(
-            "rate",
+            .rate,
             .resourceExhausted,
             "\(Self.rateLimit) failed attempts from '\(instance)' within a minute: "
                 + "wait \(Self.wait(since: failures.oldest, now: now)) s",
@@ -125,7 +125,7 @@ extension AirlockGate {
     }
 
     func refuse(
-        _ gate: String,
+        _ gate: Refusal.Gate,
         _ code: Choros_V1_Code,
         _ reason: String,
         instance: String,
@@ -133,7 +133,7 @@ extension AirlockGate {
     ) async throws -> Refusal {
         var event = self.event(AirlockEvent.refused, instance: instance, proposal: proposal, now: self.clock())
         event.outcome = "denied"
-        event.detail = Data(CanonicalJSON.encode(["gate": .string(gate), "reason": .string(reason)]))
+        event.detail = Data(CanonicalJSON.encode(["gate": .string(gate.name), "reason": .string(reason)]))
         try await self.record([event])
         return Refusal(gate, code, reason)
     }

@@ -125,7 +125,7 @@ package actor AirlockGate {
         let strikes = self.state.proposalFailures.recent(request.proposalID, now: now)
         if strikes.count >= Self.strikes {
             throw try await self.refuse(
-                "rate",
+                .rate,
                 .resourceExhausted,
                 "\(Self.strikes) wrong codes against '\(request.proposalID)' within a minute: "
                     + "wait \(Self.wait(since: strikes.oldest, now: now)) s",
@@ -135,7 +135,7 @@ package actor AirlockGate {
         }
         if self.state.staged[request.proposalID] != nil {
             throw try await self.refuse(
-                "staged",
+                .staged,
                 .failedPrecondition,
                 "proposal '\(request.proposalID)' is already staged (stage_revert first)",
                 instance: instance,
@@ -146,7 +146,7 @@ package actor AirlockGate {
         let preview = try await self.lander.preview(request.proposalID)
         guard !preview.candidateOid.isEmpty else {
             throw try await self.refuse(
-                "merge",
+                .merge,
                 .failedPrecondition,
                 preview.conflicts.isEmpty
                     ? "landing would remove canon paths: canon is append-only"
@@ -157,7 +157,7 @@ package actor AirlockGate {
         }
         guard preview.logEntryOk else {
             throw try await self.refuse(
-                "log_entry",
+                .logEntry,
                 .failedPrecondition,
                 preview.logProblem,
                 instance: instance,
@@ -221,7 +221,7 @@ package actor AirlockGate {
         let prefix = request.stagedOidPrefix
         guard prefix.count >= 8, prefix.count <= 40, prefix.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
             throw try await self.refuse(
-                "content_binding",
+                .contentBinding,
                 .invalidArgument,
                 "staged_oid_prefix must be 8 to 40 lowercase hex digits, got '\(prefix.prefix(48))'",
                 instance: instance,
@@ -231,7 +231,7 @@ package actor AirlockGate {
         let matches = self.state.matching(prefix: prefix)
         guard let staged = matches.first, matches.count == 1 else {
             throw try await self.refuse(
-                "content_binding",
+                .contentBinding,
                 matches.isEmpty ? .notFound : .failedPrecondition,
                 matches.isEmpty
                     ? "no staged proposal's oid starts with \(prefix): what lands must be exactly what was staged"
@@ -243,7 +243,7 @@ package actor AirlockGate {
         guard now >= staged.stagedAt + self.floor else {
             let wait = (staged.stagedAt + self.floor - now + 999) / 1000
             throw try await self.refuse(
-                "floor",
+                .floor,
                 .failedPrecondition,
                 "'\(staged.proposalID)' is under review for \(wait) s more (floor \(self.configuration.airlockFloorSeconds) s)",
                 instance: instance,

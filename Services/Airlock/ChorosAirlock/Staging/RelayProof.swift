@@ -29,28 +29,28 @@ struct RelayProof {
                 now: Int64(Date().timeIntervalSince1970 * 1000)
             )
         } catch {
-            throw Refusal("relay", error.rpcError.code, "the relayed op does not verify: \(error.description)")
+            throw Refusal(.relay, error.rpcError.code, "the relayed op does not verify: \(error.description)")
         }
         let operation = verified.operation
         guard operation.type == type else {
             throw Refusal(
-                "relay",
+                .relay,
                 .invalidArgument,
                 "a \(type.rawValue) call needs a \(type.rawValue) op, got \(operation.type.rawValue)"
             )
         }
         guard operation.id.rawValue == opID else {
             throw Refusal(
-                "relay",
+                .relay,
                 .invalidArgument,
                 "op_id \(opID.prefix(80)) is not the relayed op's \(operation.id.rawValue)"
             )
         }
         guard operation.body[field]?.stringValue == value else {
-            throw Refusal("relay", .invalidArgument, "the relayed op's \(field) is not '\(value.prefix(80))'")
+            throw Refusal(.relay, .invalidArgument, "the relayed op's \(field) is not '\(value.prefix(80))'")
         }
         guard let record = registry.record(for: operation.author) else {
-            throw Refusal("relay", .permissionDenied, "key \(operation.author) is not enrolled")
+            throw Refusal(.relay, .permissionDenied, "key \(operation.author) is not enrolled")
         }
         return record.name.rawValue
     }

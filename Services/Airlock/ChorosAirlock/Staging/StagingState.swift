@@ -1,5 +1,6 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import ChorosWire
 
 /// One proposal staged in the airlock.
 struct Staged: Sendable, Equatable {
@@ -65,7 +66,7 @@ struct StagingState: Sendable {
         case AirlockEvent.refused:
             // A rate refusal is the limit answering, not another attempt.
             let gate = (try? JSONParser.parse(Array(event.detail)))?["gate"]?.stringValue
-            if gate != "rate" { self.instanceFailures.add(event.actor, at: event.ts) }
+            if gate != Refusal.Gate.rate.name { self.instanceFailures.add(event.actor, at: event.ts) }
         default:
             break
         }

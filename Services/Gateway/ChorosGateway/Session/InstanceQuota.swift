@@ -43,7 +43,7 @@ final class InstanceQuota: Sendable {
         }
         guard admitted else {
             throw Refusal(
-                "quota",
+                .quota,
                 .resourceExhausted,
                 "'\(name)' has \(self.limit) calls in flight, the limit per instance: wait for one to finish"
             )

@@ -18,7 +18,7 @@ enum SessionState: Sendable {
     /// Hello: only an unbound (or re-challenged) connection may ask for a challenge.
     mutating func challenge(_ challenge: Challenge) throws(Refusal) {
         if case .bound(let author) = self {
-            throw Refusal("handshake", .failedPrecondition, "this connection is already bound to \(author)")
+            throw Refusal(.handshake, .failedPrecondition, "this connection is already bound to \(author)")
         }
         self = .challenged(challenge)
     }
@@ -27,7 +27,7 @@ enum SessionState: Sendable {
     /// accepted at most once.
     mutating func takeChallenge() throws(Refusal) -> Challenge {
         guard case .challenged(let challenge) = self else {
-            throw Refusal("handshake", .failedPrecondition, "no challenge is outstanding: call Hello first")
+            throw Refusal(.handshake, .failedPrecondition, "no challenge is outstanding: call Hello first")
         }
         self = .unbound
         return challenge

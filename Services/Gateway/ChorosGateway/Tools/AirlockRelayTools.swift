@@ -107,7 +107,7 @@ extension Gateway {
             ).staged
         } catch let error as RPCError where error.code == .unavailable || error.code == .deadlineExceeded {
             throw Refusal(
-                "propose.frozen",
+                .proposeFrozen,
                 .unavailable,
                 "choros-airlock is unreachable: cannot tell whether '\(proposalID)' is frozen for review"
             )

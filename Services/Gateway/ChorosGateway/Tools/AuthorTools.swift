@@ -64,7 +64,7 @@ extension Gateway {
             if let snapshot { registry = snapshot } else { registry = try await self.registry.current() }
             guard let record = registry.record(named: ref) else {
                 throw Refusal(
-                    "input",
+                    .input,
                     .notFound,
                     "no instance named '\(ref)' (refs: canon, an instance name, or refs/...)"
                 )
@@ -90,8 +90,8 @@ extension Gateway {
         } catch let error as RPCError where error.code == .notFound {
             // No registry tip came back: the caller is checked against the registry as it is.
             _ = try await self.enrolledRecord(for: caller.record.author)
-            if error.details["kind"] == "ref" { throw Refusal("kip_get.ref", .notFound, "\(ref) does not exist") }
-            throw Refusal("kip_get.path", .notFound, try await self.missMessage(asked, ref: ref))
+            if error.details["kind"] == "ref" { throw Refusal(.kipGetRef, .notFound, "\(ref) does not exist") }
+            throw Refusal(.kipGetPath, .notFound, try await self.missMessage(asked, ref: ref))
         }
         try await self.recheck(caller, registryTip: blob.registryTip)
         let tip = blob.commitOid

@@ -44,7 +44,7 @@ extension Gateway {
         do {
             return try await self.daemons.index.call(IndexRPC.claimExplain, .with { $0.claim = claim })
         } catch let error as RPCError where error.code == .notFound {
-            throw Refusal("claim_explain.claim", .notFound, error.message)
+            throw Refusal(.claimExplainClaim, .notFound, error.message)
         }
     }
 

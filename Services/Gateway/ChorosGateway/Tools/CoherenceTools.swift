@@ -22,7 +22,7 @@ extension Gateway {
         let canon = try await self.canon()
         guard let tip = canon.tip else {
             throw Refusal(
-                "canon_diff.canon",
+                .canonDiffCanon,
                 .failedPrecondition,
                 "canon does not exist yet (choros-admin init)"
             )
@@ -112,7 +112,7 @@ extension Gateway {
         let canon = try await self.canon()
         guard let tip = canon.tip else {
             throw Refusal(
-                "sup_reconcile.canon",
+                .supReconcileCanon,
                 .failedPrecondition,
                 "canon does not exist yet (choros-admin init)"
             )
@@ -120,7 +120,7 @@ extension Gateway {
         let cursor = try await self.cursor(of: call.caller.name)
         guard cursor?.oid == tip else {
             throw Refusal(
-                "sup_reconcile.cursor",
+                .supReconcileCursor,
                 .failedPrecondition,
                 "your canon cursor \(cursor.map { String($0.oid.prefix(12)) } ?? "(none)") is not canon's tip \(canon.tip12): run canon_diff first"
             )

@@ -10,7 +10,7 @@ extension Gateway {
 
     func impSend(_ arguments: Choros_V1_ImpSendArgs, _ call: WriteCall) async throws -> Choros_V1_WriteResult {
         guard !arguments.recipients.isEmpty else {
-            throw Refusal("imp_send.recipients", .invalidArgument, "a message needs at least one recipient")
+            throw Refusal(.impSendRecipients, .invalidArgument, "a message needs at least one recipient")
         }
         let registry = try await self.registry.current()
         var recipients: [String] = []
@@ -21,7 +21,7 @@ extension Gateway {
                 recipients.append(record.name.rawValue)
             } else {
                 throw Refusal(
-                    "imp_send.recipients",
+                    .impSendRecipients,
                     .notFound,
                     "recipient '\(name)' is not an enrolled instance (or 'practitioner')"
                 )
@@ -37,7 +37,7 @@ extension Gateway {
             supersedes = try Self.entryPath(arguments.supersedes, argument: "supersedes")
             guard supersedes.hasPrefix("messages/"), try await self.daemons.store.exists(perspective, supersedes) else {
                 throw Refusal(
-                    "imp_send.supersedes",
+                    .impSendSupersedes,
                     .notFound,
                     "supersedes '\(supersedes)' is not one of your messages"
                 )
@@ -92,7 +92,7 @@ extension Gateway {
                 $0.path == path && (arguments.senderRef.isEmpty || $0.ref == arguments.senderRef)
             })
         else {
-            throw Refusal("imp_mark_read.message", .notFound, "\(path) is not a message in your inbox")
+            throw Refusal(.impMarkReadMessage, .notFound, "\(path) is not a message in your inbox")
         }
         var result = Choros_V1_WriteResult.with {
             $0.ref = message.ref
@@ -120,12 +120,12 @@ extension Gateway {
         let kind = arguments.kind.isEmpty ? "confirmed" : arguments.kind
         let authors = try await self.daemons.index.call(IndexRPC.authorsOf, .with { $0.path = binds }).authors
         guard !authors.isEmpty else {
-            throw Refusal("vap_record.binds", .notFound, "binds '\(binds)' names no entry on any ref")
+            throw Refusal(.vapRecordBinds, .notFound, "binds '\(binds)' names no entry on any ref")
         }
         let me = call.caller.record.name.folded
         if kind == "confirmed", !authors.contains(where: { $0.lowercased() == me }) {
             throw Refusal(
-                "vap_record.dignity",
+                .vapRecordDignity,
                 .permissionDenied,
                 "'\(binds)' is authored by \(authors.joined(separator: ", ")), not you: record it as 'reconstructed'"
             )

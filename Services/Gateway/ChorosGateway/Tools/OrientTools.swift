@@ -20,7 +20,7 @@ extension Gateway {
     func announce(_ request: Choros_V1_AnnounceRequest, _ caller: Caller) async throws -> Choros_V1_AnnounceResponse {
         if !request.instanceID.isEmpty, request.instanceID.lowercased() != caller.record.name.folded {
             throw Refusal(
-                "identity",
+                .identity,
                 .permissionDenied,
                 "this connection is bound to '\(caller.name)'; instance_id names '\(request.instanceID)'"
             )

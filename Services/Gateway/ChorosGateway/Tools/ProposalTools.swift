@@ -13,21 +13,21 @@ extension Gateway {
         if arguments.domain == "meta/log" {
             guard LogEntryRule.isSeqName(arguments.slug) else {
                 throw Refusal(
-                    "propose.log_entry",
+                    .proposeLogEntry,
                     .invalidArgument,
                     "log entry slug '\(arguments.slug)' must be lowercase hex (the next seq)"
                 )
             }
             if !arguments.seq.isEmpty, arguments.seq != arguments.slug {
                 throw Refusal(
-                    "propose.log_entry",
+                    .proposeLogEntry,
                     .invalidArgument,
                     "log entry seq '\(arguments.seq)' differs from its slug '\(arguments.slug)'"
                 )
             }
         } else if arguments.domain.hasPrefix("meta/log/") {
             throw Refusal(
-                "propose.log_entry",
+                .proposeLogEntry,
                 .invalidArgument,
                 "log entries live directly in meta/log, not '\(arguments.domain)'"
             )
@@ -35,7 +35,7 @@ extension Gateway {
         let ref = Self.proposal(arguments.proposalID)
         let canon = try await self.canon()
         guard let canonTip = canon.tip else {
-            throw Refusal("propose.canon", .failedPrecondition, "canon does not exist yet (choros-admin init)")
+            throw Refusal(.proposeCanon, .failedPrecondition, "canon does not exist yet (choros-admin init)")
         }
         let fields = EntryFields(arguments)
         let body = arguments.body
@@ -59,11 +59,11 @@ extension Gateway {
     /// What every write to a proposal checks: not closed, not frozen, caller current.
     private func proposalGuards(_ id: String, tip: String?, caller: Caller) async throws {
         if let tip, try await self.isClosed(tip: tip) {
-            throw Refusal("propose.closed", .failedPrecondition, "proposal '\(id)' is closed")
+            throw Refusal(.proposeClosed, .failedPrecondition, "proposal '\(id)' is closed")
         }
         if tip != nil, try await self.isStaged(id) {
             throw Refusal(
-                "propose.frozen",
+                .proposeFrozen,
                 .failedPrecondition,
                 "proposal '\(id)' is staged in the airlock: frozen for review (stage_revert to change it)"
             )
@@ -71,7 +71,7 @@ extension Gateway {
         let canon = try await self.canon()
         guard try await self.isCurrent(caller.name, canon: canon) else {
             throw Refusal(
-                "propose.reconciled",
+                .proposeReconciled,
                 .failedPrecondition,
                 "reconcile with current canon \(canon.tip12) first (canon_diff, then sup_reconcile)"
             )
@@ -91,7 +91,7 @@ extension Gateway {
         let path = try Self.entryPath(arguments.path)
         let ref = Self.proposal(arguments.proposalID)
         guard try await self.daemons.store.tip(of: ref) != nil else {
-            throw Refusal("propose_retract.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
+            throw Refusal(.proposeRetractProposal, .notFound, "no proposal '\(arguments.proposalID)'")
         }
         try await self.requireCreator(of: ref, id: arguments.proposalID, caller: call.caller, allowApprover: false)
         let canonVersion = try await self.daemons.store.blob(self.canonRef, path)
@@ -103,7 +103,7 @@ extension Gateway {
             prepare: { tip, _ in
                 guard let tip, try await self.daemons.store.exists(tip, path) else {
                     throw Refusal(
-                        "propose_retract.path",
+                        .proposeRetractPath,
                         .notFound,
                         "\(path) is not in proposal '\(arguments.proposalID)'"
                     )
@@ -122,7 +122,7 @@ extension Gateway {
     {
         let ref = Self.proposal(arguments.proposalID)
         guard let tip = try await self.daemons.store.tip(of: ref) else {
-            throw Refusal("propose_close.proposal", .notFound, "no proposal '\(arguments.proposalID)'")
+            throw Refusal(.proposeCloseProposal, .notFound, "no proposal '\(arguments.proposalID)'")
         }
         try await self.requireCreator(of: ref, id: arguments.proposalID, caller: call.caller, allowApprover: true)
         if try await self.isClosed(tip: tip), try await self.findReplay(call, ref: ref) == nil {
@@ -166,7 +166,7 @@ extension Gateway {
         let isApprover = self.configuration.approvers.contains { $0.lowercased() == caller.record.name.folded }
         guard creator.lowercased() == caller.record.name.folded || (allowApprover && isApprover) else {
             throw Refusal(
-                "proposal.creator",
+                .proposalCreator,
                 .permissionDenied,
                 "proposal '\(id)' was created by '\(creator)'; '\(caller.name)' may not change it"
             )
@@ -184,7 +184,7 @@ extension Gateway {
         guard !request.proposalID.isEmpty else { throw Refusal.input("'proposal_id' is required") }
         let ref = Self.proposal(request.proposalID)
         guard let tip = try await self.daemons.store.tip(of: ref) else {
-            throw Refusal("proposal_status.proposal", .notFound, "no proposal '\(request.proposalID)'")
+            throw Refusal(.proposalStatusProposal, .notFound, "no proposal '\(request.proposalID)'")
         }
         return try await self.state(of: request.proposalID, tip: tip)
     }
@@ -238,7 +238,7 @@ extension Gateway {
     {
         let ref = Self.proposal(request.proposalID)
         guard let tip = try await self.daemons.store.tip(of: ref) else {
-            throw Refusal("conflict_preview.proposal", .notFound, "no proposal '\(request.proposalID)'")
+            throw Refusal(.conflictPreviewProposal, .notFound, "no proposal '\(request.proposalID)'")
         }
         let preview = try await self.daemons.store.call(StoreRPC.previewMerge, .with { $0.proposalRef = ref })
         let canon = try await self.canon()

@@ -25,7 +25,7 @@ extension Gateway {
                 $0.actor = call.caller.name
             }
         )
-        guard check.ok else { throw Refusal(check.gate, check.code, check.reason) }
+        guard check.ok else { throw Refusal(Refusal.Gate(relaying: check.gate), check.code, check.reason) }
         let claimKey = call.operation.body["claim_key"]?.stringValue ?? ""
         guard
             let event = try await self.daemons.audit.append(
@@ -44,7 +44,7 @@ extension Gateway {
         let original = try? OperationVerifier.verifyIntegrity(json: Array(event.envelope))
         guard event.opID == call.opID || original?.canonicalBody == call.operation.canonicalBody else {
             throw Refusal(
-                "idempotency",
+                .idempotency,
                 .alreadyExists,
                 "op_id '\(call.key)' already names a different \(call.operation.type) (\(event.opID))"
             )

@@ -147,7 +147,7 @@ extension Gateway {
         }
         guard same else {
             throw Refusal(
-                "idempotency",
+                .idempotency,
                 .alreadyExists,
                 "op_id '\(call.key.isEmpty ? call.opID : call.key)' already names a different act (commit \(original.commitOid.prefix(12)) on \(plan.ref))"
             )

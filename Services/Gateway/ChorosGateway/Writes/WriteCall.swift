@@ -36,7 +36,7 @@ extension Gateway {
             let caller = try await self.caller(context, snapshot: snapshot)
             actor = caller.name
             return try await self.quota.run(caller.record.name.folded) { try await body(caller) }
-        } catch let refusal as Refusal where refusal.gate == "quota" {
+        } catch let refusal as Refusal where refusal.gate == .quota {
             throw refusal  // load shedding: recording each one would be the load
         } catch let refusal as Refusal {
             await self.recordDenial(refusal, tool: tool, actor: actor, peer: context.peer)
@@ -45,7 +45,7 @@ extension Gateway {
             // A refusal of a daemon behind the gateway (the airlock's): audited here too, as
             // the tool's refusal.
             await self.recordDenial(
-                Refusal(error.details["gate"] ?? "", error.code, error.message),
+                Refusal(Refusal.Gate(relaying: error.details["gate"] ?? ""), error.code, error.message),
                 tool: tool,
                 actor: actor
             )
@@ -65,14 +65,14 @@ extension Gateway {
     ) async throws -> WriteCall {
         guard message.author == caller.record.author.rawValue else {
             throw Refusal(
-                "identity",
+                .identity,
                 .permissionDenied,
                 "this connection is bound to '\(caller.name)'; the op is signed by \(message.author.isEmpty ? "nobody" : message.author)"
             )
         }
         guard message.body.count <= Self.maximumBodyBytes else {
             throw Refusal(
-                "input",
+                .input,
                 .resourceExhausted,
                 "the op's body is \(message.body.count) bytes; an entry may be at most \(Self.maximumBodyBytes) bytes"
             )
@@ -95,7 +95,7 @@ extension Gateway {
         do {
             verified = try self.verifier.verify(message, ledger: ledger, now: self.clock())
         } catch {
-            throw Refusal("op", error.rpcError.code, error.description)
+            throw Refusal(.op, error.rpcError.code, error.description)
         }
         let operation = verified.operation
         for field in ["instance_id", "sender"] {
@@ -103,7 +103,7 @@ extension Gateway {
                 named.lowercased() != caller.record.name.folded
             {
                 throw Refusal(
-                    "identity",
+                    .identity,
                     .permissionDenied,
                     "this connection is bound to '\(caller.name)'; \(field) names '\(named)'"
                 )

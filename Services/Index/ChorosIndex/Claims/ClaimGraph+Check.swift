@@ -1,20 +1,14 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import ChorosWire
 internal import GRDB
 internal import SwiftProtobuf
-
-/// A claim op the graph refuses, with the gate and status the caller sees.
-struct ClaimRefusal: Error, Sendable {
-    var gate: String
-    var code: Choros_V1_Code
-    var reason: String
-}
 
 extension ClaimGraph {
     /// The graph's rules for a verified op about to be audited (CLAIMS.md, "Rules"): what it
     /// names must exist, suppressed keys and values stay suppressed, inputs must be believed,
     /// and an instance retracts or supersedes only its own claims.
-    func check(_ op: ClaimOp) async throws -> ClaimRefusal? {
+    func check(_ op: ClaimOp) async throws -> Refusal? {
         let entries = try await self.unresolvedEntries(of: [op])
         return try await self.pool.read { db in
             switch op.type {
@@ -33,7 +27,7 @@ extension ClaimGraph {
         entries: [String: CitedEntry],
         in db: Database
     ) throws
-        -> ClaimRefusal?
+        -> Refusal?
     {
         let key = op.string("claim_key")
         if let refute = try String.fetchOne(
@@ -41,10 +35,10 @@ extension ClaimGraph {
             sql: "SELECT op_id FROM claim_suppressions WHERE claim_key = ? AND scope = 'key' ORDER BY seq LIMIT 1",
             arguments: [key]
         ) {
-            return ClaimRefusal(
-                gate: "claim.suppressed",
-                code: .failedPrecondition,
-                reason: "claim key \(key) was refuted with scope 'key' by \(refute): nothing may be believed under it"
+            return Refusal(
+                .claimSuppressed,
+                .failedPrecondition,
+                "claim key \(key) was refuted with scope 'key' by \(refute): nothing may be believed under it"
             )
         }
         let valueHash = ClaimOp.valueHash(op.json("value"))
@@ -58,29 +52,28 @@ extension ClaimGraph {
         ) {
             let id: String = refute["op_id"]
             let kind: String = refute["kind"]
-            return ClaimRefusal(
-                gate: "claim.suppressed",
-                code: .failedPrecondition,
-                reason:
-                    "this value under \(key) was \(kind == "claim.correct" ? "corrected" : "refuted") by \(id): it may not be asserted again"
+            return Refusal(
+                .claimSuppressed,
+                .failedPrecondition,
+                "this value under \(key) was \(kind == "claim.correct" ? "corrected" : "refuted") by \(id): it may not be asserted again"
             )
         }
         for input in op.strings("inputs") {
             if entries[input] != nil { continue }
             guard let node = try Self.node(input, in: db) else {
-                return ClaimRefusal(
-                    gate: "claim.inputs",
-                    code: .notFound,
-                    reason: "input \(input) is no evidence, claim or entry-committing op (inputs must exist already)"
+                return Refusal(
+                    .claimInputs,
+                    .notFound,
+                    "input \(input) is no evidence, claim or entry-committing op (inputs must exist already)"
                 )
             }
             let state: String = node["state"]
             if ["refuted", "corrected", "invalidated"].contains(state) {
                 let cause: String = node["cause"]
-                return ClaimRefusal(
-                    gate: "claim.inputs",
-                    code: .failedPrecondition,
-                    reason: "input \(input) is \(state) (by \(cause)): a claim may not be derived from it"
+                return Refusal(
+                    .claimInputs,
+                    .failedPrecondition,
+                    "input \(input) is \(state) (by \(cause)): a claim may not be derived from it"
                 )
             }
         }
@@ -89,44 +82,43 @@ extension ClaimGraph {
             guard let node = try Self.node(supersedes, in: db), node["kind"] == "claim",
                 node["author_id"] == op.authorID
             else {
-                return ClaimRefusal(
-                    gate: "claim.supersedes",
-                    code: .notFound,
-                    reason: "supersedes \(supersedes) is not an earlier claim of yours"
+                return Refusal(
+                    .claimSupersedes,
+                    .notFound,
+                    "supersedes \(supersedes) is not an earlier claim of yours"
                 )
             }
         }
         return nil
     }
 
-    private static func checkRetract(_ op: ClaimOp, in db: Database) throws -> ClaimRefusal? {
+    private static func checkRetract(_ op: ClaimOp, in db: Database) throws -> Refusal? {
         if let refusal = try Self.checkTarget(op.string("target"), key: op.string("claim_key"), in: db) {
             return refusal
         }
         let node = try Self.node(op.string("target"), in: db)
         guard node?["author_id"] == op.authorID else {
-            return ClaimRefusal(
-                gate: "claim.retract",
-                code: .permissionDenied,
-                reason:
-                    "\(op.string("target")) is \(node?["author"] ?? "another author")'s claim: you retract only your own"
+            return Refusal(
+                .claimRetract,
+                .permissionDenied,
+                "\(op.string("target")) is \(node?["author"] ?? "another author")'s claim: you retract only your own"
             )
         }
         guard node?["state"] == "active" else {
-            return ClaimRefusal(
-                gate: "claim.retract",
-                code: .failedPrecondition,
-                reason: "\(op.string("target")) is already \(node?["state"] ?? "ended")"
+            return Refusal(
+                .claimRetract,
+                .failedPrecondition,
+                "\(op.string("target")) is already \(node?["state"] ?? "ended")"
             )
         }
         return nil
     }
 
-    private static func checkJudgement(_ op: ClaimOp, in db: Database) throws -> ClaimRefusal? {
+    private static func checkJudgement(_ op: ClaimOp, in db: Database) throws -> Refusal? {
         try Self.checkTarget(op.string("target"), key: op.string("claim_key"), in: db)
     }
 
-    private static func checkInvalidate(_ op: ClaimOp, in db: Database) throws -> ClaimRefusal? {
+    private static func checkInvalidate(_ op: ClaimOp, in db: Database) throws -> Refusal? {
         if let refusal = try Self.checkTarget(op.string("target"), key: nil, in: db) { return refusal }
         guard
             try Bool.fetchOne(
@@ -135,26 +127,26 @@ extension ClaimGraph {
                 arguments: [op.string("cause")]
             ) ?? false
         else {
-            return ClaimRefusal(
-                gate: "claim.invalidate",
-                code: .notFound,
-                reason: "cause \(op.string("cause")) is not a claim.refute or claim.correct"
+            return Refusal(
+                .claimInvalidate,
+                .notFound,
+                "cause \(op.string("cause")) is not a claim.refute or claim.correct"
             )
         }
         return nil
     }
 
     /// The op names a claim, under the key it gives.
-    private static func checkTarget(_ id: String, key: String?, in db: Database) throws -> ClaimRefusal? {
+    private static func checkTarget(_ id: String, key: String?, in db: Database) throws -> Refusal? {
         guard let node = try Self.node(id, in: db), node["kind"] == "claim" else {
-            return ClaimRefusal(gate: "claim.target", code: .notFound, reason: "\(id) is not a claim")
+            return Refusal(.claimTarget, .notFound, "\(id) is not a claim")
         }
         if let key, node["claim_key"] != key {
             let actual: String = node["claim_key"]
-            return ClaimRefusal(
-                gate: "claim.target",
-                code: .invalidArgument,
-                reason: "claim_key \(key) is not the key of \(id) (\(actual))"
+            return Refusal(
+                .claimTarget,
+                .invalidArgument,
+                "claim_key \(key) is not the key of \(id) (\(actual))"
             )
         }
         return nil

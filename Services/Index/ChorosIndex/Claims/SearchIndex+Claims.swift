@@ -13,7 +13,7 @@ extension SearchIndex {
         let op = try ClaimOp(envelope: Array(request.envelope), actor: request.actor, seq: 0)
         guard let refusal = try await self.claims.check(op) else { return .with { $0.ok = true } }
         return .with {
-            $0.gate = refusal.gate
+            $0.gate = refusal.gate.name
             $0.code = refusal.code
             $0.reason = refusal.reason
         }
