@@ -45,6 +45,87 @@ struct MCPLatencyTests {
         }
     }
 
+    @Test("tools/call answered by the bridge itself: ids echoed, any text escaped, floats left to the SDK")
+    func directAnswers() async throws {
+        try await GatewayFixture.with(instances: ["alice"]) { fixture in
+            let key = fixture.daemons.directory.appending("alice.key")
+            try #require(fixture.keys.value["alice"]).save(to: key)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ChildProcess.binDirectory + "/choros-mcp")
+            process.arguments = ["--key", key, "--socket", fixture.socketPath]
+            let input = Pipe()
+            let output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { process.terminate() }
+            let body = "quote \" backslash \\ newline\n tab\t bell \u{07} snowman \u{2603} \u{1F600} </script>"
+            let lines = try await withCheckedThrowingContinuation { continuation in
+                Thread {
+                    continuation.resume(
+                        with: Result {
+                            var reader = LineReader(handle: output.fileHandleForReading)
+                            func send(_ object: [String: Any]) throws {
+                                input.fileHandleForWriting.write(
+                                    try JSONSerialization.data(withJSONObject: object) + Data("\n".utf8)
+                                )
+                            }
+                            func answer(_ id: Any) throws -> [String: Any] {
+                                while let line = reader.next() {
+                                    let message =
+                                        try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] ?? [:]
+                                    if "\(message["id"] ?? "")" == "\(id)" { return message }
+                                }
+                                throw TestUserError("choros-mcp closed before answering \(id)")
+                            }
+                            try send([
+                                "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                                "params": [
+                                    "protocolVersion": "2025-03-26", "capabilities": [String: Any](),
+                                    "clientInfo": ["name": "t", "version": "1"],
+                                ],
+                            ])
+                            _ = try answer(0)
+                            try send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+                            let commit: [String: Any] = [
+                                "domain": "notes", "slug": "odd", "body": body, "op_id": "odd",
+                            ]
+                            try send([
+                                "jsonrpc": "2.0", "id": "s-1", "method": "tools/call",
+                                "params": ["name": "kip_commit", "arguments": commit],
+                            ])
+                            let committed = try answer("s-1")
+                            try send([
+                                "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                                "params": ["name": "kip_get", "arguments": ["ref": "alice", "path": "notes/odd.md"]],
+                            ])
+                            let read = try answer(7)
+                            try send([
+                                "jsonrpc": "2.0", "id": 8, "method": "tools/call",
+                                "params": ["name": "map_search", "arguments": ["query": "snowman", "limit": 2.5]],
+                            ])
+                            let fractional = try answer(8)
+                            input.fileHandleForWriting.closeFile()
+                            return [committed, read, fractional]
+                        }
+                    )
+                }.start()
+            }
+            #expect((lines[0]["id"] as? String) == "s-1")
+            #expect((lines[1]["id"] as? Int) == 7)
+            let result = lines[1]["result"] as? [String: Any] ?? [:]
+            let text = ((result["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
+            let structured = result["structuredContent"] as? [String: Any] ?? [:]
+            let fromText = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
+            #expect((structured["text"] as? String)?.hasSuffix(body) == true, "\(structured)")
+            #expect(fromText["text"] as? String == structured["text"] as? String)
+            // A fractional argument is the SDK's to answer, as before: refused, never a crash.
+            let refused = lines[2]["result"] as? [String: Any]
+            #expect(refused?["isError"] as? Bool == true || lines[2]["error"] != nil)
+        }
+    }
+
     /// Initializes, then sends `tools/call whoami` 1,000 times, one at a time; returns each
     /// call's latency in milliseconds.
     private static func burst(to input: FileHandle, from output: FileHandle) throws -> [Double] {

@@ -17,11 +17,19 @@ actor LineTransport: Transport {
     private let messages: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var isConnected = false
+    /// Takes a line before the SDK sees it (returns true when it did); runs on the reader thread.
+    private let intercept: @Sendable (Data) -> Bool
 
-    init(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO, logger: Logger) {
+    init(
+        input: Int32 = STDIN_FILENO,
+        output: Int32 = STDOUT_FILENO,
+        logger: Logger,
+        intercept: @escaping @Sendable (Data) -> Bool = { _ in false }
+    ) {
         self.input = input
         self.output = output
         self.logger = logger
+        self.intercept = intercept
         (self.messages, self.continuation) = AsyncThrowingStream.makeStream(of: Data.self, throwing: (any Error).self)
     }
 
@@ -31,8 +39,8 @@ actor LineTransport: Transport {
         // Blocking reads: a descriptor left non-blocking by whoever held it before would spin.
         let flags = fcntl(self.input, F_GETFL)
         if flags >= 0, flags & O_NONBLOCK != 0 { _ = fcntl(self.input, F_SETFL, flags & ~O_NONBLOCK) }
-        let (input, continuation) = (self.input, self.continuation)
-        let reader = Thread { Self.readLines(from: input, into: continuation) }
+        let (input, continuation, intercept) = (self.input, self.continuation, self.intercept)
+        let reader = Thread { Self.readLines(from: input, into: continuation, intercept: intercept) }
         reader.name = "choros-mcp stdin"
         reader.start()
     }
@@ -40,7 +48,8 @@ actor LineTransport: Transport {
     /// Reads until end of file, yielding each non-empty line without its newline.
     private static func readLines(
         from descriptor: Int32,
-        into continuation: AsyncThrowingStream<Data, any Error>.Continuation
+        into continuation: AsyncThrowingStream<Data, any Error>.Continuation,
+        intercept: @Sendable (Data) -> Bool
     ) {
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -51,7 +60,10 @@ actor LineTransport: Transport {
             pending.append(contentsOf: buffer[..<count])
             var start = pending.startIndex
             while let newline = pending[start...].firstIndex(of: 0x0A) {
-                if newline > start { continuation.yield(Data(pending[start..<newline])) }
+                if newline > start {
+                    let line = Data(pending[start..<newline])
+                    if !intercept(line) { continuation.yield(line) }
+                }
                 start = newline + 1
             }
             pending.removeSubrange(..<start)

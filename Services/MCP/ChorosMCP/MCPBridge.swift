@@ -39,7 +39,16 @@ package struct MCPBridge: Sendable {
         await server.withMethodHandler(CallTool.self) { parameters in
             await self.call(parameters.name, parameters.arguments ?? [:])
         }
-        try await server.start(transport: LineTransport(logger: self.logger))
+        // The transport is made first and handed to the interceptor after: tools/call lines
+        // are answered here (`ToolCallLine`), everything else by the SDK's server.
+        let outbox = Outbox()
+        let transport = LineTransport(logger: self.logger) { line in
+            guard let call = ToolCallLine(line) else { return false }
+            Task { await outbox.send(await self.answer(call)) }
+            return true
+        }
+        await outbox.attach(transport)
+        try await server.start(transport: transport)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await server.waitUntilCompleted() }
             group.addTask {
@@ -56,6 +65,17 @@ package struct MCPBridge: Sendable {
         }
         await server.stop()
         await self.connection.close()
+    }
+
+    /// A `tools/call` read off the line: the same answer `call` gives, encoded directly.
+    func answer(_ call: ToolCallLine) async -> Data {
+        do {
+            return call.answer(resultJSON: try await self.connection.callTool(call.name, arguments: call.arguments))
+        } catch let error as RPCError {
+            return call.answer(refusal: error.message, code: error.code.name, gate: error.details["gate"])
+        } catch {
+            return call.answer(refusal: "\(error)", code: "INVALID_ARGUMENT", gate: Refusal.Gate.input.name)
+        }
     }
 
     /// One tool call: the result as one JSON object in a text block plus structured content;
@@ -136,5 +156,16 @@ package struct MCPBridge: Sendable {
                 openWorldHint: false
             )
         )
+    }
+}
+
+/// Where intercepted answers go: the transport, once it exists.
+private actor Outbox {
+    private var transport: LineTransport?
+
+    func attach(_ transport: LineTransport) { self.transport = transport }
+
+    func send(_ data: Data) async {
+        try? await self.transport?.send(data)
     }
 }
