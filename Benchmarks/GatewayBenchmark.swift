@@ -232,6 +232,13 @@ struct Deployment {
         return connections
     }
 
+    /// The audit daemon's system key enrolled, as `choros-admin init` does: its anchors are
+    /// system-signed writes the store verifies.
+    func enrollSystem() async throws {
+        let key = try SigningKey.load(from: "\(self.directory)/data/keys/system.key")
+        try await self.signer.enroll("system", key: key)
+    }
+
     /// A practitioner key enrolled in the registry (a configured approver by default).
     func enrollPractitioner() async throws -> SigningKey {
         try await self.signer.practitioner()

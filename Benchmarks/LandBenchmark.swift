@@ -53,6 +53,7 @@ struct LandBenchmark {
             options: CallOptions(timeout: .seconds(600))
         )
         let practitioner = try await deployment.enrollPractitioner()
+        try await deployment.enrollSystem()
         let admin = WireClient(socketPath: deployment.directory + "/data/run/admin.sock")
         var latencies: [Duration] = []
         var previews: [Duration] = []
