@@ -17,6 +17,11 @@ static inline int choros_git_enable_strict_object_creation(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, enabled);
 }
 
+/// Caps libgit2's cache of parsed objects (trees and commits; 256 MiB by default).
+static inline int choros_git_set_cache_max_size(size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)bytes);
+}
+
 /// syncfs(2) on the filesystem holding `fd`: one flush for everything a batch of commits
 /// wrote (objects, refs, the op index) instead of an fsync per file and directory.
 static inline int choros_syncfs(int fd) {

@@ -66,6 +66,9 @@ enum GitLibrary {
         git_libgit2_init()
         choros_git_enable_fsync(1)
         choros_git_enable_strict_object_creation(1)
+        // Trees and commits are re-read cheaply from the page cache; a large object cache only
+        // holds resident memory (PERFORMANCE.md: 48 MiB a daemon idle at 100k entries).
+        choros_git_set_cache_max_size(8 << 20)
     }()
 
     static func initializeOnce() {
