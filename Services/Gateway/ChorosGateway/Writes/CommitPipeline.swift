@@ -226,7 +226,10 @@ extension Gateway {
             event.opID = response.opID
             event.envelope = response.envelope
         }
-        try await self.daemons.audit.append(event)
+        // The audit event and the index row both follow from the commit and not from each
+        // other: they are written at once. (An index row for a commit whose event a crash
+        // lost is still git's truth; reconcile backfills the event.)
+        async let audited = self.daemons.audit.append(event)
         let blobs = Dictionary(response.blobs.map { ($0.path, $0.blobOid) }, uniquingKeysWith: { first, _ in first })
         let targets = response.written.map { file in
             Choros_V1_IndexTarget.with {
@@ -238,12 +241,14 @@ extension Gateway {
                 }
             }
         }
+        let pending = await self.index(targets)
+        _ = try await audited
         return CommitOutcome(
             oid: response.commitOid,
             ref: ref,
             paths: response.written.map(\.path),
             replayed: response.replayed,
-            indexPending: await self.index(targets)
+            indexPending: pending
         )
     }
 

@@ -15,7 +15,12 @@ final class IndexDatabase: Sendable {
         // A bounded footprint (PERFORMANCE.md: 48 MiB a daemon idle at 100k entries): two
         // readers beside the writer, 1 MiB of page cache each; the OS caches the file anyway.
         configuration.maximumReaderCount = 2
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -1024") }
+        // The index is derived from git and the audit log (a lost tail is a reindex away), so
+        // its commits need not wait for an fsync: WAL with NORMAL syncs at checkpoints only.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -1024")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         self.pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(self.pool)
     }
