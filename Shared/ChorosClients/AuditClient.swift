@@ -4,19 +4,11 @@ internal import Foundation
 internal import SwiftProtobuf
 
 /// The audit log, as every other process reaches it.
-package struct AuditClient: Sendable {
+package struct AuditClient: DaemonClient {
     package let wire: WireClient
 
     package init(_ wire: WireClient) {
         self.wire = wire
-    }
-
-    package func call<Request, Response>(
-        _ method: RPCMethod<Request, Response>,
-        _ request: Request,
-        options: CallOptions = CallOptions()
-    ) async throws -> Response {
-        try await self.wire.call(method, request, options: options)
     }
 
     @discardableResult

@@ -3,36 +3,20 @@ package import ChorosWire
 internal import SwiftProtobuf
 
 /// The index, as every other process reaches it.
-package struct IndexClient: Sendable {
+package struct IndexClient: DaemonClient {
     package let wire: WireClient
 
     package init(_ wire: WireClient) {
         self.wire = wire
-    }
-
-    package func call<Request, Response>(
-        _ method: RPCMethod<Request, Response>,
-        _ request: Request,
-        options: CallOptions = CallOptions()
-    ) async throws -> Response {
-        try await self.wire.call(method, request, options: options)
     }
 }
 
 /// The airlock, as the gateway and the admin reach it.
-package struct AirlockClient: Sendable {
+package struct AirlockClient: DaemonClient {
     package let wire: WireClient
 
     package init(_ wire: WireClient) {
         self.wire = wire
-    }
-
-    package func call<Request, Response>(
-        _ method: RPCMethod<Request, Response>,
-        _ request: Request,
-        options: CallOptions = CallOptions()
-    ) async throws -> Response {
-        try await self.wire.call(method, request, options: options)
     }
 }
 

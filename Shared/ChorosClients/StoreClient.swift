@@ -6,7 +6,7 @@ internal import SwiftProtobuf
 
 /// The store, as every other process reaches it: reads that tell "absent" (`nil`, `[]`) from
 /// a failure (a throw), and the registry snapshot every caller authorizes against.
-package struct StoreClient: Sendable {
+package struct StoreClient: DaemonClient {
     package let wire: WireClient
     package let registry: RegistryCache
 
@@ -18,14 +18,6 @@ package struct StoreClient: Sendable {
     init(wire: WireClient, registry: RegistryCache) {
         self.wire = wire
         self.registry = registry
-    }
-
-    package func call<Request, Response>(
-        _ method: RPCMethod<Request, Response>,
-        _ request: Request,
-        options: CallOptions = CallOptions()
-    ) async throws -> Response {
-        try await self.wire.call(method, request, options: options)
     }
 
     /// A ref's tip, or `nil` when the ref does not exist.

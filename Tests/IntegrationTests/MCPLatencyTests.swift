@@ -11,17 +11,7 @@ struct MCPLatencyTests {
     @Test("1,000 sequential tool calls through choros-mcp show no 10 ms mode")
     func noTenMillisecondFloor() async throws {
         try await GatewayFixture.with(instances: ["alice"]) { fixture in
-            let key = fixture.daemons.directory.appending("alice.key")
-            try #require(fixture.keys.value["alice"]).save(to: key)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ChildProcess.binDirectory + "/choros-mcp")
-            process.arguments = ["--key", key, "--socket", fixture.socketPath]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let (process, input, output) = try Self.bridge(fixture)
             defer { process.terminate() }
             // Blocking pipe I/O on a thread of its own, off the cooperative pool.
             let latencies = try await withCheckedThrowingContinuation { continuation in
@@ -48,17 +38,7 @@ struct MCPLatencyTests {
     @Test("tools/call answered by the bridge itself: ids echoed, any text escaped, floats left to the SDK")
     func directAnswers() async throws {
         try await GatewayFixture.with(instances: ["alice"]) { fixture in
-            let key = fixture.daemons.directory.appending("alice.key")
-            try #require(fixture.keys.value["alice"]).save(to: key)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: ChildProcess.binDirectory + "/choros-mcp")
-            process.arguments = ["--key", key, "--socket", fixture.socketPath]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let (process, input, output) = try Self.bridge(fixture)
             defer { process.terminate() }
             let body = "quote \" backslash \\ newline\n tab\t bell \u{07} snowman \u{2603} \u{1F600} </script>"
             let lines = try await withCheckedThrowingContinuation { continuation in
@@ -154,6 +134,22 @@ struct MCPLatencyTests {
         }
         input.closeFile()
         return latencies
+    }
+
+    /// alice's choros-mcp, spoken to over pipes.
+    private static func bridge(_ fixture: GatewayFixture) throws -> (Process, Pipe, Pipe) {
+        let key = fixture.daemons.directory.appending("alice.key")
+        try #require(fixture.keys.value["alice"]).save(to: key)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ChildProcess.binDirectory + "/choros-mcp")
+        process.arguments = ["--key", key, "--socket", fixture.socketPath]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, input, output)
     }
 
     /// Lines from a pipe, buffered.
