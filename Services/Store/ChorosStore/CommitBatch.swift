@@ -96,7 +96,7 @@ struct CommitBatch {
         self.tips = [:]
         guard !staged.isEmpty else { return }
         do {
-            try self.syncFilesystem()
+            try self.repository.syncFilesystem()
         } catch {
             for item in staged { self.failures[item.position] = error }
             return
@@ -116,20 +116,10 @@ struct CommitBatch {
             }
         }
         do {
-            try self.syncFilesystem()
+            try self.repository.syncFilesystem()
         } catch {
             for item in staged where self.failures[item.position] == nil { self.failures[item.position] = error }
         }
     }
 
-    private func syncFilesystem() throws {
-        let descriptor = open(self.repository.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Self.failure("open \(self.repository.path)") }
-        defer { close(descriptor) }
-        guard choros_syncfs(descriptor) == 0 else { throw Self.failure("syncfs \(self.repository.path)") }
-    }
-
-    private static func failure(_ operation: String) -> StoreError {
-        .git(GitError(operation: operation, code: errno, message: String(cString: strerror(errno))))
-    }
 }

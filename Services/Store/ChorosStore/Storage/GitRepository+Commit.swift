@@ -158,3 +158,17 @@ extension GitRepository {
         }
     }
 }
+
+extension GitRepository {
+    /// syncfs(2) on the repository's filesystem: everything written so far is durable.
+    func syncFilesystem() throws {
+        let descriptor = open(self.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.failure("open \(self.path)") }
+        defer { close(descriptor) }
+        guard choros_syncfs(descriptor) == 0 else { throw Self.failure("syncfs \(self.path)") }
+    }
+
+    private static func failure(_ operation: String) -> StoreError {
+        .git(GitError(operation: operation, code: errno, message: String(cString: strerror(errno))))
+    }
+}
