@@ -54,7 +54,7 @@ extension GitStore {
     /// op-index lines, one more sync; each commit answered after both, with its own result.
     private func commitBatch(_ jobs: [CommitJob]) async -> [Result<CommitResult, any Error>] {
         do {
-            return try await self.pool.write(sync: false) { repository in
+            return try await self.pool.writeBatch { repository in
                 var batch = CommitBatch(store: self, repository: repository)
                 return batch.run(jobs)
             }

@@ -6,18 +6,17 @@ internal import Synchronization
 /// (STYLE.md, 26). Reads run on a pool of threads, concurrently with writes; every write runs
 /// on one thread, so writes are serialized (and a commit's CAS never races another of ours).
 ///
-/// Writes go through a handle of their own whose refs are written without an fsync each:
-/// every write job ends with one sync of the filesystem instead (or, for a batch of commits,
-/// with the syncs `CommitBatch` orders itself), so a ref update costs one flush however many
-/// refs a job moves. Objects outside a batch are still fsynced as libgit2 writes them, so no
-/// ref is made durable before the objects it names.
+/// A batch of commits goes through a handle of its own whose refs are written without an
+/// fsync each: `CommitBatch` orders its own two syncs of the filesystem, so a batch's ref
+/// updates cost one flush however many refs it moves. Every other write keeps libgit2's fsync
+/// per file (a syncfs would also flush whatever the other daemons have dirty).
 final class RepositoryPool: Sendable {
     private let path: String
     private let canonRef: String
     private let idle = Mutex<[GitRepository]>([])
     private let readers: NIOThreadPool
     private let writer: NIOThreadPool
-    private let writeHandle: GitRepository
+    private let batchHandle: GitRepository
 
     init(path: String, canonRef: String, readerThreads: Int = 2) throws {
         self.path = path
@@ -29,13 +28,13 @@ final class RepositoryPool: Sendable {
         // libgit2 reads the fsync setting into a handle's ref database when that is first
         // loaded (by the first ref lookup); nothing else opens a handle while the pool is made.
         choros_git_enable_fsync(0)
-        let writeHandle = Result {
+        let batchHandle = Result {
             let handle = try GitRepository.openOrCreate(at: path, canonRef: canonRef)
             _ = try handle.target(ofRef: canonRef)
             return handle
         }
         choros_git_enable_fsync(1)
-        self.writeHandle = try writeHandle.get()
+        self.batchHandle = try batchHandle.get()
         self.readers = NIOThreadPool(numberOfThreads: readerThreads)
         self.writer = NIOThreadPool(numberOfThreads: 1)
         self.readers.start()
@@ -46,17 +45,16 @@ final class RepositoryPool: Sendable {
         try await self.readers.runIfActive { try self.withHandle(body) }
     }
 
-    /// Runs `body` on the writer thread; `sync` makes what it wrote durable before returning
-    /// (a body that orders its own syncs passes false).
-    func write<Result: Sendable>(
-        sync: Bool = true,
+    func write<Result: Sendable>(_ body: @escaping @Sendable (GitRepository) throws -> Result) async throws -> Result {
+        try await self.writer.runIfActive { try self.withHandle(body) }
+    }
+
+    /// Runs a commit batch on the writer thread with the handle whose ref updates are not
+    /// fsynced: the batch makes them durable itself.
+    func writeBatch<Result: Sendable>(
         _ body: @escaping @Sendable (GitRepository) throws -> Result
     ) async throws -> Result {
-        try await self.writer.runIfActive {
-            let result = try body(self.writeHandle)
-            if sync { try self.writeHandle.syncFilesystem() }
-            return result
-        }
+        try await self.writer.runIfActive { try body(self.batchHandle) }
     }
 
     /// Runs `body` with a handle right here (start-up work that precedes serving).
