@@ -45,6 +45,21 @@ struct GatewayFlowTests {
                 "kip_commit",
                 ["domain": "notes", "slug": "a2", "body": "Alpha, revised", "op_id": "a3", "supersedes": "notes/a"]
             )
+            // `supersedes` names the path the store flips: one outside the tree is refused
+            // before anything is written.
+            let before = try await alice.call("my_perspective")["tip"] as? String
+            for escape in ["../../refs/cap/registry", "/etc/passwd", "notes/../../x"] {
+                await expectRPCError(.invalidArgument, "supersedes \(escape)") {
+                    try await alice.call(
+                        "kip_commit",
+                        [
+                            "domain": "notes", "slug": "esc", "body": "x", "op_id": .string("esc-\(escape)"),
+                            "supersedes": .string(escape),
+                        ]
+                    )
+                }
+            }
+            #expect(try await alice.call("my_perspective")["tip"] as? String == before)
             let live = try await alice.call("kip_get", ["ref": "alice", "path": "notes/a"])
             #expect(live["path"] as? String == "notes/a2.md")
             #expect(live["resolved_from"] as? String == "notes/a.md")

@@ -101,6 +101,10 @@ struct GatewayRoundTripTests {
             await expectRPCError(.permissionDenied) {
                 try await alice.call("kip_commit", ["domain": "notes", "slug": "b", "body": "two", "op_id": "b"])
             }
+            // That refusal refreshed the gateway's snapshot: it now refuses the next one itself.
+            await expectRefusal(.permissionDenied, gate: "identity") {
+                try await alice.call("kip_commit", ["domain": "notes", "slug": "c", "body": "three", "op_id": "c"])
+            }
             await expectRefusal(.permissionDenied, gate: "identity") {
                 try await alice.call("kip_get", ["ref": "alice", "path": "notes/a.md"])
             }

@@ -221,6 +221,42 @@ struct IndexTests {
         }
     }
 
+    @Test("content carried in an upsert is taken only when it hashes to its blob id")
+    func carriedContentIsChecked() async throws {
+        try await DaemonFixture.with(daemons: ["store", "index"]) { fixture in
+            let text = "---\ntitle: Carried\n---\n\nA carried lantern.\n"
+            func target(_ content: String, oid: String) -> Choros_V1_IndexTarget {
+                .with {
+                    $0.ref = "refs/cap/perspectives/bob"
+                    $0.path = "notes/carried.md"
+                    $0.content = Data(content.utf8)
+                    $0.blobOid = oid
+                }
+            }
+            // git itself names the blob: an independent witness of the id the index checks.
+            let file = fixture.directory.appending("carried.md")
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            let hashed = try await ChildProcess.run(
+                "/usr/bin/git",
+                ["hash-object", file],
+                outputDirectory: fixture.directory.path
+            )
+            let oid = hashed.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            // Someone else's text under that id is refused, naming the mismatch; nothing is indexed.
+            let error = await expectRPCError(.invalidArgument) {
+                try await fixture.index.call(
+                    IndexRPC.upsert,
+                    .with { $0.targets = [target("A forged lantern.", oid: oid)] }
+                )
+            }
+            #expect(error?.message.contains("does not hash to blob_oid") == true)
+            #expect(try await self.search(fixture, "lantern", scope: "mine", caller: "bob").isEmpty)
+            let taken = try await fixture.index.call(IndexRPC.upsert, .with { $0.targets = [target(text, oid: oid)] })
+            #expect(taken.upserted == 1)
+            #expect(try await self.search(fixture, "carried", scope: "mine", caller: "bob").count == 1)
+        }
+    }
+
     @Test("deleting index.sqlite and reindexing reproduces identical search results")
     func reindex() async throws {
         try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in

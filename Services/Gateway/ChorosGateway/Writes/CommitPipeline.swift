@@ -196,21 +196,15 @@ extension Gateway {
         rules: Choros_V1_EntryRules,
         for call: WriteCall
     ) async throws -> CommitOutcome {
-        let response = try await self.daemons.store.call(
-            StoreRPC.commit,
-            .with {
-                $0.ref = ref
-                $0.changes = [change]
-                $0.subject = subject
-                $0.author = call.caller.name
-                $0.atTip = true
-                $0.rules = rules
-                $0.opID = call.opID
-                $0.requestKey = call.key
-                $0.op = call.operation.proto
-            },
-            options: CallOptions(timeout: .seconds(30))
-        )
+        let response: Choros_V1_CommitResponse
+        do {
+            response = try await self.commitAtTipCall(ref, subject: subject, change, rules: rules, for: call)
+        } catch let error as RPCError where error.code == .permissionDenied {
+            // The store's own check refused the signer: the snapshot the gateway authorized
+            // against is stale, so it is read again before the next call relies on it.
+            _ = try? await self.registry.current()
+            throw error
+        }
         FaultInjection.trigger(.afterCommit)
         await self.noteRegistryTip(response.registryTip)
         // A replay names the original op and its envelope: appending it again is a no-op for
@@ -249,6 +243,30 @@ extension Gateway {
             paths: response.written.map(\.path),
             replayed: response.replayed,
             indexPending: pending
+        )
+    }
+
+    private func commitAtTipCall(
+        _ ref: String,
+        subject: String,
+        _ change: Choros_V1_FileChange,
+        rules: Choros_V1_EntryRules,
+        for call: WriteCall
+    ) async throws -> Choros_V1_CommitResponse {
+        try await self.daemons.store.call(
+            StoreRPC.commit,
+            .with {
+                $0.ref = ref
+                $0.changes = [change]
+                $0.subject = subject
+                $0.author = call.caller.name
+                $0.atTip = true
+                $0.rules = rules
+                $0.opID = call.opID
+                $0.requestKey = call.key
+                $0.op = call.operation.proto
+            },
+            options: CallOptions(timeout: .seconds(30))
         )
     }
 

@@ -9,13 +9,16 @@ internal import Synchronization
 /// A batch of commits goes through a handle of its own whose refs are written without an
 /// fsync each: `CommitBatch` orders its own two syncs of the filesystem, so a batch's ref
 /// updates cost one flush however many refs it moves. Every other write keeps libgit2's fsync
-/// per file (a syncfs would also flush whatever the other daemons have dirty).
+/// per file (a syncfs would also flush whatever the other daemons have dirty), on a handle
+/// whose ref database was loaded with fsync on: the setting is global while a batch runs, and a
+/// reader's handle opened then would not fsync its refs, so no write borrows a reader's handle.
 final class RepositoryPool: Sendable {
     private let path: String
     private let canonRef: String
     private let idle = Mutex<[GitRepository]>([])
     private let readers: NIOThreadPool
     private let writer: NIOThreadPool
+    private let writeHandle: GitRepository
     private let batchHandle: GitRepository
 
     init(path: String, canonRef: String, readerThreads: Int = 2) throws {
@@ -25,14 +28,11 @@ final class RepositoryPool: Sendable {
         // Opening once here creates the repository when it is new (fsynced as libgit2 writes it).
         let first = try GitRepository.openOrCreate(at: path, canonRef: canonRef)
         self.idle.withLock { $0.append(first) }
+        self.writeHandle = try Self.loaded(path: path, canonRef: canonRef)
         // libgit2 reads the fsync setting into a handle's ref database when that is first
         // loaded (by the first ref lookup); nothing else opens a handle while the pool is made.
         choros_git_enable_fsync(0)
-        let batchHandle = Result {
-            let handle = try GitRepository.openOrCreate(at: path, canonRef: canonRef)
-            _ = try handle.target(ofRef: canonRef)
-            return handle
-        }
+        let batchHandle = Result { try Self.loaded(path: path, canonRef: canonRef) }
         choros_git_enable_fsync(1)
         self.batchHandle = try batchHandle.get()
         self.readers = NIOThreadPool(numberOfThreads: readerThreads)
@@ -46,7 +46,7 @@ final class RepositoryPool: Sendable {
     }
 
     func write<Result: Sendable>(_ body: @escaping @Sendable (GitRepository) throws -> Result) async throws -> Result {
-        try await self.writer.runIfActive { try self.withHandle(body) }
+        try await self.writer.runIfActive { try body(self.writeHandle) }
     }
 
     /// Runs a commit batch on the writer thread with the handle whose ref updates are not
@@ -64,6 +64,13 @@ final class RepositoryPool: Sendable {
             ?? GitRepository.openOrCreate(at: self.path, canonRef: self.canonRef)
         defer { self.idle.withLock { $0.append(handle) } }
         return try body(handle)
+    }
+
+    /// A handle whose ref database is loaded now, under the fsync setting of this moment.
+    private static func loaded(path: String, canonRef: String) throws -> GitRepository {
+        let handle = try GitRepository.openOrCreate(at: path, canonRef: canonRef)
+        _ = try handle.target(ofRef: canonRef)
+        return handle
     }
 
     func shutdown() async {
