@@ -220,6 +220,43 @@ struct StoreCommitTests {
         }
     }
 
+    /// Issue 20's wedged instance: a SIGKILL between libgit2's ref lock and its rename left
+    /// `<ref>.lock`, and every later write of that ref was refused as a race to retry.
+    @Test("a ref lock a killed store left is cleared at start; a lock held by anything else is named, not a race")
+    func staleRefLock() async throws {
+        try await StoreFixture.with { store in
+            let first = try await store.commit(self.perspective, ["a.md": "one"], opID: "op_one")
+            let lock = store.gitDirectory + "/refs/cap/perspectives/alice.lock"
+            #expect(FileManager.default.createFile(atPath: lock, contents: Data()))
+            do {
+                _ = try await store.commit(
+                    self.perspective,
+                    ["b.md": "two"],
+                    expectedParent: first.commitOid,
+                    opID: "op_two"
+                )
+                Issue.record("a commit through a held lock succeeded")
+            } catch let error as RPCError {
+                #expect(error.code == .failedPrecondition, "\(error)")
+                #expect(error.message.contains("alice is locked"), "\(error)")
+            }
+            let unmoved = try await store.tip(self.perspective)
+            #expect(unmoved == first.commitOid, "nothing moved")
+
+            try await store.stop()
+            try await store.start()
+            #expect(!FileManager.default.fileExists(atPath: lock), "the stale lock is gone")
+            let second = try await store.commit(
+                self.perspective,
+                ["b.md": "two"],
+                expectedParent: first.commitOid,
+                opID: "op_two"
+            )
+            let tip = try await store.tip(self.perspective)
+            #expect(!second.replayed && tip == second.commitOid)
+        }
+    }
+
     static let refusedPaths = [
         "../x", "/abs", "a//b", ".git/config", "a\u{0}b", "a\\b", String(repeating: "p", count: 513), "cafe\u{301}.md",
     ]

@@ -10,15 +10,19 @@ package final class GitStore: Sendable {
     let index: OpIndex
     let registryCache = Mutex<(tip: GitOID, registry: InstanceRegistry)?>(nil)
     let commits = GroupCommit<CommitJob, CommitResult>()
+    /// Ref locks a killed predecessor left, removed before the repository opened.
+    package let clearedLocks: [String]
     private let lock: ProcessLock
 
-    /// Takes the repository's lock (one store per repository), opens or creates it, and
-    /// brings the op-id index up to date with every ref.
+    /// Takes the repository's lock (one store per repository), clears the ref locks a killed
+    /// store left, opens or creates the repository, and brings the op-id index up to date with
+    /// every ref.
     ///
     /// - Throws: `ProcessLockError.held` naming the other store's pid.
     package init(configuration: StoreConfiguration) throws {
         try FileManager.default.createDirectory(atPath: configuration.gitDirectory, withIntermediateDirectories: true)
         self.lock = try ProcessLock(path: configuration.gitDirectory + "/choros-store.lock")
+        self.clearedLocks = StaleLocks.clear(in: configuration.gitDirectory)
         self.configuration = configuration
         self.pool = try RepositoryPool(path: configuration.gitDirectory, canonRef: configuration.canonRef)
         self.index = try OpIndex(path: configuration.gitDirectory + "/choros-op-index")

@@ -7,6 +7,9 @@ package import ServiceLifecycle
 /// index caught up) serving `store.sock`.
 package func makeStoreDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
     let store = try GitStore(configuration: try StoreConfiguration(configuration))
+    for lock in store.clearedLocks {
+        logger.warning("removed a stale ref lock a killed store left", metadata: ["lock": "\(lock)"])
+    }
     var router = RPCRouter()
     store.register(on: &router)
     let server = WireServer.daemon(name: "store", configuration: configuration, router: router, logger: logger) {

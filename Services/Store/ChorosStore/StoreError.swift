@@ -14,6 +14,9 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
     case staleParent(ref: String, expected: String, actual: String)
     case noParent(ref: String, expected: String)
     case lostRace(ref: String)
+    /// A ref's lock file exists while this store, the repository's only writer, is not
+    /// writing it: something outside the store holds it (a stale lock is cleared at start).
+    case refLocked(ref: String)
     case conflicts([String])
     case removesCanon([String])
     case canonMoved(expected: String, actual: String)
@@ -43,6 +46,8 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
         case .staleParent(let ref, let expected, let actual): "\(ref) is at \(actual), not the expected \(expected)"
         case .noParent(let ref, let expected): "\(ref) does not exist (expected it at \(expected))"
         case .lostRace(let ref): "\(ref) moved while committing; re-read it and retry"
+        case .refLocked(let ref):
+            "\(ref) is locked by something other than the store (\(ref).lock exists in the repository); a restart of choros-store clears a stale lock"
         case .conflicts(let paths): "merge conflicts in: \(paths.joined(separator: ", "))"
         case .removesCanon(let paths):
             "the merge would remove canon paths (canon is append-only): \(paths.joined(separator: ", "))"
@@ -82,7 +87,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
             RPCError(code: .aborted, message: self.description, details: ["actual": actual])
         case .noParent, .lostRace, .canonMoved:
             RPCError(code: .aborted, message: self.description)
-        case .conflicts, .removesCanon, .canonExists, .pushRejected:
+        case .conflicts, .removesCanon, .canonExists, .pushRejected, .refLocked:
             RPCError(code: .failedPrecondition, message: self.description)
         case .tagMoved:
             RPCError(code: .alreadyExists, message: self.description)

@@ -145,13 +145,13 @@ extension GitRepository {
         defer { git_reference_free(reference) }
         if var oldRaw = old?.raw {
             let status = git_reference_create_matching(&reference, self.pointer, ref, &newRaw, 1, &oldRaw, "choros")
-            if status == GIT_EMODIFIED.rawValue || status == GIT_ELOCKED.rawValue {
-                throw StoreError.lostRace(ref: ref)
-            }
+            if status == GIT_EMODIFIED.rawValue { throw StoreError.lostRace(ref: ref) }
+            if status == GIT_ELOCKED.rawValue { throw StoreError.refLocked(ref: ref) }
             try StoreError.check(status, "update \(ref)")
         } else {
             let status = git_reference_create(&reference, self.pointer, ref, &newRaw, 0, "choros")
-            if status == GIT_EEXISTS.rawValue || status == GIT_ELOCKED.rawValue {
+            if status == GIT_ELOCKED.rawValue { throw StoreError.refLocked(ref: ref) }
+            if status == GIT_EEXISTS.rawValue {
                 throw StoreError.refExists(ref: ref, actual: (try? self.target(ofRef: ref))??.hex ?? "another commit")
             }
             try StoreError.check(status, "create \(ref)")
