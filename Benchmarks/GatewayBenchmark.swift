@@ -226,7 +226,7 @@ struct Deployment {
         var connections: [GatewayConnection] = []
         for key in keys {
             let connection = GatewayConnection(socketPath: "\(self.directory)/data/run/gateway.sock", key: key)
-            try await connection.handshake()
+            try await connection.bind()
             connections.append(connection)
         }
         return connections

@@ -47,7 +47,7 @@ struct AdminCommandTests {
             // The new instance connects with its key file, and is refused once revoked.
             let key = try SigningKey.load(from: instanceKey)
             let lintel = InstanceClient(name: "Lintel", key: key, socketPath: fixture.socketPath)
-            try await lintel.handshake()
+            try await lintel.bind()
             let orientation = try await lintel.call("orientation")["slots"] as? [[String: Any]] ?? []
             #expect(orientation.contains { $0["name"] as? String == "welcome" && $0["authored"] as? Bool == true })
             let revoked = try await fixture.admin(["instance", "revoke", "lintel"])

@@ -73,7 +73,7 @@ final class GatewayFixture: Sendable {
     func connect(_ name: String) async throws -> InstanceClient {
         let key = try #require(self.keys.value[name], "\(name) is not enrolled")
         let client = InstanceClient(name: name, key: key, socketPath: self.socketPath)
-        try await client.handshake()
+        try await client.bind()
         return client
     }
 
@@ -141,6 +141,12 @@ final class InstanceClient: Sendable {
     var key: SigningKey { self.connection.key }
     var client: WireClient { self.connection.client }
 
+    /// Connects, binding the connection as every new one is.
+    func bind() async throws {
+        try await self.connection.bind()
+    }
+
+    /// Binds the current connection again.
     func handshake() async throws {
         try await self.connection.handshake()
     }

@@ -60,10 +60,14 @@ struct GatewayIdempotencyTests {
             }
             #expect(try await alice.call("kip_commit", arguments)["oid"] as? String == first["oid"] as? String)
 
-            // The same connection object survives a gateway restart: it binds again by itself.
+            // The same connection object survives a gateway restart: it binds its new connection
+            // before anything else goes out on it, so the new gateway never sees (and audits as
+            // denied) an unbound call (issue 20).
             try await fixture.daemons.stop("gateway")
             try await fixture.daemons.start("gateway")
             let afterRestart = try await alice.call("kip_commit", arguments)
+            let unbound = try await fixture.lastDenial(of: "unbound")
+            #expect(unbound == nil, "a call went out before the handshake: \(String(describing: unbound))")
             #expect(afterRestart["replayed"] as? Bool == true)
             #expect(afterRestart["oid"] as? String == first["oid"] as? String)
             #expect(try await self.auditEvents(fixture, key: "k1", actor: "alice").count == 1, "one act, one event")
@@ -167,24 +171,37 @@ struct GatewayIdempotencyTests {
         }
     }
 
-    @Test("a retry after a crash with no reconcile completes the audit event itself, once")
-    func retryCompletesAudit() async throws {
+    /// The audit append after a write's commit is lost (its daemon died in it), the gateway
+    /// lives on, and the client retries, signing a new op under the same request key (as choros-mcp does):
+    /// the event the retry completes must carry the envelope of the op that made the commit,
+    /// or `verify` with envelopes fails (issue 20: `recovered_by: retry` events with none).
+    static let retried: [(tool: String, arguments: [String: JSONValue])] = [
+        ("kip_commit", ["domain": "notes", "slug": "d", "body": "Dies", "op_id": "d1"]),
+        ("imp_send", ["recipients": ["bob"], "subject": "s", "body": "Dies too", "op_id": "d1"]),
+    ]
+
+    @Test(
+        "a retry after its audit append was lost completes the event itself, once, with the original envelope",
+        arguments: [0, 1]
+    )
+    func retryCompletesAudit(_ index: Int) async throws {
+        let (tool, arguments) = Self.retried[index]
         try await GatewayFixture.with { fixture in
             try await fixture.daemons.stop("gateway")
-            try await fixture.daemons.start("gateway", environment: ["FAULT_INJECTION_POINT": "gateway.after-commit"])
-            let doomed = try await fixture.connect("alice")
-            let arguments: [String: JSONValue] = ["domain": "notes", "slug": "d", "body": "Dies", "op_id": "d1"]
-            _ = try? await doomed.call("kip_commit", arguments, timeout: .seconds(2))
-            _ = try await fixture.daemons.daemons.value["gateway"]?.waitForExit(timeout: .seconds(10))
-            await doomed.close()
-            fixture.daemons.daemons.mutate { $0["gateway"] = nil }
-
-            try await fixture.daemons.start("gateway")
+            try await fixture.daemons.start(
+                "gateway",
+                environment: ["FAULT_INJECTION_POINT": "gateway.audit-lost-after-commit"]
+            )
             let alice = try await fixture.connect("alice")
-            #expect(try await alice.call("kip_commit", arguments)["replayed"] as? Bool == true)
-            #expect(try await self.auditEvents(fixture, key: "d1", actor: "alice").count == 1)
-            let reconciled = try await fixture.daemons.audit.call(AuditRPC.reconcile, .init())
-            #expect(reconciled.appended.allSatisfy { $0.targetRef == "refs/cap/registry" })
+            let failed = try? await alice.call(tool, arguments, timeout: .seconds(3))
+            #expect(failed == nil, "acknowledged without its audit event")
+            #expect(try await alice.call(tool, arguments)["replayed"] as? Bool == true)
+            let events = try await self.auditEvents(fixture, key: "d1", actor: "alice")
+            #expect(events.count == 1)
+            let envelope = try JSONSerialization.jsonObject(with: try #require(events.first).envelope) as? [String: Any]
+            #expect(envelope?["op_id"] as? String == events.first?.opID, "the event carries the op that made the commit")
+            let verified = try await fixture.daemons.verify(checkEnvelopes: true)
+            #expect(verified.ok, "\(verified)")
             await alice.close()
         }
     }

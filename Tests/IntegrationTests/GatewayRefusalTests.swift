@@ -137,7 +137,7 @@ struct RefusalTests {
                 key: key,
                 socketPath: daemons.directory.path + "/data/run/gateway.sock"
             )
-            try await alice.handshake()
+            try await alice.bind()
             await expectRefusal(.failedPrecondition, gate: "canon_diff.canon") { try await alice.call("canon_diff") }
             await expectRefusal(.failedPrecondition, gate: "sup_reconcile.canon") {
                 try await alice.call("sup_reconcile", ["body": "x"])

@@ -25,7 +25,7 @@ package struct MCPBridge: Sendable {
     /// Binds, serves stdio until stdin closes or the parent process `parent` (captured at
     /// start) dies, then returns.
     package func run(parent: Int32) async throws {
-        let bound = try await self.connection.handshake()
+        let bound = try await self.connection.bind()
         self.logger.info("bound", metadata: ["instance": "\(bound.name)"])
         let catalog = try await self.connection.tools()
         let server = Server(

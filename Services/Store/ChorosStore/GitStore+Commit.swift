@@ -159,6 +159,12 @@ extension GitStore {
         )
     }
 
+    /// The signed op a commit carries in its trailer, or empty for a commit made without one.
+    func envelope(of commit: GitOID) async throws -> Data {
+        let trailer = try await self.pool.read { try $0.summary(of: commit).trailer(Self.envelopeTrailer) }
+        return trailer.flatMap { Data(base64Encoded: $0) } ?? Data()
+    }
+
     /// Seeds canon once from `files`; refused when canon exists.
     func bootstrap(files: [Choros_V1_FileChange], author: String) async throws -> GitOID {
         let changes = try files.map { (path: try Self.validate($0.path), content: Optional([UInt8]($0.content))) }

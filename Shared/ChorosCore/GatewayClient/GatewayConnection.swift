@@ -8,51 +8,54 @@ internal import Synchronization
 /// benchmarks, tests): the handshake, the catalog, and a signed op per write, built from the
 /// catalog's own description of the tool so no tool list is written twice.
 ///
-/// A restarted gateway forgets the binding; a call refused for that binds again and is
-/// retried once, so the caller notices nothing beyond that one retried call.
+/// Every connection the client opens is bound before any call goes out on it, so a restarted
+/// gateway (which forgets bindings) sees the new connection's handshake first, never an
+/// unbound call it would refuse and audit as denied.
 package final class GatewayConnection: Sendable {
     package let key: SigningKey
     package let client: WireClient
-    private let clientVersion: String
+    private let binding: Binding
     private let catalog = Mutex<[String: Choros_V1_ToolDefinition]>([:])
-    private let boundDeployment = Mutex<String?>(nil)
 
     /// The deployment this connection's gateway named at the handshake; every op names it.
-    package var deployment: String? { self.boundDeployment.withLock { $0 } }
+    package var deployment: String? { self.binding.bound.withLock { $0?.deployment } }
 
     package init(socketPath: String, key: SigningKey, clientVersion: String = ChorosVersion.current) {
+        let binding = Binding(key: key, clientVersion: clientVersion)
         self.key = key
-        self.client = WireClient(socketPath: socketPath)
-        self.clientVersion = clientVersion
+        self.binding = binding
+        self.client = WireClient(socketPath: socketPath) { connection in
+            _ = try await binding.handshake(
+                hello: { try await connection.call(GatewayRPC.hello, $0) },
+                prove: { try await connection.call(GatewayRPC.prove, $0) }
+            )
+        }
     }
 
-    /// Binds this connection to the key (IDENTITY.md, "The gateway handshake").
+    /// Connects if there is no connection (binding it) and returns the binding.
+    @discardableResult
+    package func bind() async throws -> Choros_V1_BoundResponse {
+        try await self.client.connect()
+        guard let bound = self.binding.bound.withLock({ $0?.response }) else {
+            return try await self.handshake()
+        }
+        return bound
+    }
+
+    /// Binds the current connection again, now (IDENTITY.md, "The gateway handshake").
     @discardableResult
     package func handshake() async throws -> Choros_V1_BoundResponse {
-        let nonce = try HandshakeProof.nonce()
-        var hello = Choros_V1_HelloRequest()
-        hello.author = self.key.author.rawValue
-        hello.clientNonce = Data(nonce)
-        hello.clientVersion = self.clientVersion
-        let challenge = try await self.client.call(GatewayRPC.hello, hello)
-        self.boundDeployment.withLock { $0 = challenge.deploymentID }
-        var proof = Choros_V1_ProveRequest()
-        proof.sig = Data(
-            HandshakeProof.sign(
-                deployment: challenge.deploymentID,
-                serverNonce: Array(challenge.serverNonce),
-                clientNonce: nonce,
-                key: self.key
-            )
+        try await self.binding.handshake(
+            hello: { try await self.client.call(GatewayRPC.hello, $0) },
+            prove: { try await self.client.call(GatewayRPC.prove, $0) }
         )
-        return try await self.client.call(GatewayRPC.prove, proof)
     }
 
     /// The gateway's tool catalog, fetched once.
     package func tools() async throws -> [Choros_V1_ToolDefinition] {
         let cached = self.catalog.withLock { $0 }
         if !cached.isEmpty { return cached.values.sorted { $0.name < $1.name } }
-        let tools = try await self.rebinding { try await self.client.call(GatewayRPC.listTools, .init()).tools }
+        let tools = try await self.client.call(GatewayRPC.listTools, .init()).tools
         self.catalog.withLock { $0 = Dictionary(uniqueKeysWithValues: tools.map { ($0.name, $0) }) }
         return tools
     }
@@ -78,8 +81,7 @@ package final class GatewayConnection: Sendable {
         } else {
             request.argumentsJson = String(decoding: CanonicalJSON.encode(.object(arguments)), as: UTF8.self)
         }
-        let options = CallOptions(timeout: timeout)
-        return try await self.rebinding { try await self.client.call(GatewayRPC.callTool, request, options: options) }
+        return try await self.client.call(GatewayRPC.callTool, request, options: CallOptions(timeout: timeout))
             .resultJson
     }
 
@@ -108,16 +110,46 @@ package final class GatewayConnection: Sendable {
         return try SignedOperation.make(type: type, body: body, timestamp: timestamp, key: key, deployment: deployment)
     }
 
-    /// Runs `call`; if the gateway no longer knows this connection (it restarted), binds again
-    /// and runs it once more.
-    private func rebinding<Result>(_ call: () async throws -> Result) async throws -> Result {
-        do {
-            return try await call()
-        } catch let error as RPCError where error.code == .unauthenticated && error.details["gate"] == "handshake" {
-            try await self.handshake()
-            return try await call()
-        }
+    package func close() async { await self.client.close() }
+}
+
+/// The handshake, shared by the connection and its client's `establish` hook (which must not
+/// hold the connection itself: the client would then own its owner).
+private final class Binding: Sendable {
+    let key: SigningKey
+    let clientVersion: String
+    let bound = Mutex<(deployment: String, response: Choros_V1_BoundResponse)?>(nil)
+
+    init(key: SigningKey, clientVersion: String) {
+        self.key = key
+        self.clientVersion = clientVersion
     }
 
-    package func close() async { await self.client.close() }
+    func handshake(
+        hello: (Choros_V1_HelloRequest) async throws -> Choros_V1_ChallengeResponse,
+        prove: (Choros_V1_ProveRequest) async throws -> Choros_V1_BoundResponse
+    ) async throws -> Choros_V1_BoundResponse {
+        let nonce = try HandshakeProof.nonce()
+        let challenge = try await hello(
+            .with {
+                $0.author = self.key.author.rawValue
+                $0.clientNonce = Data(nonce)
+                $0.clientVersion = self.clientVersion
+            }
+        )
+        let bound = try await prove(
+            .with {
+                $0.sig = Data(
+                    HandshakeProof.sign(
+                        deployment: challenge.deploymentID,
+                        serverNonce: Array(challenge.serverNonce),
+                        clientNonce: nonce,
+                        key: self.key
+                    )
+                )
+            }
+        )
+        self.bound.withLock { $0 = (challenge.deploymentID, bound) }
+        return bound
+    }
 }

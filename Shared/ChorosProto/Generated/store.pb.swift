@@ -690,6 +690,10 @@ package nonisolated struct Choros_V1_FindOpResponse: Sendable {
 
   package var requestKey: String = String()
 
+  /// The signed op that made the commit (its op-envelope trailer): a retry under a new op
+  /// completes a lost audit event with the original envelope, not its own.
+  package var envelope: Data = Data()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -2263,7 +2267,7 @@ nonisolated extension Choros_V1_FindOpRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Choros_V1_FindOpResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".FindOpResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}commit_oid\0\u{1}ref\0\u{3}op_id\0\u{3}request_key\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}commit_oid\0\u{1}ref\0\u{3}op_id\0\u{3}request_key\0\u{1}envelope\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2275,6 +2279,7 @@ nonisolated extension Choros_V1_FindOpResponse: SwiftProtobuf.Message, SwiftProt
       case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.opID) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.requestKey) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.envelope) }()
       default: break
       }
     }
@@ -2293,6 +2298,9 @@ nonisolated extension Choros_V1_FindOpResponse: SwiftProtobuf.Message, SwiftProt
     if !self.requestKey.isEmpty {
       try visitor.visitSingularStringField(value: self.requestKey, fieldNumber: 4)
     }
+    if !self.envelope.isEmpty {
+      try visitor.visitSingularBytesField(value: self.envelope, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2301,6 +2309,7 @@ nonisolated extension Choros_V1_FindOpResponse: SwiftProtobuf.Message, SwiftProt
     if lhs.ref != rhs.ref {return false}
     if lhs.opID != rhs.opID {return false}
     if lhs.requestKey != rhs.requestKey {return false}
+    if lhs.envelope != rhs.envelope {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

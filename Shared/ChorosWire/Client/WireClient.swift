@@ -10,10 +10,30 @@ internal import Synchronization
 /// The connection is opened on first use and reopened after it drops, with exponential
 /// backoff between failed attempts. Idempotent calls are retried on UNAVAILABLE until their
 /// deadline; everything else fails on the first UNAVAILABLE, since nothing is retried blindly.
+///
+/// A client made with `establish` runs it on every new connection before any call goes out on
+/// it: a connection that needs a handshake (gateway.sock's) is never used unbound, even by
+/// calls that were waiting while a restarted server came back.
 package final class WireClient: Sendable {
+    /// Calls on one connection that is not yet handed to other callers.
+    package struct Establishing: Sendable {
+        fileprivate let client: WireClient
+        fileprivate let channel: any Channel
+
+        package func call<Request, Response>(
+            _ method: RPCMethod<Request, Response>,
+            _ request: Request,
+            options: CallOptions = CallOptions()
+        ) async throws -> Response {
+            let (frame, deadline) = try self.client.frame(method, request, options)
+            return try WireClient.decode(method, try await self.client.send(frame, deadline: deadline, on: self.channel))
+        }
+    }
+
     package let socketPath: String
     private let configuration: WireClientConfiguration
     private let eventLoopGroup: MultiThreadedEventLoopGroup
+    private let establish: (@Sendable (Establishing) async throws -> Void)?
     private let connection: Mutex<ConnectionState>
     private let nextCallID = Atomic<UInt64>(1)
     private let callsStarted = Atomic<Int>(0)
@@ -25,11 +45,13 @@ package final class WireClient: Sendable {
     package init(
         socketPath: String,
         configuration: WireClientConfiguration = .init(),
-        eventLoopGroup: MultiThreadedEventLoopGroup = .singleton
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singleton,
+        establish: (@Sendable (Establishing) async throws -> Void)? = nil
     ) {
         self.socketPath = socketPath
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
+        self.establish = establish
         self.connection = Mutex(ConnectionState(initialBackoff: configuration.initialBackoff))
     }
 
@@ -43,6 +65,21 @@ package final class WireClient: Sendable {
         _ request: Request,
         options: CallOptions = CallOptions()
     ) async throws -> Response {
+        let (frame, deadline) = try self.frame(method, request, options)
+        let isIdempotent = options.isIdempotent ?? method.isIdempotent
+        return try Self.decode(method, try await self.send(frame, deadline: deadline, retryingUnavailable: isIdempotent))
+    }
+
+    /// Opens the connection now (running `establish` on it) if there is none.
+    package func connect() async throws {
+        _ = try await self.connectedChannel()
+    }
+
+    private func frame<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ request: Request,
+        _ options: CallOptions
+    ) throws -> (Choros_V1_Frame, NIODeadline) {
         self.callsStarted.add(1, ordering: .relaxed)
         var frame = Choros_V1_Frame()
         frame.kind = .request
@@ -53,10 +90,13 @@ package final class WireClient: Sendable {
         frame.timeoutMs = UInt32(
             clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
         )
-        let deadline = NIODeadline.now() + TimeAmount(timeout)
-        let isIdempotent = options.isIdempotent ?? method.isIdempotent
+        return (frame, NIODeadline.now() + TimeAmount(timeout))
+    }
 
-        let response = try await self.send(frame, deadline: deadline, retryingUnavailable: isIdempotent)
+    private static func decode<Request, Response>(
+        _ method: RPCMethod<Request, Response>,
+        _ response: Choros_V1_Frame
+    ) throws -> Response {
         guard response.status.code == .ok else { throw RPCError(status: response.status) }
         do {
             return try Response(serializedBytes: response.payload)
@@ -75,7 +115,7 @@ package final class WireClient: Sendable {
     ) async throws -> Choros_V1_Frame {
         while true {
             do {
-                return try await self.sendOnce(frame, deadline: deadline)
+                return try await self.send(frame, deadline: deadline, on: try await self.connectedChannel())
             } catch let error as RPCError
                 where error.code == .unavailable && (retryingUnavailable || error.details["sent"] == "no")
             {
@@ -88,8 +128,11 @@ package final class WireClient: Sendable {
         }
     }
 
-    private func sendOnce(_ request: Choros_V1_Frame, deadline: NIODeadline) async throws -> Choros_V1_Frame {
-        let channel = try await self.connectedChannel()
+    private func send(
+        _ request: Choros_V1_Frame,
+        deadline: NIODeadline,
+        on channel: any Channel
+    ) async throws -> Choros_V1_Frame {
         var frame = request
         frame.callID = self.nextCallID.wrappingAdd(1, ordering: .relaxed).oldValue
         let callID = frame.callID
@@ -125,6 +168,8 @@ package final class WireClient: Sendable {
         }
         do {
             return try await future.get()
+        } catch let error as RPCError where error.code != .unavailable {
+            throw error  // `establish` refused the connection: its own reason, not a retry
         } catch {
             throw RPCError(
                 code: .unavailable,
@@ -148,7 +193,20 @@ package final class WireClient: Sendable {
                 }
             }
             .connect(unixDomainSocketPath: path)
-            .cascade(to: promise)
+            .whenComplete { result in
+                guard case .success(let channel) = result, let establish = self.establish else {
+                    return promise.completeWith(result)
+                }
+                Task {
+                    do {
+                        try await establish(Establishing(client: self, channel: channel))
+                        promise.succeed(channel)
+                    } catch {
+                        channel.close(promise: nil)
+                        promise.fail(error)
+                    }
+                }
+            }
         promise.futureResult.whenComplete { result in
             self.connection.withLock {
                 $0.connectionAttemptEnded(result, maximumBackoff: self.configuration.maximumBackoff)

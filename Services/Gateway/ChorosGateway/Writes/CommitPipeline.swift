@@ -52,7 +52,8 @@ extension Gateway {
             let changes = [primary].compactMap { $0 } + (try await plan.prepare(tip, primary))
             do {
                 let response = try await self.storeCommit(plan, changes: changes, tip: tip, call: call)
-                FaultInjection.trigger(.afterCommit)
+                try FaultInjection.trigger(.afterCommit)
+                try FaultInjection.trigger(.auditLostAfterCommit)
                 try await self.daemons.audit.append(
                     self.auditEvent(call, ref: plan.ref, path: changes.first?.path ?? "", resultOID: response.commitOid)
                 )
@@ -156,8 +157,9 @@ extension Gateway {
             var event = self.auditEvent(call, ref: plan.ref, path: change?.path ?? "", resultOID: original.commitOid)
             event.opID = original.opID
             event.detail = Data(CanonicalJSON.encode(["recovered_by": "retry"]))
-            // The envelope belongs in the event only if it is the one that made the commit.
-            if original.opID != call.opID { event.envelope = Data() }
+            // The event is the original act's: its envelope is the one the commit carries, not
+            // this retry's (a client retrying by request key signs a new op each time).
+            event.envelope = original.envelope
             try await self.daemons.audit.append(event)
         }
         let paths = [change?.path].compactMap { $0 }
@@ -205,7 +207,8 @@ extension Gateway {
             _ = try? await self.registry.current()
             throw error
         }
-        FaultInjection.trigger(.afterCommit)
+        try FaultInjection.trigger(.afterCommit)
+        try FaultInjection.trigger(.auditLostAfterCommit)
         await self.noteRegistryTip(response.registryTip)
         // A replay names the original op and its envelope: appending it again is a no-op for
         // the log, or completes an event a crash cut short; a retry is never a second act.

@@ -85,11 +85,13 @@ extension GitStore {
                     message: "no commit carries op \(request.opID.isEmpty ? request.requestKey : request.opID)"
                 )
             }
+            let envelope = try await self.envelope(of: entry.commit)
             return .with {
                 $0.commitOid = entry.commit.hex
                 $0.ref = entry.ref
                 $0.opID = entry.opID
                 $0.requestKey = entry.key
+                $0.envelope = envelope
             }
         }
     }
