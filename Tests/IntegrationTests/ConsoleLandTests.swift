@@ -146,6 +146,18 @@ struct ConsoleLandTests {
                 },
                 options: CallOptions(timeout: .seconds(120))
             )
+            // The index holds canon at the bootstrap (its mark); one row is then removed behind
+            // its back, so a land that re-read canon would bring it back.
+            let indexed = try await daemons.index.call(
+                IndexRPC.reindex,
+                .init(),
+                options: CallOptions(timeout: .seconds(120))
+            )
+            #expect(indexed.entries == 10_000)
+            try await daemons.sqlite(
+                "DELETE FROM entries WHERE path = 'seed/d0/e0.md'",
+                database: daemons.directory.path + "/data/index.sqlite"
+            )
             let fixture = try await GatewayFixture(reusing: daemons)
             try await fixture.preparePractitioner()
             try await fixture.rawProposal(
@@ -157,7 +169,7 @@ struct ConsoleLandTests {
             let result = try JSONSerialization.jsonObject(with: Data(landed.output.utf8)) as? [String: Any] ?? [:]
             #expect(result["indexed_paths"] as? Int == 2)
             let stats = try await daemons.index.call(IndexRPC.stats, .init())
-            #expect(stats.entries == 2, "the bootstrap was never indexed; the land added only its own two rows")
+            #expect(stats.entries == 10_001, "the land added its own two rows and re-read nothing else")
         }
     }
 }

@@ -168,11 +168,12 @@ final class DaemonFixture: Sendable {
         )
     }
 
-    /// Runs SQL on the database with the sqlite3 CLI: an out-of-band edit, as an attacker would.
-    func sqlite(_ sql: String) async throws {
+    /// Runs SQL on the audit database (or `database`) with the sqlite3 CLI: an out-of-band
+    /// edit, as an attacker would.
+    func sqlite(_ sql: String, database: String? = nil) async throws {
         let result = try await ChildProcess.run(
             "/usr/bin/sqlite3",
-            [self.databasePath, sql],
+            [database ?? self.databasePath, sql],
             outputDirectory: self.directory.path
         )
         #expect(result.status == 0, "sqlite3: \(result.error)")

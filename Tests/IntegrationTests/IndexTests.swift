@@ -257,7 +257,57 @@ struct IndexTests {
         }
     }
 
-    @Test("deleting index.sqlite and reindexing reproduces identical search results")
+    /// Issue 20: an upsert the index never got (its call failed, the index stayed up) was lost
+    /// until someone ran reindex. Each upsert now names the move it follows; a gap sends the
+    /// index to the store for what it missed, and a late copy of the missed upsert changes
+    /// nothing.
+    @Test("an upsert that does not follow the ref's mark catches the ref up from the store; a late one is harmless")
+    func gapsCatchUp() async throws {
+        try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in
+            let ref = "refs/cap/perspectives/alice"
+            func tip() async throws -> String {
+                try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid
+            }
+            func upsert(_ path: String, from: String, to: String) async throws -> Choros_V1_UpsertResponse {
+                try await fixture.index.call(
+                    IndexRPC.upsert,
+                    .with {
+                        $0.targets = [
+                            .with {
+                                $0.ref = ref
+                                $0.path = path
+                            }
+                        ]
+                        $0.advance = .with {
+                            $0.ref = ref
+                            $0.fromOid = from
+                            $0.toOid = to
+                        }
+                    }
+                )
+            }
+            try await fixture.commit(ref, ["notes/a.md": "---\ntitle: A\n---\n\nFirst lantern."], author: "alice")
+            let first = try await tip()
+            #expect(try await upsert("notes/a.md", from: "", to: first).caughtUp == false)
+            try await fixture.commit(ref, ["notes/b.md": "---\ntitle: B\n---\n\nMissed lantern."], author: "alice")
+            let missed = try await tip()
+            try await fixture.commit(ref, ["notes/c.md": "---\ntitle: C\n---\n\nThird lantern."], author: "alice")
+            let third = try await tip()
+
+            let next = try await upsert("notes/c.md", from: missed, to: third)
+            #expect(next.caughtUp && next.upserted == 2, "b.md and c.md, from the store: \(next)")
+            let found = try await self.search(fixture, "lantern").map(\.path).sorted()
+            #expect(found == ["notes/a.md", "notes/b.md", "notes/c.md"])
+
+            let late = try await upsert("notes/b.md", from: first, to: missed)
+            #expect(late.caughtUp && late.upserted == 0, "the mark is past it: \(late)")
+            let before = try await self.search(fixture, "lantern")
+            _ = try await fixture.index.call(IndexRPC.reindex, .init(), options: CallOptions(timeout: .seconds(60)))
+            #expect(try await self.search(fixture, "lantern") == before, "the rows equal a fresh reindex")
+        }
+    }
+
+    @Test("deleting index.sqlite: the index rebuilds itself as it starts, and a reindex reproduces the same results")
     func reindex() async throws {
         try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in
             try await self.seed(fixture)
@@ -270,7 +320,12 @@ struct IndexTests {
                 try? FileManager.default.removeItem(atPath: fixture.directory.path + "/data/index.sqlite" + suffix)
             }
             try await fixture.start("index")
-            #expect(try await self.search(fixture, "lantern").isEmpty)
+            // Nobody asks: the index catches up every ref from the store as it starts.
+            let caughtUp = try await eventually(
+                { try await self.search(fixture, "lantern", superseded: true) },
+                until: { $0 == before[0] }
+            )
+            #expect(caughtUp == before[0])
             let rebuilt = try await fixture.index.call(
                 IndexRPC.reindex,
                 .init(),

@@ -22,5 +22,5 @@ package func makeIndexDaemon(configuration: ChorosConfiguration, logger: Logger)
         let stats = try? await index.stats()
         return ["entries": String(stats?.entries ?? 0)]
     }
-    return [server]
+    return [server, StartupCatchUp(index: index, logger: logger)]
 }

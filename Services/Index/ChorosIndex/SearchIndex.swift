@@ -78,8 +78,45 @@ package final class SearchIndex: Sendable {
 
     /// Each target's content, carried by the writer (checked against its blob id) or re-read
     /// from the store: a present entry is upserted, a missing one deleted; proposals and other
-    /// refs are skipped (never indexed).
-    func upsert(_ targets: [Choros_V1_IndexTarget]) async throws -> (upserted: Int, deleted: Int, skipped: Int) {
+    /// refs are skipped (never indexed). With `advance`, the rows are written only over the
+    /// ref's mark they follow; a gap catches the ref up from the store instead.
+    func upsert(
+        _ targets: [Choros_V1_IndexTarget],
+        advance: Choros_V1_RefAdvance? = nil
+    ) async throws -> (upserted: Int, deleted: Int, skipped: Int, caughtUp: Bool) {
+        let (rows, missing, skipped) = try await self.rows(for: targets)
+        let move = advance.map { advance in
+            IndexDatabase.MarkMove(
+                ref: advance.ref,
+                accepted: [advance.fromOid.isEmpty ? nil : advance.fromOid, advance.toOid],
+                to: advance.toOid
+            )
+        }
+        guard try await self.write(rows, deleting: missing, move: move) else {
+            let caughtUp = try await self.catchUp(advance?.ref ?? "")
+            return (caughtUp.upserted, caughtUp.deleted, skipped, true)
+        }
+        return (rows.count, missing.count, skipped, false)
+    }
+
+    /// Writes rows and deletions (moving a mark when given), then keeps the vectors in step.
+    func write(
+        _ rows: [IndexedEntry],
+        deleting missing: [(ref: String, path: String)],
+        move: IndexDatabase.MarkMove?
+    ) async throws -> Bool {
+        let result = try await self.database.apply(rows, deleting: missing, move: move)
+        guard result.applied else { return false }
+        for id in result.deleted { self.vectors.remove(id) }
+        // A write also fills vectors an outage left missing; a catch-up that found nothing
+        // new leaves a model change to reindex.
+        if !rows.isEmpty { await self.fillMissingVectors(limit: max(rows.count, 64)) }
+        return true
+    }
+
+    func rows(
+        for targets: [Choros_V1_IndexTarget]
+    ) async throws -> (rows: [IndexedEntry], missing: [(ref: String, path: String)], skipped: Int) {
         var rows: [IndexedEntry] = []
         var missing: [(ref: String, path: String)] = []
         var skipped = 0
@@ -103,11 +140,7 @@ package final class SearchIndex: Sendable {
                 )
             )
         }
-        try await self.database.upsert(rows)
-        let deleted = try await self.database.delete(missing)
-        for id in deleted { self.vectors.remove(id) }
-        await self.fillMissingVectors(limit: max(rows.count, 64))
-        return (rows.count, deleted.count, skipped)
+        return (rows, missing, skipped)
     }
 
     private func content(of target: Choros_V1_IndexTarget) async throws -> (Data, String)? {
@@ -150,7 +183,9 @@ package final class SearchIndex: Sendable {
         self.vectors.removeAll()
         return try await self.database.pool.write { db in
             try db.execute(sql: "DELETE FROM entries")
-            return db.changesCount
+            let cleared = db.changesCount
+            try db.execute(sql: "DELETE FROM ref_marks")
+            return cleared
         }
     }
 }

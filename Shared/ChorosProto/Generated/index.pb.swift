@@ -62,6 +62,26 @@ package nonisolated struct Choros_V1_IndexTarget: Sendable {
   fileprivate var _content: Data? = nil
 }
 
+/// A ref's move that an upsert's targets are the changes of. The index keeps, per ref, the
+/// commit its rows reflect (its mark): an upsert from the mark (or a replay of it) moves the
+/// mark; any other finds a gap (an upsert it missed) and catches the ref up from the store.
+package nonisolated struct Choros_V1_RefAdvance: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var ref: String = String()
+
+  /// The commit the change was made on; empty for a ref's first commit.
+  package var fromOid: String = String()
+
+  package var toOid: String = String()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
 /// Each target's content (carried, or re-read from the store): present → upserted, absent
 /// → its row deleted.
 package nonisolated struct Choros_V1_UpsertRequest: Sendable {
@@ -71,9 +91,20 @@ package nonisolated struct Choros_V1_UpsertRequest: Sendable {
 
   package var targets: [Choros_V1_IndexTarget] = []
 
+  package var advance: Choros_V1_RefAdvance {
+    get {_advance ?? Choros_V1_RefAdvance()}
+    set {_advance = newValue}
+  }
+  /// Returns true if `advance` has been explicitly set.
+  package var hasAdvance: Bool {self._advance != nil}
+  /// Clears the value of `advance`. Subsequent reads from it will return its default value.
+  package mutating func clearAdvance() {self._advance = nil}
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
+
+  fileprivate var _advance: Choros_V1_RefAdvance? = nil
 }
 
 package nonisolated struct Choros_V1_UpsertResponse: Sendable {
@@ -87,6 +118,9 @@ package nonisolated struct Choros_V1_UpsertResponse: Sendable {
 
   /// Proposals are never indexed.
   package var skipped: UInt32 = 0
+
+  /// The advance found a gap: the ref was caught up from the store instead.
+  package var caughtUp: Bool = false
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -567,9 +601,49 @@ nonisolated extension Choros_V1_IndexTarget: SwiftProtobuf.Message, SwiftProtobu
   }
 }
 
+nonisolated extension Choros_V1_RefAdvance: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".RefAdvance"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{3}from_oid\0\u{3}to_oid\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.fromOid) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.toOid) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 1)
+    }
+    if !self.fromOid.isEmpty {
+      try visitor.visitSingularStringField(value: self.fromOid, fieldNumber: 2)
+    }
+    if !self.toOid.isEmpty {
+      try visitor.visitSingularStringField(value: self.toOid, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_RefAdvance, rhs: Choros_V1_RefAdvance) -> Bool {
+    if lhs.ref != rhs.ref {return false}
+    if lhs.fromOid != rhs.fromOid {return false}
+    if lhs.toOid != rhs.toOid {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Choros_V1_UpsertRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".UpsertRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}targets\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}targets\0\u{1}advance\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -578,20 +652,29 @@ nonisolated extension Choros_V1_UpsertRequest: SwiftProtobuf.Message, SwiftProto
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.targets) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._advance) }()
       default: break
       }
     }
   }
 
   package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.targets.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.targets, fieldNumber: 1)
     }
+    try { if let v = self._advance {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_UpsertRequest, rhs: Choros_V1_UpsertRequest) -> Bool {
     if lhs.targets != rhs.targets {return false}
+    if lhs._advance != rhs._advance {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -599,7 +682,7 @@ nonisolated extension Choros_V1_UpsertRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Choros_V1_UpsertResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".UpsertResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}upserted\0\u{1}deleted\0\u{1}skipped\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}upserted\0\u{1}deleted\0\u{1}skipped\0\u{3}caught_up\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -610,6 +693,7 @@ nonisolated extension Choros_V1_UpsertResponse: SwiftProtobuf.Message, SwiftProt
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.upserted) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.deleted) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.skipped) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.caughtUp) }()
       default: break
       }
     }
@@ -625,6 +709,9 @@ nonisolated extension Choros_V1_UpsertResponse: SwiftProtobuf.Message, SwiftProt
     if self.skipped != 0 {
       try visitor.visitSingularUInt32Field(value: self.skipped, fieldNumber: 3)
     }
+    if self.caughtUp != false {
+      try visitor.visitSingularBoolField(value: self.caughtUp, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -632,6 +719,7 @@ nonisolated extension Choros_V1_UpsertResponse: SwiftProtobuf.Message, SwiftProt
     if lhs.upserted != rhs.upserted {return false}
     if lhs.deleted != rhs.deleted {return false}
     if lhs.skipped != rhs.skipped {return false}
+    if lhs.caughtUp != rhs.caughtUp {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -26,7 +26,10 @@ package final class WireClient: Sendable {
             options: CallOptions = CallOptions()
         ) async throws -> Response {
             let (frame, deadline) = try self.client.frame(method, request, options)
-            return try WireClient.decode(method, try await self.client.send(frame, deadline: deadline, on: self.channel))
+            return try WireClient.decode(
+                method,
+                try await self.client.send(frame, deadline: deadline, on: self.channel)
+            )
         }
     }
 
@@ -67,12 +70,17 @@ package final class WireClient: Sendable {
     ) async throws -> Response {
         let (frame, deadline) = try self.frame(method, request, options)
         let isIdempotent = options.isIdempotent ?? method.isIdempotent
-        return try Self.decode(method, try await self.send(frame, deadline: deadline, retryingUnavailable: isIdempotent))
+        return try Self.decode(
+            method,
+            try await self.send(frame, deadline: deadline, retryingUnavailable: isIdempotent)
+        )
     }
 
-    /// Opens the connection now (running `establish` on it) if there is none.
+    /// Opens the connection now (running `establish` on it) if there is none, retrying an
+    /// unreachable server until the default timeout, as an idempotent call would.
     package func connect() async throws {
-        _ = try await self.connectedChannel()
+        let deadline = NIODeadline.now() + TimeAmount(self.configuration.defaultTimeout)
+        _ = try await self.retryingUnreachable(until: deadline, always: true) { try await self.connectedChannel() }
     }
 
     private func frame<Request, Response>(
@@ -113,11 +121,22 @@ package final class WireClient: Sendable {
         deadline: NIODeadline,
         retryingUnavailable: Bool
     ) async throws -> Choros_V1_Frame {
+        try await self.retryingUnreachable(until: deadline, always: retryingUnavailable) {
+            try await self.send(frame, deadline: deadline, on: try await self.connectedChannel())
+        }
+    }
+
+    /// Runs `body` again after UNAVAILABLE while the deadline allows: always, or only when
+    /// nothing was sent.
+    private func retryingUnreachable<Result>(
+        until deadline: NIODeadline,
+        always: Bool,
+        _ body: () async throws -> Result
+    ) async throws -> Result {
         while true {
             do {
-                return try await self.send(frame, deadline: deadline, on: try await self.connectedChannel())
-            } catch let error as RPCError
-                where error.code == .unavailable && (retryingUnavailable || error.details["sent"] == "no")
+                return try await body()
+            } catch let error as RPCError where error.code == .unavailable && (always || error.details["sent"] == "no")
             {
                 // A call that never left (no connection yet: a restarting or a flooded server)
                 // is safe to send again whatever it does.

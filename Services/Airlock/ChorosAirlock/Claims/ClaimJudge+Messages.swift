@@ -36,7 +36,7 @@ extension ClaimJudge {
                 key: try self.loadSystemKey(),
                 deployment: try self.configuration.deploymentID()
             )
-            _ = try await self.daemons.store.call(
+            let committed = try await self.daemons.store.call(
                 StoreRPC.commit,
                 .with {
                     $0.op = op
@@ -55,6 +55,11 @@ extension ClaimJudge {
                             $0.ref = Self.systemRef
                             $0.path = change.path
                         }
+                    }
+                    $0.advance = .with {
+                        $0.ref = Self.systemRef
+                        $0.fromOid = committed.parentOid
+                        $0.toOid = committed.commitOid
                     }
                 }
             )

@@ -255,6 +255,11 @@ package actor Lander {
                         $0.author = order.proposer ?? ""
                     }
                 }
+                $0.advance = .with {
+                    $0.ref = self.canonRef
+                    $0.fromOid = order.previousCanon
+                    $0.toOid = order.candidate
+                }
             },
             options: CallOptions(timeout: .seconds(60))
         )

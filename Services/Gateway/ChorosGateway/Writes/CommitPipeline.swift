@@ -58,7 +58,10 @@ extension Gateway {
                     self.auditEvent(call, ref: plan.ref, path: changes.first?.path ?? "", resultOID: response.commitOid)
                 )
                 let paths = changes.map(\.path)
-                let pending = plan.indexed ? await self.index(ref: plan.ref, paths: paths) : false
+                let pending =
+                    plan.indexed
+                    ? await self.index(ref: plan.ref, paths: paths, advance: .init(ref: plan.ref, after: response))
+                    : false
                 return CommitOutcome(
                     oid: response.commitOid,
                     ref: plan.ref,
@@ -238,7 +241,7 @@ extension Gateway {
                 }
             }
         }
-        let pending = await self.index(targets)
+        let pending = await self.index(targets, advance: .init(ref: ref, after: response))
         _ = try await audited
         return CommitOutcome(
             oid: response.commitOid,
@@ -280,35 +283,59 @@ extension Gateway {
         _ = try? await self.registry.registry(at: tip)
     }
 
-    func index(ref: String, paths: [String]) async -> Bool {
+    func index(ref: String, paths: [String], advance: Choros_V1_RefAdvance? = nil) async -> Bool {
         await self.index(
             paths.map { path in
                 .with {
                     $0.ref = ref
                     $0.path = path
                 }
-            }
+            },
+            advance: advance
         )
     }
 
     /// Upserts the index rows; an index outage never fails a write that git and the audit
-    /// log already hold (`reindex` restores the row), and costs a write at most two seconds.
-    /// Returns whether the row is pending.
-    func index(_ targets: [Choros_V1_IndexTarget]) async -> Bool {
+    /// log already hold, and costs a write at most two seconds. Returns whether the row is
+    /// pending: it is then sent again in the background until the index takes it (the
+    /// advance makes a late copy harmless, and a restarted index catches up by itself).
+    func index(_ targets: [Choros_V1_IndexTarget], advance: Choros_V1_RefAdvance? = nil) async -> Bool {
         guard !targets.isEmpty else { return false }
+        let request = Choros_V1_UpsertRequest.with {
+            $0.targets = targets
+            if let advance { $0.advance = advance }
+        }
         do {
-            _ = try await self.daemons.index.call(
-                IndexRPC.upsert,
-                .with { $0.targets = targets },
-                options: CallOptions(timeout: .seconds(2))
-            )
+            _ = try await self.daemons.index.call(IndexRPC.upsert, request, options: CallOptions(timeout: .seconds(2)))
             return false
         } catch {
             self.logger.warning(
-                "index upsert failed; reindex restores it",
+                "index upsert failed; it is retried in the background",
                 metadata: ["ref": "\(targets.first?.ref ?? "")", "error": "\(error)"]
             )
+            let index = self.daemons.index
+            Task.detached {
+                // Backoff while the index is away; it catches up on its own when it starts.
+                for delay in [1, 2, 4, 8, 16, 30] {
+                    try? await Task.sleep(for: .seconds(delay))
+                    if (try? await index.call(IndexRPC.upsert, request, options: CallOptions(timeout: .seconds(10))))
+                        != nil
+                    {
+                        return
+                    }
+                }
+            }
             return true
         }
+    }
+}
+
+extension Choros_V1_RefAdvance {
+    /// The move a commit made, as its store response tells it.
+    init(ref: String, after commit: Choros_V1_CommitResponse) {
+        self.init()
+        self.ref = ref
+        self.fromOid = commit.parentOid
+        self.toOid = commit.commitOid
     }
 }

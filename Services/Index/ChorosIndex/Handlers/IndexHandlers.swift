@@ -6,11 +6,12 @@ extension SearchIndex {
     /// Registers every Index RPC on `router`.
     package func register(on router: inout RPCRouter) {
         router.register(IndexRPC.upsert) { request, _ in
-            let result = try await self.upsert(request.targets)
+            let result = try await self.upsert(request.targets, advance: request.hasAdvance ? request.advance : nil)
             return .with {
                 $0.upserted = UInt32(result.upserted)
                 $0.deleted = UInt32(result.deleted)
                 $0.skipped = UInt32(result.skipped)
+                $0.caughtUp = result.caughtUp
             }
         }
         router.register(IndexRPC.pointers) { request, _ in

@@ -107,6 +107,10 @@ final class IndexDatabase: Sendable {
             )
         }
         migrator.registerMigration("v4-claims") { db in try ClaimTables.create(db) }
+        migrator.registerMigration("v5-ref-marks") { db in
+            // The commit each ref's rows reflect: what an upsert's advance is checked against.
+            try db.execute(sql: "CREATE TABLE ref_marks (ref TEXT PRIMARY KEY, oid TEXT NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 
@@ -147,19 +151,59 @@ final class IndexDatabase: Sendable {
         }
     }
 
+    /// The commit `ref`'s rows reflect, if the index knows it.
+    func mark(of ref: String) async throws -> String? {
+        try await self.pool.read { db in try Self.mark(of: ref, in: db) }
+    }
+
+    private static func mark(of ref: String, in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT oid FROM ref_marks WHERE ref = ?", arguments: [ref])
+    }
+
+    /// How a write moves a ref's mark, checked in the transaction that writes its rows.
+    struct MarkMove {
+        var ref: String
+        /// The marks the rows may be applied over (`nil`: the ref has none).
+        var accepted: [String?]
+        var to: String
+    }
+
+    /// Writes the rows and deletions and moves the mark, all or nothing: false (and nothing
+    /// written) when the ref's mark is not one `move` accepts.
+    func apply(
+        _ entries: [IndexedEntry],
+        deleting targets: [(ref: String, path: String)],
+        move: MarkMove?
+    ) async throws -> (applied: Bool, deleted: [Int64]) {
+        try await self.pool.write { db in
+            if let move {
+                guard move.accepted.contains(try Self.mark(of: move.ref, in: db)) else { return (false, []) }
+                try db.execute(
+                    sql:
+                        "INSERT INTO ref_marks(ref, oid) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET oid = excluded.oid",
+                    arguments: [move.ref, move.to]
+                )
+            }
+            try Self.upsert(entries, in: db)
+            return (true, try Self.delete(targets, in: db))
+        }
+    }
+
     /// Replaces the row at (ref, path).
     func upsert(_ entries: [IndexedEntry]) async throws {
-        try await self.pool.write { db in
-            for var entry in entries {
-                entry.id = try Int64.fetchOne(
-                    db,
-                    sql: "SELECT id FROM entries WHERE ref = ? AND path = ?",
-                    arguments: [entry.ref, entry.path]
-                )
-                try entry.save(db)
-                if entry.id == nil { entry.id = db.lastInsertedRowID }
-                try Self.replaceEdges(of: entry, in: db)
-            }
+        try await self.pool.write { db in try Self.upsert(entries, in: db) }
+    }
+
+    private static func upsert(_ entries: [IndexedEntry], in db: Database) throws {
+        for var entry in entries {
+            entry.id = try Int64.fetchOne(
+                db,
+                sql: "SELECT id FROM entries WHERE ref = ? AND path = ?",
+                arguments: [entry.ref, entry.path]
+            )
+            try entry.save(db)
+            if entry.id == nil { entry.id = db.lastInsertedRowID }
+            try Self.replaceEdges(of: entry, in: db)
         }
     }
 
@@ -188,22 +232,24 @@ final class IndexDatabase: Sendable {
 
     /// Deletes the rows (their side tables and vectors go by cascade); returns their ids.
     func delete(_ targets: [(ref: String, path: String)]) async throws -> [Int64] {
-        try await self.pool.write { db in
-            var deleted: [Int64] = []
-            for target in targets {
-                let id = try Int64.fetchOne(
-                    db,
-                    sql: "SELECT id FROM entries WHERE ref = ? AND path = ?",
-                    arguments: [target.ref, target.path]
-                )
-                try db.execute(
-                    sql: "DELETE FROM entries WHERE ref = ? AND path = ?",
-                    arguments: [target.ref, target.path]
-                )
-                if let id { deleted.append(id) }
-            }
-            return deleted
+        try await self.pool.write { db in try Self.delete(targets, in: db) }
+    }
+
+    private static func delete(_ targets: [(ref: String, path: String)], in db: Database) throws -> [Int64] {
+        var deleted: [Int64] = []
+        for target in targets {
+            let id = try Int64.fetchOne(
+                db,
+                sql: "SELECT id FROM entries WHERE ref = ? AND path = ?",
+                arguments: [target.ref, target.path]
+            )
+            try db.execute(
+                sql: "DELETE FROM entries WHERE ref = ? AND path = ?",
+                arguments: [target.ref, target.path]
+            )
+            if let id { deleted.append(id) }
         }
+        return deleted
     }
 
     /// Rows that should have a vector for `model` and do not (new, failed, or another model),

@@ -1,0 +1,65 @@
+internal import ChorosClients
+internal import ChorosProto
+internal import ChorosWire
+internal import SwiftProtobuf
+
+extension SearchIndex {
+    /// The refs the index holds rows of: canon and every perspective.
+    func indexedRefs() async throws -> [String] {
+        [self.canonRef] + (try await self.store.refs(under: Self.perspectivePrefix)).map(\.name)
+    }
+
+    /// Brings `ref`'s rows to the store's tip: the paths changed since the ref's mark, or,
+    /// when it has none (or the mark is not in git), the paths whose blob id differs from the
+    /// row's and the rows git no longer has. What it reads is written only over the mark it
+    /// started from; a writer that moved the mark meanwhile sends it round again.
+    @discardableResult
+    func catchUp(_ ref: String) async throws -> (upserted: Int, deleted: Int) {
+        while true {
+            let mark = try await self.database.mark(of: ref)
+            guard let listing = try await self.store.files(ref), listing.commitOid != mark else { return (0, 0) }
+            let paths: [String]
+            if let mark,
+                let changed = try? await self.store.call(
+                    StoreRPC.changedPaths,
+                    .with {
+                        $0.from = mark
+                        $0.to = listing.commitOid
+                    }
+                )
+            {
+                paths = changed.added + changed.modified + changed.removed
+            } else {
+                paths = try await self.differing(ref, from: listing)
+            }
+            let targets = paths.map { path in
+                Choros_V1_IndexTarget.with {
+                    $0.ref = ref
+                    $0.path = path
+                }
+            }
+            let (rows, missing, _) = try await self.rows(for: targets)
+            let move = IndexDatabase.MarkMove(ref: ref, accepted: [mark], to: listing.commitOid)
+            if try await self.write(rows, deleting: missing, move: move) { return (rows.count, missing.count) }
+        }
+    }
+
+    /// The paths whose row is missing, stale (another blob id) or of a file git no longer has.
+    private func differing(_ ref: String, from listing: Choros_V1_ListPathsResponse) async throws -> [String] {
+        let listed = Dictionary(zip(listing.paths, listing.blobOids), uniquingKeysWith: { first, _ in first })
+        let rows = try await self.database.pointers(ref: ref, under: "")
+        let known = Dictionary(rows.map { ($0.path, $0.blobOid) }, uniquingKeysWith: { first, _ in first })
+        return listing.paths.filter { known[$0] != listed[$0] } + known.keys.filter { listed[$0] == nil }.sorted()
+    }
+
+    /// Catches up every indexed ref: at start, what the index missed while it was down (or all
+    /// of it, for a new database).
+    func catchUpAll() async throws -> Int {
+        var caughtUp = 0
+        for ref in try await self.indexedRefs() {
+            let (upserted, deleted) = try await self.catchUp(ref)
+            caughtUp += upserted + deleted
+        }
+        return caughtUp
+    }
+}
