@@ -106,8 +106,9 @@ struct SearchIndexQueries: Sendable {
         return hit
     }
 
-    /// BM25 over title (weighted ×2) and body, filtered by scope, type and status. Messages
-    /// and vantages are excluded here, whatever the request says. What is ranked is bounded
+    /// BM25 over title (weighted ×2) and body, filtered by scope, type and status; equal
+    /// scores by ref and path, so a reindex (new row ids) answers the same. Messages and
+    /// vantages are excluded here, whatever the request says. What is ranked is bounded
     /// (`RankingPlan`), so a query whose words are in every entry costs what a rare one does.
     func search(_ request: Choros_V1_SearchRequest) async throws -> [Choros_V1_SearchHit] {
         let query = try SearchQuery(request.query)
@@ -135,7 +136,7 @@ struct SearchIndexQueries: Sendable {
                 let sql = """
                     SELECT e.*, c.rank FROM (\(inner)) c JOIN entries e ON e.id = c.rowid
                     WHERE e.type NOT IN ('msg', 'vap') AND e.path NOT LIKE 'messages/%' AND e.path NOT LIKE 'vantages/%'
-                    \(where_) ORDER BY c.rank LIMIT \(limit)
+                    \(where_) ORDER BY c.rank, e.ref, e.path LIMIT \(limit)
                     """
                 let hits = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                     Self.hit(try IndexedEntry(row: row), score: -(row["rank"] as Double))
