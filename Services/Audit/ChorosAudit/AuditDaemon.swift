@@ -12,7 +12,7 @@ package func makeAuditDaemon(configuration: ChorosConfiguration, logger: Logger)
         configuration: configuration,
         store: StoreClient(WireClient(socketPath: configuration.socketPath(for: "store")))
     )
-    var router = RPCRouter()
+    var router = RPCRouter(watching: [(configuration.auditDatabase as NSString).deletingLastPathComponent])
     log.register(on: &router)
     let server = WireServer.daemon(name: "audit", configuration: configuration, router: router, logger: logger) {
         let head = try? await log.head()

@@ -2,6 +2,7 @@ internal import ChorosClients
 package import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
+internal import Foundation
 package import Logging
 package import ServiceLifecycle
 
@@ -16,7 +17,7 @@ package func makeIndexDaemon(configuration: ChorosConfiguration, logger: Logger)
         embedder: makeEmbedder(configuration: configuration)
     )
     try await index.loadVectors()
-    var router = RPCRouter()
+    var router = RPCRouter(watching: [(configuration.indexDatabase as NSString).deletingLastPathComponent])
     index.register(on: &router)
     let server = WireServer.daemon(name: "index", configuration: configuration, router: router, logger: logger) {
         let stats = try? await index.stats()

@@ -10,7 +10,7 @@ package func makeStoreDaemon(configuration: ChorosConfiguration, logger: Logger)
     for lock in store.clearedLocks {
         logger.warning("removed a stale ref lock a killed store left", metadata: ["lock": "\(lock)"])
     }
-    var router = RPCRouter()
+    var router = RPCRouter(watching: [configuration.gitDirectory])
     store.register(on: &router)
     let server = WireServer.daemon(name: "store", configuration: configuration, router: router, logger: logger) {
         await store.figures()

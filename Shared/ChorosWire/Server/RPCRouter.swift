@@ -11,8 +11,13 @@ package struct RPCRouter: Sendable {
     typealias ErasedHandler = @Sendable (Data, RPCContext) async throws -> Data
 
     private var handlers: [String: ErasedHandler] = [:]
+    private let disks: DiskTrouble
 
-    package init() {}
+    /// `watching`: the directories the daemon writes under, whose filesystems explain a
+    /// failure that would otherwise be INTERNAL (full, read-only).
+    package init(watching paths: [String] = []) {
+        self.disks = DiskTrouble(watching: paths)
+    }
 
     /// The methods this router serves, sorted.
     package var methods: [String] { self.handlers.keys.sorted() }
@@ -51,7 +56,9 @@ package struct RPCRouter: Sendable {
             response.payload = try await handler(request.payload, context)
             response.status.code = .ok
         } catch {
-            response.status = Self.wireError(for: error, context: context).status
+            var wireError = Self.wireError(for: error, context: context)
+            if wireError.code == .internal, let trouble = self.disks.diagnose() { wireError = trouble }
+            response.status = wireError.status
         }
         return response
     }
