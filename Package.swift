@@ -55,6 +55,7 @@ let package = Package(
         .executable(name: "choros-admin", targets: ["ChorosAdminCLI"]),
         .executable(name: "choros-mcp", targets: ["ChorosMCPBridge"]),
         .executable(name: "choros-bench", targets: ["ChorosBenchmarks"]),
+        .executable(name: "choros-fuzz", targets: ["ChorosFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -191,6 +192,21 @@ let package = Package(
                 path: "Benchmarks",
                 swiftSettings: swiftSettings
             ),
+            // The parsers' fuzz entry points (issue 20): libFuzzer drives choros-fuzz when
+            // scripts/fuzz builds it with -sanitize=fuzzer; the tests replay the corpora.
+            .target(
+                name: "ChorosFuzzing",
+                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosGateway", nioCore, protobuf,
+                    .product(name: "NIOEmbedded", package: "swift-nio")],
+                path: "Tests/Fuzz/ChorosFuzzing",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "ChorosFuzz",
+                dependencies: ["ChorosFuzzing"],
+                path: "Tests/Fuzz/ChorosFuzz",
+                swiftSettings: swiftSettings
+            ),
             .testTarget(
                 name: "ChorosWireTests",
                 dependencies: ["ChorosWire", "ChorosProto", "ChorosTesting", nioCore, nioPosix, logging, protobuf],
@@ -198,7 +214,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "ChorosCoreTests",
-                dependencies: ["ChorosCore", "ChorosTesting", "ChorosWire", "ChorosProto"],
+                dependencies: ["ChorosCore", "ChorosTesting", "ChorosWire", "ChorosProto", "ChorosFuzzing"],
                 swiftSettings: swiftSettings
             ),
             .testTarget(
