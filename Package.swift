@@ -196,8 +196,10 @@ let package = Package(
             // scripts/fuzz builds it with -sanitize=fuzzer; the tests replay the corpora.
             .target(
                 name: "ChorosFuzzing",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", "ChorosGateway", nioCore, protobuf,
-                    .product(name: "NIOEmbedded", package: "swift-nio")],
+                dependencies: [
+                    "ChorosCore", "ChorosWire", "ChorosProto", "ChorosGateway", nioCore, protobuf,
+                    .product(name: "NIOEmbedded", package: "swift-nio"),
+                ],
                 path: "Tests/Fuzz/ChorosFuzzing",
                 swiftSettings: swiftSettings
             ),
