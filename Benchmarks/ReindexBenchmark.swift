@@ -1,4 +1,5 @@
 internal import ChorosClients
+import ChorosAudit
 import ChorosCore
 import ChorosIndex
 import ChorosProto
@@ -8,8 +9,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Reindex time for 10,000 entries: a real store served on a socket in process, and the
-/// index rebuilding from it over the wire, as the daemons do.
+/// Reindex time for 10,000 entries: a real store and audit log served on sockets in process,
+/// and the index rebuilding from them over the wire, as the daemons do.
 struct ReindexBenchmark {
     let directory: String
 
@@ -26,7 +27,9 @@ struct ReindexBenchmark {
         var logger = Logger(label: "choros.bench")
         logger.logLevel = .warning
         let server = WireServer.daemon(name: "store", configuration: configuration, router: router, logger: logger)
-        let group = ServiceGroup(services: [server], logger: logger)
+        // The claims half of a reindex reads the audit log: the real one, in process.
+        let audit = try await makeAuditDaemon(configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [server] + audit, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             defer { tasks.cancelAll() }
