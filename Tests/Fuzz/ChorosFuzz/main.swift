@@ -6,7 +6,14 @@ import Foundation
 // Built by scripts/fuzz with -sanitize=fuzzer (and CHOROS_FUZZ), this is libFuzzer's driver
 // over one target. Built normally, it replays the files and directories it is given.
 
-let arguments = CommandLine.arguments
+// libFuzzer runs itself again for -merge and -jobs with the arguments it was given, which no
+// longer name the target: the environment carries it to those children.
+var arguments = CommandLine.arguments
+if arguments.count < 2 || FuzzTarget(rawValue: arguments[1]) == nil,
+    let inherited = ProcessInfo.processInfo.environment["CHOROS_FUZZ_TARGET"]
+{
+    arguments.insert(inherited, at: min(1, arguments.count))
+}
 guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else {
     let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
     FileHandle.standardError.write(Data("usage: choros-fuzz \(names) [corpus...]\n".utf8))
@@ -15,6 +22,7 @@ guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else
 
 #if CHOROS_FUZZ
 nonisolated(unsafe) var current = target
+setenv("CHOROS_FUZZ_TARGET", target.rawValue, 1)
 
 @_silgen_name("LLVMFuzzerRunDriver")
 func runDriver(
