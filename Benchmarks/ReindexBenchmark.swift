@@ -1,5 +1,5 @@
-internal import ChorosClients
 import ChorosAudit
+internal import ChorosClients
 import ChorosCore
 import ChorosIndex
 import ChorosProto

@@ -39,9 +39,9 @@ class Deployment:
     def cmd(self, name):
         return os.path.join(self.bin, name)
 
-    def run(self, *arguments, check_status=True):
+    def run(self, *arguments, check_status=True, timeout=180):
         result = subprocess.run([self.cmd(arguments[0]), *arguments[1:], "--data-dir", self.data],
-                                capture_output=True, text=True, timeout=180)
+                                capture_output=True, text=True, timeout=timeout)
         if check_status and result.returncode != 0:
             raise Failure(f"{' '.join(arguments)} exited {result.returncode}: {result.stderr}")
         return result
