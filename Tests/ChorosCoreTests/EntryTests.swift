@@ -38,6 +38,24 @@ struct EntryTests {
         #expect(parsed.body == "text\n")
     }
 
+    /// Found by the entry fuzz target: a combining mark right after a '"' (or ':' or ',')
+    /// fused with it into one Character, so the quoted value read back as plain text.
+    @Test("syntax followed by a combining mark round-trips: quotes, colons and commas are found as scalars")
+    func combiningMarks() throws {
+        let entry = try Entry(
+            fields: [
+                ("title", .scalar("\u{618}x\u{0}y")),
+                ("note", .scalar("\"\u{301}quoted")),
+                ("supersedes", .list(["\u{301}a", "b,\u{301}c", "\u{10}d"])),
+            ],
+            body: "Body."
+        )
+        #expect(try Entry(parsing: entry.text) == entry)
+        let written = try Entry(parsing: "---\ntitle:\u{301} x\nlist: [a,\u{301} b]\n---\n\nBody.")
+        #expect(written.scalar("title") == "\u{301} x".trimmingCharacters(in: .whitespaces))
+        #expect(written.list("list") == ["a", "\u{301} b".trimmingCharacters(in: .whitespaces)])
+    }
+
     @Test("a Stasima-written entry parses")
     func stasimaEntry() throws {
         let text = """

@@ -16,14 +16,17 @@ extension Entry {
         }
         guard let closing = lines.dropFirst().firstIndex(of: "---") else { throw .unterminatedFrontMatter }
         var fields: [(key: String, value: Value)] = []
+        // Syntax is found among Unicode scalars, never Characters: a combining mark after a ':',
+        // a '"' or a ',' would otherwise fuse with it into another Character and hide it.
         for (offset, line) in lines[1..<closing].enumerated() where !line.allSatisfy(\.isWhitespace) {
-            guard let colon = line.firstIndex(of: ":") else {
+            let scalars = line.unicodeScalars
+            guard let colon = scalars.firstIndex(of: ":") else {
                 throw .malformedLine(line: offset + 2, text: String(line))
             }
-            let key = String(line[..<colon]).trimmingCharacters(in: .whitespaces)
+            let key = String(scalars[..<colon]).trimmingCharacters(in: .whitespaces)
             guard Entry.isValidKey(key) else { throw .invalidKey(key) }
             guard !fields.contains(where: { $0.key == key }) else { throw .duplicateField(key) }
-            let raw = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let raw = String(scalars[scalars.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
             fields.append((key, try Self.parseValue(raw, key: key)))
         }
         rawLines.removeSubrange(0...closing)
@@ -54,19 +57,20 @@ extension Entry {
     }
 
     private static func parseValue(_ raw: String, key: String) throws(EntryError) -> Value {
-        if raw.hasPrefix("[") { return .list(try self.parseList(raw, key: key)) }
-        if raw.hasPrefix("\""), let decoded = self.decodeJSONString(raw) { return .scalar(decoded) }
+        let first = raw.unicodeScalars.first
+        if first == "[" { return .list(try self.parseList(raw, key: key)) }
+        if first == "\"", let decoded = self.decodeJSONString(raw) { return .scalar(decoded) }
         return .scalar(raw)
     }
 
     private static func parseList(_ raw: String, key: String) throws(EntryError) -> [String] {
-        guard raw.hasSuffix("]") else { throw .malformedList(key: key, reason: "no closing ']'") }
-        var rest = Substring(raw.dropFirst().dropLast())
+        guard raw.unicodeScalars.last == "]" else { throw .malformedList(key: key, reason: "no closing ']'") }
+        var rest = raw.unicodeScalars.dropFirst().dropLast()
         var items: [String] = []
         while true {
             rest = rest.drop { $0 == " " }
             if rest.isEmpty { break }
-            if rest.hasPrefix("\"") {
+            if rest.first == "\"" {
                 guard let (item, remainder) = self.leadingJSONString(rest) else {
                     throw .malformedList(key: key, reason: "an unterminated quoted item")
                 }
@@ -74,7 +78,7 @@ extension Entry {
                 rest = remainder.drop { $0 == " " }
             } else {
                 let end = rest.firstIndex(of: ",") ?? rest.endIndex
-                items.append(rest[..<end].trimmingCharacters(in: .whitespaces))
+                items.append(String(rest[..<end]).trimmingCharacters(in: .whitespaces))
                 rest = rest[end...]
             }
             if rest.isEmpty { break }
@@ -85,16 +89,18 @@ extension Entry {
     }
 
     /// The JSON string at the start of `text` and what follows it.
-    private static func leadingJSONString(_ text: Substring) -> (String, Substring)? {
+    private static func leadingJSONString(
+        _ text: Substring.UnicodeScalarView
+    ) -> (String, Substring.UnicodeScalarView)? {
         var index = text.index(after: text.startIndex)
         var isEscaped = false
         while index < text.endIndex {
-            let character = text[index]
+            let scalar = text[index]
             if isEscaped {
                 isEscaped = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 isEscaped = true
-            } else if character == "\"" {
+            } else if scalar == "\"" {
                 let end = text.index(after: index)
                 guard let decoded = self.decodeJSONString(String(text[..<end])) else { return nil }
                 return (decoded, text[end...])
@@ -125,12 +131,13 @@ extension Entry {
     }
 
     private static func encodeScalar(_ text: String) -> String {
-        let isAmbiguous = text.hasPrefix("\"") || text.hasPrefix("[")
+        let isAmbiguous = text.unicodeScalars.first == "\"" || text.unicodeScalars.first == "["
         return isAmbiguous || self.needsQuoting(text) ? self.encodeJSONString(text) : text
     }
 
     private static func encodeItem(_ item: String) -> String {
-        let hasSyntax = item.isEmpty || item.contains { $0 == "," || $0 == "[" || $0 == "]" || $0 == "\"" }
+        let hasSyntax =
+            item.isEmpty || item.unicodeScalars.contains { $0 == "," || $0 == "[" || $0 == "]" || $0 == "\"" }
         return hasSyntax || self.needsQuoting(item) ? self.encodeJSONString(item) : item
     }
 }
