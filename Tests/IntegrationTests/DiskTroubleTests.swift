@@ -50,16 +50,8 @@ struct DiskTroubleTests {
     }
 
     private func scenario(on disk: String) async throws {
-        let configuration = """
-            git_dir = "\(disk)/git"
-            audit_db = "\(disk)/audit.sqlite"
-            index_db = "\(disk)/index.sqlite"
-            """
-        try await GatewayFixture.with(instances: ["alice"], extraConfiguration: configuration) { fixture in
-            let alice = try await fixture.connect("alice")
-            func entry(_ slug: String) -> [String: JSONValue] {
-                ["domain": "notes", "slug": .string(slug), "body": .string("Otters \(slug)."), "op_id": .string(slug)]
-            }
+        try await Self.deployment(on: disk) { fixture, alice in
+            let entry = Self.entry
             try await alice.call("kip_commit", entry("before"))
             let perspective = "refs/cap/perspectives/alice"
             let tip = try await fixture.daemons.typed.store.tip(of: perspective)
@@ -78,7 +70,6 @@ struct DiskTroubleTests {
             #expect(Set(hits.compactMap { $0["path"] as? String }) == ["notes/before.md", "notes/during.md"])
             let verified = try await fixture.daemons.verify(checkEnvelopes: true)
             #expect(verified.ok, "\(verified)")
-            await alice.close()
         }
     }
 
@@ -113,16 +104,8 @@ struct DiskTroubleTests {
     }
 
     private func readOnlyScenario(image: String, disk: String) async throws {
-        let configuration = """
-            git_dir = "\(disk)/git"
-            audit_db = "\(disk)/audit.sqlite"
-            index_db = "\(disk)/index.sqlite"
-            """
-        try await GatewayFixture.with(instances: ["alice"], extraConfiguration: configuration) { fixture in
-            let alice = try await fixture.connect("alice")
-            func entry(_ slug: String) -> [String: JSONValue] {
-                ["domain": "notes", "slug": .string(slug), "body": .string("Otters \(slug)."), "op_id": .string(slug)]
-            }
+        try await Self.deployment(on: disk) { fixture, alice in
+            let entry = Self.entry
             try await alice.call("kip_commit", entry("before"))
             let tip = try await fixture.daemons.typed.store.tip(of: "refs/cap/perspectives/alice")
             let source = try await ChildProcess.run(
@@ -154,8 +137,28 @@ struct DiskTroubleTests {
             #expect(written["path"] as? String == "notes/frozen.md")
             let verified = try await fixture.daemons.verify(checkEnvelopes: true)
             #expect(verified.ok, "\(verified)")
+        }
+    }
+
+    /// A deployment whose repository, audit log and index live on `disk`, with alice bound.
+    static func deployment(
+        on disk: String,
+        _ body: (GatewayFixture, InstanceClient) async throws -> Void
+    ) async throws {
+        let configuration = """
+            git_dir = "\(disk)/git"
+            audit_db = "\(disk)/audit.sqlite"
+            index_db = "\(disk)/index.sqlite"
+            """
+        try await GatewayFixture.with(instances: ["alice"], extraConfiguration: configuration) { fixture in
+            let alice = try await fixture.connect("alice")
+            try await body(fixture, alice)
             await alice.close()
         }
+    }
+
+    static func entry(_ slug: String) -> [String: JSONValue] {
+        ["domain": "notes", "slug": .string(slug), "body": .string("Otters \(slug)."), "op_id": .string(slug)]
     }
 
     /// The refused write left no commit, no event and no index row.

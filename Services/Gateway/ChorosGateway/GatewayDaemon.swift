@@ -19,7 +19,7 @@ package func makeGatewayDaemon(
     gateway.register(on: &router)
     let figures = ["deployment": configuration.deploymentName, "tools": String(Gateway.tools.count)]
     return [
-        StartupReconcile(audit: daemons.audit, logger: logger),
+        startupReconcile(audit: daemons.audit, logger: logger),
         WireServer.daemon(
             name: "gateway",
             configuration: configuration,

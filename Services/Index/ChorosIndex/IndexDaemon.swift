@@ -23,5 +23,12 @@ package func makeIndexDaemon(configuration: ChorosConfiguration, logger: Logger)
         let stats = try? await index.stats()
         return ["entries": String(stats?.entries ?? 0)]
     }
-    return [server, StartupCatchUp(index: index, logger: logger)]
+    // An index that was down (or killed in an upsert) missed writes, a new database all of
+    // them: every ref is caught up from its mark to the store's tip. Upserts arriving
+    // meanwhile are safe: a ref's rows move only over the mark they were read from.
+    let catchUp = StartupTask("catch-up", logger: logger) {
+        let rows = try await index.catchUpAll()
+        if rows > 0 { logger.notice("caught up with what the index missed", metadata: ["rows": "\(rows)"]) }
+    }
+    return [server, catchUp]
 }
