@@ -113,6 +113,28 @@ struct ConfigurationTests {
         #expect(issues.first?.problem.contains("line 2") == true)
     }
 
+    /// toml++ aborts the process (debug) or reads past its assumption (release) on these; each
+    /// must instead be a named error. The first is the config fuzz target's finding.
+    @Test(
+        "a table header without a name is refused by line, never handed to toml++",
+        arguments: [
+            "pr_uid = -1\nunknown_key = \"= broxken\"\n[[\n[", "[", "a = 1\n\n[[ \r\n", "  [#x]", "[=]", "[ {a = 1}]",
+        ]
+    )
+    func namelessHeader(text: String) {
+        let issues = self.issues(text)
+        #expect(issues.count == 1)
+        #expect(issues.first?.problem.contains("a table header without a name") == true)
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("[") }! + 1
+        #expect(issues.first?.problem.contains("line \(line):") == true)
+    }
+
+    @Test("an environment value that would be a nameless header is taken as text")
+    func namelessHeaderInEnvironment() throws {
+        let configuration = try self.load("", environment: ["CHOROS_DEPLOYMENT_NAME": "x\n["])
+        #expect(configuration.deploymentName == "x\n[")
+    }
+
     @Test("a relative --data-dir is the working directory's, even when it holds a choros.toml")
     func relativeDataDirectory() async throws {
         try await withTemporaryDirectory { directory in

@@ -304,6 +304,18 @@ struct IndexTests {
             let before = try await self.search(fixture, "lantern")
             _ = try await fixture.index.call(IndexRPC.reindex, .init(), options: CallOptions(timeout: .seconds(60)))
             #expect(try await self.search(fixture, "lantern") == before, "the rows equal a fresh reindex")
+
+            // A forged advance (to a commit git does not have) sets a bogus mark; the next
+            // catch-up cannot diff from it, compares blob ids instead, and loses nothing.
+            let forged = String(repeating: "f", count: 40)
+            #expect(try await upsert("notes/a.md", from: third, to: forged).caughtUp == false)
+            try await fixture.commit(ref, ["notes/d.md": "---\ntitle: D\n---\n\nFourth lantern."], author: "alice")
+            let fourth = try await tip()
+            let healed = try await upsert("notes/d.md", from: third, to: fourth)
+            #expect(healed.caughtUp && healed.upserted == 1, "d.md, found by comparing blob ids: \(healed)")
+            let all = try await self.search(fixture, "lantern").map(\.path).sorted()
+            #expect(all == ["notes/a.md", "notes/b.md", "notes/c.md", "notes/d.md"])
+            #expect(try await upsert("notes/d.md", from: third, to: fourth).caughtUp == false, "the mark is real again")
         }
     }
 

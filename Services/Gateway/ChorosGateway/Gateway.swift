@@ -21,6 +21,7 @@ package final class Gateway: Sendable {
     let quota: InstanceQuota
     let denials = DenialBudget()
     let cursors = CursorCache()
+    let indexRetries = IndexRetries()
     let verifier: OperationVerifier
     /// Named in every challenge and required in every op (TRUST.md, rule 7).
     let deployment: String

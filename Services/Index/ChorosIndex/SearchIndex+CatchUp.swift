@@ -11,27 +11,16 @@ extension SearchIndex {
 
     /// Brings `ref`'s rows to the store's tip: the paths changed since the ref's mark, or,
     /// when it has none (or the mark is not in git), the paths whose blob id differs from the
-    /// row's and the rows git no longer has. What it reads is written only over the mark it
-    /// started from; a writer that moved the mark meanwhile sends it round again.
+    /// row's and the rows git no longer has. Only that fallback lists the whole ref, so a catch-up
+    /// on a write path costs what changed. What it reads is written only over the mark it
+    /// started from; a writer that moved the mark meanwhile sends it round again, a bounded
+    /// number of times: a ref that busy is caught up by its writers' own upserts.
     @discardableResult
     func catchUp(_ ref: String) async throws -> (upserted: Int, deleted: Int) {
-        while true {
+        for _ in 0..<Self.catchUpRounds {
             let mark = try await self.database.mark(of: ref)
-            guard let listing = try await self.store.files(ref), listing.commitOid != mark else { return (0, 0) }
-            let paths: [String]
-            if let mark,
-                let changed = try? await self.store.call(
-                    StoreRPC.changedPaths,
-                    .with {
-                        $0.from = mark
-                        $0.to = listing.commitOid
-                    }
-                )
-            {
-                paths = changed.added + changed.modified + changed.removed
-            } else {
-                paths = try await self.differing(ref, from: listing)
-            }
+            guard let tip = try await self.store.tip(of: ref), tip != mark else { return (0, 0) }
+            let paths = try await self.changed(ref, from: mark, to: tip)
             let targets = paths.map { path in
                 Choros_V1_IndexTarget.with {
                     $0.ref = ref
@@ -39,9 +28,28 @@ extension SearchIndex {
                 }
             }
             let (rows, missing, _) = try await self.rows(for: targets)
-            let move = IndexDatabase.MarkMove(ref: ref, accepted: [mark], to: listing.commitOid)
+            let move = IndexDatabase.MarkMove(ref: ref, accepted: [mark], to: tip)
             if try await self.write(rows, deleting: missing, move: move) { return (rows.count, missing.count) }
         }
+        return (0, 0)
+    }
+
+    static let catchUpRounds = 8
+
+    private func changed(_ ref: String, from mark: String?, to tip: String) async throws -> [String] {
+        if let mark,
+            let changed = try? await self.store.call(
+                StoreRPC.changedPaths,
+                .with {
+                    $0.from = mark
+                    $0.to = tip
+                }
+            )
+        {
+            return changed.added + changed.modified + changed.removed
+        }
+        guard let listing = try await self.store.files(tip) else { return [] }
+        return try await self.differing(ref, from: listing)
     }
 
     /// The paths whose row is missing, stale (another blob id) or of a file git no longer has.

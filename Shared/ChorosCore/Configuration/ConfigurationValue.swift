@@ -48,6 +48,15 @@ package struct ConfigurationSource: Sendable {
     ///
     /// - Throws: `ConfigurationError` naming the line when the text is not TOML.
     package init(toml text: String, origin: String) throws {
+        if let line = TableHeaderGuard.firstMalformedHeader(in: text) {
+            let issue = ConfigurationIssue(
+                key: "(syntax)",
+                origin: origin,
+                problem:
+                    "not valid TOML at line \(line): a table header without a name (choros.toml is flat: no [sections])"
+            )
+            throw ConfigurationError(issues: [issue])
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -70,7 +79,10 @@ package struct ConfigurationSource: Sendable {
     package mutating func overlay(environment: [String: String]) {
         for (name, text) in environment where name.hasPrefix("CHOROS_") {
             let key = name.dropFirst("CHOROS_".count).lowercased()
-            let parsed = (try? TOMLTable(string: "value = \(text)"))?["value"].map(ConfigurationValue.init)
+            let toml = "value = \(text)"
+            let parsed =
+                TableHeaderGuard.firstMalformedHeader(in: toml) == nil
+                ? (try? TOMLTable(string: toml))?["value"].map(ConfigurationValue.init) : nil
             self.values[key] = (parsed ?? .string(text), name)
             self.environmentText[key] = text
         }

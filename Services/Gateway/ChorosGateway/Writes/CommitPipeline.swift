@@ -297,8 +297,8 @@ extension Gateway {
 
     /// Upserts the index rows; an index outage never fails a write that git and the audit
     /// log already hold, and costs a write at most two seconds. Returns whether the row is
-    /// pending: it is then sent again in the background until the index takes it (the
-    /// advance makes a late copy harmless, and a restarted index catches up by itself).
+    /// pending: it is then sent again in the background (`IndexRetries`) until the index takes
+    /// it; the advance makes a late copy harmless, and a restarted index catches up by itself.
     func index(_ targets: [Choros_V1_IndexTarget], advance: Choros_V1_RefAdvance? = nil) async -> Bool {
         guard !targets.isEmpty else { return false }
         let request = Choros_V1_UpsertRequest.with {
@@ -313,18 +313,7 @@ extension Gateway {
                 "index upsert failed; it is retried in the background",
                 metadata: ["ref": "\(targets.first?.ref ?? "")", "error": "\(error)"]
             )
-            let index = self.daemons.index
-            Task.detached {
-                // Backoff while the index is away; it catches up on its own when it starts.
-                for delay in [1, 2, 4, 8, 16, 30] {
-                    try? await Task.sleep(for: .seconds(delay))
-                    if (try? await index.call(IndexRPC.upsert, request, options: CallOptions(timeout: .seconds(10))))
-                        != nil
-                    {
-                        return
-                    }
-                }
-            }
+            await self.indexRetries.schedule(request, ref: targets.first?.ref ?? "", through: self.daemons.index)
             return true
         }
     }
