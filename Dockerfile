@@ -2,8 +2,7 @@
 # release with the Swift runtime linked statically; a slim Debian runs them.
 FROM swift:6.2-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgit2-dev libsqlite3-dev libsodium-dev \
-        libprotobuf-c-dev pkg-config \
+    && apt-get install -y --no-install-recommends libgit2-dev libsqlite3-dev libsodium-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -18,10 +17,12 @@ RUN swift build -c release --static-swift-stdlib \
         cp ".build/release/$product" /out/; \
     done
 
+# Only what the binaries link (ldd): libcurl for FoundationNetworking (the embedding client),
+# ca-certificates for its TLS.
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgit2-1.5 libsqlite3-0 libsodium23 libprotobuf-c1 \
-        libcurl4 libxml2 tzdata ca-certificates \
+    && apt-get install -y --no-install-recommends libgit2-1.5 libsqlite3-0 libsodium23 libcurl4 \
+        tzdata ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/choros choros \
     && mkdir -p /run/choros && chown choros /run/choros

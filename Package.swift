@@ -35,7 +35,7 @@ func daemon(
         ),
         .executableTarget(
             name: "Choros\(name)Daemon",
-            dependencies: [.target(name: "Choros\(name)"), "ChorosCore", argumentParser],
+            dependencies: [.target(name: "Choros\(name)"), "ChorosCore", "ChorosBuildVersion", argumentParser],
             path: "Services/\(folder)/Choros\(name)Daemon",
             swiftSettings: swiftSettings
         ),
@@ -108,6 +108,9 @@ let package = Package(
             path: "Shared/ChorosTesting",
             swiftSettings: swiftSettings
         ),
+        .plugin(name: "BuildVersion", capability: .buildTool(), path: "Plugins/BuildVersion"),
+        // Only the executables' commands import it, so a new commit rebuilds them, not the tree.
+        .target(name: "ChorosBuildVersion", path: "Shared/ChorosBuildVersion", plugins: ["BuildVersion"]),
         .systemLibrary(
             name: "CSodium",
             path: "Shared/CSodium",
@@ -152,14 +155,18 @@ let package = Package(
             .executableTarget(
                 name: "ChorosSupervisorCLI",
                 dependencies: [
-                    "ChorosSupervisor", "ChorosCore", "ChorosWire", "ChorosProto", argumentParser, logging, protobuf,
+                    "ChorosSupervisor", "ChorosCore", "ChorosWire", "ChorosProto", "ChorosBuildVersion", argumentParser,
+                    logging, protobuf,
                 ],
                 path: "Services/Supervisor/ChorosSupervisorCLI",
                 swiftSettings: swiftSettings
             ),
             .executableTarget(
                 name: "ChorosAdminCLI",
-                dependencies: ["ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", argumentParser, protobuf],
+                dependencies: [
+                    "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", "ChorosBuildVersion", argumentParser,
+                    protobuf,
+                ],
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
             ),
@@ -173,7 +180,7 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosMCPBridge",
-                dependencies: ["ChorosMCP", "ChorosCore", argumentParser, logging],
+                dependencies: ["ChorosMCP", "ChorosCore", "ChorosBuildVersion", argumentParser, logging],
                 path: "Services/MCP/ChorosMCPBridge",
                 swiftSettings: swiftSettings
             ),
@@ -181,7 +188,7 @@ let package = Package(
                 name: "ChorosBenchmarks",
                 dependencies: [
                     "ChorosWire", "ChorosProto", "ChorosCore", "ChorosClients", "ChorosStore", "ChorosAudit",
-                    "ChorosIndex",
+                    "ChorosIndex", "ChorosBuildVersion",
                     "ChorosTesting",
                     protobuf,
                     nioCore,

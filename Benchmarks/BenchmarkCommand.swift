@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosBuildVersion
 import ChorosProto
 import ChorosWire
 import Foundation
@@ -12,7 +13,8 @@ import NIOPosix
 struct BenchmarkCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-bench",
-        abstract: "Measure Choros throughput and latency; prints a table and JSON."
+        abstract: "Measure Choros throughput and latency; prints a table and JSON.",
+        version: chorosBuildVersion
     )
 
     @Option(help: "Seconds per measurement.")

@@ -84,10 +84,25 @@ package final class ChildProcess: Sendable {
         let executable = name.hasPrefix("/") ? name : Self.binDirectory + "/" + name
         let child = try ChildProcess(executable: executable, arguments, outputDirectory: outputDirectory)
         guard let status = try await child.waitForExit(timeout: timeout) else {
+            // Whether it hung or exited unseen tells a stuck program from a missed reap.
+            let state = Self.processState(child.pid)
             child.signal(SIGKILL)
-            return (-1, child.output, child.errorOutput + "\n(timed out)")
+            return (-1, child.output, child.errorOutput + "\n(timed out; \(state))")
         }
         return (status, child.output, child.errorOutput)
+    }
+}
+
+extension ChildProcess {
+    /// The kernel's view of `pid`: its state letter and each thread's wait channel.
+    static func processState(_ pid: Int32) -> String {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        let state = stat.lastIndex(of: ")").map { String(stat[$0...].dropFirst(2).prefix(1)) } ?? "gone"
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        let channels = threads.sorted().map { thread in
+            (try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/wchan", encoding: .utf8)) ?? "?"
+        }
+        return "state \(state), threads waiting in \(channels.joined(separator: ","))"
     }
 }
 

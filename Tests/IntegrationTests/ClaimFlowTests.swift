@@ -378,21 +378,23 @@ struct ClaimCorrectionTests {
                 try SigningKey.generate().author.rawValue
             )
             #expect(foreign.status == 1)
-            #expect(foreign.output.contains("not the system key"))
+            #expect(foreign.error.contains("not the system key"))
+            let unreadable = try await Self.verifyBundle(fixture, file + ".missing")
+            #expect(unreadable.status == 2 && unreadable.error.contains("cannot read"))
         }
     }
 
     static func verifyBundle(
         _ fixture: GatewayFixture,
         _ arguments: String...
-    ) async throws -> (status: Int32, output: String) {
+    ) async throws -> (status: Int32, output: String, error: String) {
         let result = try await ChildProcess.run(
             "choros",
             ["verify-bundle"] + arguments,
             outputDirectory: fixture.daemons.directory.path,
             timeout: .seconds(30)
         )
-        return (result.status, result.output)
+        return (result.status, result.output, result.error)
     }
 
     static func expectRejected(
@@ -405,6 +407,7 @@ struct ClaimCorrectionTests {
         try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
         let result = try await Self.verifyBundle(fixture, path)
         #expect(result.status == 1, sourceLocation: sourceLocation)
-        #expect(result.output.contains("NOT VERIFIED: \(problem)"), "\(result.output)", sourceLocation: sourceLocation)
+        #expect(result.error.contains("NOT VERIFIED: \(problem)"), "\(result.error)", sourceLocation: sourceLocation)
+        #expect(result.output.isEmpty, "a failure prints nothing on stdout", sourceLocation: sourceLocation)
     }
 }

@@ -106,10 +106,12 @@ struct SupervisorTests {
 
             let stop = try await ChildProcess.run(
                 "choros",
-                ["stop", "--data-dir", dataDirectory],
+                ["stop", "--data-dir", dataDirectory, "--json"],
                 outputDirectory: directory.path
             )
             #expect(stop.status == 0, "\(stop.error)")
+            let stopped = try JSONSerialization.jsonObject(with: Data(stop.output.utf8)) as? [String: Bool]
+            #expect(stopped == ["stopped": true], "stop --json prints JSON: \(stop.output)")
             #expect(try await up.waitForExit(timeout: .seconds(20)) == 0)
             for pid in pids { #expect(!isProcessAlive(pid), "pid \(pid) still running") }
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: dataDirectory + "/run")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosBuildVersion
 import ChorosCore
 import ChorosProto
 import ChorosWire
@@ -11,10 +12,11 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-admin",
         abstract: "The practitioner's client for a Choros deployment.",
+        version: chorosBuildVersion,
         subcommands: [
             Init.self, Instance.self, DaemonStatus.self, Proposals.self, Preview.self, Land.self, Verify.self,
             Anchor.self, Reconcile.self, Snapshot.self, Reindex.self, Backup.self, Mirror.self, Restore.self,
-            TOTPProvision.self, TOTPCheck.self, Claim.self, Explain.self,
+            TOTPProvision.self, TOTPCheck.self, Claim.self, Explain.self, InstallSystemd.self,
         ]
     )
 

@@ -1,12 +1,14 @@
 import ArgumentParser
 import ChorosAirlock
+import ChorosBuildVersion
 import ChorosCore
 
 @main
 struct AirlockDaemonCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-airlock",
-        abstract: "choros-airlock: the practitioner's gate (TOTP, landing)."
+        abstract: "choros-airlock: the practitioner's gate (TOTP, landing).",
+        version: chorosBuildVersion
     )
 
     @OptionGroup var options: DaemonOptions

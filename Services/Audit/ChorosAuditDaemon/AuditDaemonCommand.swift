@@ -1,12 +1,14 @@
 import ArgumentParser
 import ChorosAudit
+import ChorosBuildVersion
 import ChorosCore
 
 @main
 struct AuditDaemonCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-audit",
-        abstract: "choros-audit: the hash-chained operation log."
+        abstract: "choros-audit: the hash-chained operation log.",
+        version: chorosBuildVersion
     )
 
     @OptionGroup var options: DaemonOptions

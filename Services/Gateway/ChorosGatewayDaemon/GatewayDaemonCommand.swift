@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosBuildVersion
 import ChorosCore
 import ChorosGateway
 
@@ -6,7 +7,8 @@ import ChorosGateway
 struct GatewayDaemonCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-gateway",
-        abstract: "choros-gateway: the only socket instances are given."
+        abstract: "choros-gateway: the only socket instances are given.",
+        version: chorosBuildVersion
     )
 
     @OptionGroup var options: DaemonOptions

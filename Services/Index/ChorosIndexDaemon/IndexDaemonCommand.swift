@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosBuildVersion
 import ChorosCore
 import ChorosIndex
 
@@ -6,7 +7,8 @@ import ChorosIndex
 struct IndexDaemonCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-index",
-        abstract: "choros-index: the search index."
+        abstract: "choros-index: the search index.",
+        version: chorosBuildVersion
     )
 
     @OptionGroup var options: DaemonOptions

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosBuildVersion
 import ChorosCore
 import ChorosMCP
 import Foundation
@@ -10,7 +11,8 @@ import Logging
 struct MCPBridgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-mcp",
-        abstract: "MCP server over stdio for one enrolled Choros instance."
+        abstract: "MCP server over stdio for one enrolled Choros instance.",
+        version: chorosBuildVersion
     )
 
     @Option(help: "The instance's key file (from choros-admin instance add).")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosBuildVersion
 import ChorosCore
 import ChorosStore
 
@@ -6,7 +7,8 @@ import ChorosStore
 struct StoreDaemonCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros-store",
-        abstract: "choros-store: the git store (libgit2)."
+        abstract: "choros-store: the git store (libgit2).",
+        version: chorosBuildVersion
     )
 
     @OptionGroup var options: DaemonOptions

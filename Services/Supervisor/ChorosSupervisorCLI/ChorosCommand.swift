@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosBuildVersion
 import ChorosCore
 
 @main
@@ -6,6 +7,7 @@ struct ChorosCommand: DaemonCommand {
     static let configuration = CommandConfiguration(
         commandName: "choros",
         abstract: "Run and supervise the Choros daemons.",
+        version: chorosBuildVersion,
         subcommands: [Up.self, Status.self, Restart.self, Stop.self, Logs.self, Config.self, VerifyBundle.self]
     )
 }

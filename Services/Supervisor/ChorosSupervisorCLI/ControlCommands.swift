@@ -103,7 +103,7 @@ struct Stop: AsyncParsableCommand {
                 if (try? ProcessLock(path: lockPath)) != nil { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            if !self.options.json { print("stopped") }
+            print(self.options.json ? #"{"stopped":true}"# : "stopped")
         }
     }
 }
@@ -120,22 +120,46 @@ struct Logs: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Keep printing what is appended.")
     var follow = false
 
-    @OptionGroup var options: ControlOptions
+    /// No `--json`: a log is the daemon's own lines (`log_format` chooses them), so the flag is
+    /// refused as unknown rather than ignored.
+    @OptionGroup var options: DaemonOptions
 
     func run() async throws {
         try await reportingFailures("logs") {
             guard SupervisorRPC.daemonNames.contains(self.name) else { throw SupervisorError.unknownDaemon(self.name) }
-            let path = try self.options.loadConfiguration().dataDirectory + "/logs/\(self.name).log"
+            let path =
+                try self.options.withDefaultDataDirectory.loadConfiguration().dataDirectory + "/logs/\(self.name).log"
             guard let handle = FileHandle(forReadingAtPath: path) else {
                 throw ValidationError("no log at \(path): has choros up run with this data directory?")
             }
-            let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-            let tail = text.split(separator: "\n", omittingEmptySubsequences: false).suffix(self.lines + 1)
-            print(tail.joined(separator: "\n"), terminator: "")
+            FileHandle.standardOutput.write(try Self.lastLines(self.lines, of: handle))
             while self.follow {
                 try await Task.sleep(for: .milliseconds(250))
                 FileHandle.standardOutput.write(handle.readDataToEndOfFile())
             }
         }
+    }
+
+    /// The last `count` lines, read backwards from the end in chunks, so a large log costs
+    /// what is printed; leaves `handle` at the end, where `--follow` goes on.
+    static func lastLines(_ count: Int, of handle: FileHandle) throws -> Data {
+        let end = try handle.seekToEnd()
+        let newline = UInt8(ascii: "\n")
+        var start = end
+        var tail = Data()
+        // count + 1 newlines: the first piece read is the end of a line that began earlier.
+        while start > 0, tail.count(where: { $0 == newline }) <= count {
+            let size = min(UInt64(64 << 10), start)
+            start -= size
+            try handle.seek(toOffset: start)
+            tail = (try handle.read(upToCount: Int(size)) ?? Data()) + tail
+        }
+        try handle.seek(toOffset: end)
+        var lines = tail.split(separator: newline, omittingEmptySubsequences: false)
+        let ended = tail.last == newline
+        if ended { lines.removeLast() }
+        if start > 0 { lines.removeFirst() }
+        let kept = lines.suffix(max(count, 0))
+        return Data(kept.joined(separator: [newline])) + (ended && !kept.isEmpty ? [newline] : [])
     }
 }

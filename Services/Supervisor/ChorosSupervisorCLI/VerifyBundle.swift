@@ -3,6 +3,7 @@ import ChorosCore
 import Foundation
 
 /// `choros verify-bundle FILE`: checks an explanation bundle offline, with no daemon running.
+/// Exit 0 verified, 1 not (the reason on stderr), 2 usage or an unreadable file.
 struct VerifyBundle: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-bundle",
@@ -13,7 +14,7 @@ struct VerifyBundle: ParsableCommand {
 
     func run() throws {
         guard let data = FileManager.default.contents(atPath: self.file) else {
-            print("verify-bundle: cannot read \(self.file)")
+            FileHandle.standardError.write(Data("verify-bundle: cannot read \(self.file)\n".utf8))
             throw ExitCode(2)
         }
         do {
@@ -24,7 +25,7 @@ struct VerifyBundle: ParsableCommand {
                 "  anchor signed by \(verified.systemAuthor)\(self.systemKey == nil ? " (pass --system-key to pin it)" : "")"
             )
         } catch {
-            print("NOT VERIFIED: \(error.description)")
+            FileHandle.standardError.write(Data("NOT VERIFIED: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
     }

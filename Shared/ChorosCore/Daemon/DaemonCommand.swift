@@ -1,4 +1,5 @@
 package import ArgumentParser
+internal import Foundation
 internal import NIOCore
 internal import NIOPosix
 
@@ -22,6 +23,11 @@ extension DaemonCommand {
                 try command.run()
             }
         } catch {
+            // Usage errors exit 2, as every Choros command line does (ArgumentParser's is 64).
+            if Self.exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((Self.fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             Self.exit(withError: error)
         }
     }
