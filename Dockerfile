@@ -5,6 +5,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libgit2-dev libsqlite3-dev libsodium-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+# .git is not copied: pass the version in (docker compose build --build-arg CHOROS_VERSION=$(git describe)).
+ARG CHOROS_VERSION=unknown
 COPY Package.swift ./
 COPY protos ./protos
 COPY Shared ./Shared
