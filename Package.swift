@@ -148,7 +148,10 @@ let package = Package(
         + [
             .target(
                 name: "ChorosSupervisor",
-                dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle],
+                dependencies: [
+                    "ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle,
+                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                ],
                 path: "Services/Supervisor/ChorosSupervisor",
                 swiftSettings: swiftSettings
             ),
@@ -223,7 +226,7 @@ let package = Package(
             ),
             .testTarget(
                 name: "ChorosCoreTests",
-                dependencies: ["ChorosCore", "ChorosTesting", "ChorosWire", "ChorosProto", "ChorosFuzzing"],
+                dependencies: ["ChorosCore", "ChorosTesting", "ChorosWire", "ChorosProto", "ChorosFuzzing", logging],
                 swiftSettings: swiftSettings
             ),
             .testTarget(
@@ -255,6 +258,11 @@ let package = Package(
                     "ChorosIndex", "ChorosClients", "ChorosTesting", "ChorosProto", protobuf,
                     .product(name: "GRDB", package: "GRDB.swift"),
                 ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ChorosSupervisorTests",
+                dependencies: ["ChorosSupervisor", "ChorosTesting"],
                 swiftSettings: swiftSettings
             ),
             .testTarget(

@@ -106,6 +106,17 @@ struct ConfigurationTests {
         #expect(issues.map(\.origin).sorted() == ["CHOROS_AIRLOCK_FLOOR_S", "CHOROS_COLOUR"])
     }
 
+    @Test("log_format, log_max_mb and log_keep: defaults, and bad values named")
+    func logKeys() throws {
+        let defaults = try self.load("")
+        #expect(defaults.logFormat == .text && defaults.logMaximumMegabytes == 64 && defaults.logKeep == 5)
+        let json = try self.load("log_format = \"json\"\nlog_max_mb = 1\nlog_keep = 0")
+        #expect(json.logFormat == .json && json.logMaximumMegabytes == 1 && json.logKeep == 0)
+        let issues = self.issues("log_format = \"xml\"\nlog_max_mb = 0\nlog_keep = -1")
+        #expect(issues.map(\.key).sorted() == ["log_format", "log_keep", "log_max_mb"])
+        #expect(issues.first { $0.key == "log_format" }?.problem.contains("\"json\"") == true)
+    }
+
     @Test("TOML syntax errors name the line")
     func syntaxError() {
         #expect(throws: ConfigurationError.self) { try self.load("a = = 1") }

@@ -138,4 +138,60 @@ struct SupervisorTests {
             #expect(leftovers.filter { $0.hasSuffix(".sock") }.isEmpty, "stale sockets: \(leftovers)")
         }
     }
+
+    @Test("log_format = json: every daemon's log is JSON lines; SIGHUP reopens the logs after an outside logrotate")
+    func jsonLogsAndReopen() async throws {
+        try await withTemporaryDirectory { directory in
+            let dataDirectory = directory.appending("d")
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+            try "log_format = \"json\"\n".write(
+                toFile: dataDirectory + "/choros.toml",
+                atomically: true,
+                encoding: .utf8
+            )
+            let up = try ChildProcess("choros", ["up", "--data-dir", dataDirectory], outputDirectory: directory.path)
+            defer { up.signal(SIGKILL) }
+            let client = WireClient(socketPath: dataDirectory + "/run/supervisor.sock")
+            _ = try await self.waitForStatus(client, within: .seconds(30)) { daemons in
+                Self.daemons.allSatisfy { daemons[$0]?.state == "healthy" }
+            }
+            let logs = dataDirectory + "/logs/"
+            for name in Self.daemons {
+                let text = try String(contentsOfFile: logs + name + ".log", encoding: .utf8)
+                let lines = text.split(separator: "\n")
+                #expect(!lines.isEmpty, "\(name).log is empty")
+                for line in lines {
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                    #expect(object?["daemon"] as? String == name, "\(name).log: \(line)")
+                    #expect(object?["level"] != nil && object?["ts"] != nil && object?["message"] != nil)
+                }
+            }
+
+            // logrotate's way: move the file, then SIGHUP; the next lines go to a new file.
+            try FileManager.default.moveItem(atPath: logs + "index.log", toPath: logs + "index.log.moved")
+            kill(up.pid, SIGHUP)
+            let reopened = try await eventually {
+                FileManager.default.fileExists(atPath: logs + "index.log")
+            } until: {
+                $0
+            }
+            #expect(reopened, "SIGHUP makes the supervisor open index.log again")
+            let restart = try await ChildProcess.run(
+                "choros",
+                ["restart", "index", "--data-dir", dataDirectory],
+                outputDirectory: directory.path
+            )
+            #expect(restart.status == 0, "\(restart.error)")
+            let fresh = try await eventually {
+                (try? String(contentsOfFile: logs + "index.log", encoding: .utf8)) ?? ""
+            } until: {
+                $0.contains("\"message\":\"starting\"")
+            }
+            #expect(fresh.contains("\"message\":\"starting\""), "the restarted index logs to the new file: \(fresh)")
+            #expect(isProcessAlive(up.pid), "SIGHUP does not stop choros up")
+            await client.close()
+            up.signal(SIGTERM)
+            #expect(try await up.waitForExit(timeout: .seconds(30)) == 0)
+        }
+    }
 }

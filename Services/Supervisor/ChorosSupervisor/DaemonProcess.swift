@@ -1,32 +1,31 @@
 internal import Foundation
 
-/// One running daemon process, its log file taking both stdout and stderr.
+/// One running daemon process, its stdout and stderr piped into its log file.
 struct DaemonProcess: Sendable {
     let pid: Int32
     let startedAt: ContinuousClock.Instant
     let process: Process
 
-    /// Starts `executable` with `arguments`, appending its output to `logPath`, and calls
+    /// Starts `executable` with `arguments`, its stdout and stderr piped into `log`, and calls
     /// `onExit` with the wait status description once it has exited.
     static func launch(
         executable: String,
         arguments: [String],
-        logPath: String,
+        log: LogFile,
         onExit: @escaping @Sendable (_ pid: Int32, _ exit: DaemonExit) -> Void
     ) throws -> DaemonProcess {
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o640])
+        let output = Pipe()
+        // Read as it arrives (a dispatch source), until the daemon and its children close it.
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { log.append(data) }
         }
-        guard let log = FileHandle(forWritingAtPath: logPath) else {
-            throw SupervisorError.cannotOpenLog(path: logPath)
-        }
-        log.seekToEndOfFile()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
+        process.standardOutput = output
+        process.standardError = output
         process.terminationHandler = { finished in
             let exit: DaemonExit =
                 finished.terminationReason == .uncaughtSignal
@@ -34,7 +33,7 @@ struct DaemonProcess: Sendable {
             onExit(finished.processIdentifier, exit)
         }
         try process.run()
-        try? log.close()
+        try? output.fileHandleForWriting.close()
         return DaemonProcess(pid: process.processIdentifier, startedAt: .now, process: process)
     }
 

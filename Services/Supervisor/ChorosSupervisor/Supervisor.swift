@@ -3,6 +3,7 @@ internal import ChorosWire
 internal import Foundation
 package import Logging
 internal import ServiceLifecycle
+internal import UnixSignals
 
 /// Starts the daemons in order, restarts a crashed one with backoff, restarts one on request,
 /// and stops them all in reverse order on graceful shutdown or a Stop call.
@@ -19,6 +20,8 @@ package actor Supervisor: Service {
     let configuration: SupervisorConfiguration
     let logger: Logger
     var daemons: [String: ManagedDaemon] = [:]
+    /// Each daemon's log, kept across its restarts.
+    var logs: [String: LogFile] = [:]
     let startedAt = ContinuousClock.now
     private let events: AsyncStream<Event>
     private let eventSink: AsyncStream<Event>.Continuation
@@ -40,6 +43,11 @@ package actor Supervisor: Service {
     }
 
     package func run() async throws {
+        // From the start, so a logrotate during the first start or `init` is not lost.
+        let hangups = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) { self.reopenLogs() }
+        }
+        defer { hangups.cancel() }
         do {
             try await self.startAll()
         } catch {
@@ -64,6 +72,12 @@ package actor Supervisor: Service {
             timers.cancelAll()
         }
         await self.stopAll()
+    }
+
+    /// SIGHUP: every log file is closed and opened again (after an outside logrotate).
+    private func reopenLogs() {
+        for log in self.logs.values { log.reopen() }
+        self.logger.info("logs reopened (SIGHUP)")
     }
 
     private func handle(_ event: Event, timers: inout DiscardingTaskGroup) async {
@@ -134,10 +148,18 @@ package actor Supervisor: Service {
             throw SupervisorError.executableNotFound(path: executable)
         }
         let sink = self.eventSink
+        let log =
+            try self.logs[name]
+            ?? LogFile(
+                path: self.configuration.logDirectory + "/" + name + ".log",
+                maximumBytes: self.configuration.logMaximumBytes,
+                keep: self.configuration.logKeep
+            )
+        self.logs[name] = log
         let process = try DaemonProcess.launch(
             executable: executable,
             arguments: self.configuration.daemonArguments,
-            logPath: self.configuration.logDirectory + "/" + name + ".log"
+            log: log
         ) { pid, exit in
             sink.yield(.exited(name: name, pid: pid, exit: exit))
         }

@@ -3,7 +3,8 @@
 /// - `binDirectory`: the folder holding `choros-<name>` executables (the supervisor's own).
 /// - `daemonArguments`: passed to every daemon (`--config F` or `--data-dir D`), so each reads
 ///   the same configuration the supervisor read.
-/// - `logDirectory`: each daemon's stdout and stderr go to `<logDirectory>/<name>.log`.
+/// - `logDirectory`: each daemon's stdout and stderr go to `<logDirectory>/<name>.log`,
+///   moved to `<name>.log.1` … `.<logKeep>` past `logMaximumBytes` (`log_max_mb`, `log_keep`).
 /// - `startTimeout`: how long a daemon has to answer Health after it is started (15 s).
 /// - `stopTimeout`: how long a daemon has to exit after SIGTERM before SIGKILL (12 s, above
 ///   the daemons' own 10 s graceful-shutdown bound).
@@ -16,6 +17,8 @@ package struct SupervisorConfiguration: Sendable {
     package var logDirectory: String
     package var dataDirectory: String
     package var daemonNames: [String] = SupervisorRPC.daemonNames
+    package var logMaximumBytes = 64 << 20
+    package var logKeep = 5
     package var startTimeout: Duration = .seconds(15)
     package var stopTimeout: Duration = .seconds(12)
     package var initialBackoff: Duration = .milliseconds(100)

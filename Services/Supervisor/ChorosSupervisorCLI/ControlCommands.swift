@@ -129,15 +129,31 @@ struct Logs: AsyncParsableCommand {
             guard SupervisorRPC.daemonNames.contains(self.name) else { throw SupervisorError.unknownDaemon(self.name) }
             let path =
                 try self.options.withDefaultDataDirectory.loadConfiguration().dataDirectory + "/logs/\(self.name).log"
-            guard let handle = FileHandle(forReadingAtPath: path) else {
+            guard var handle = FileHandle(forReadingAtPath: path) else {
                 throw ValidationError("no log at \(path): has choros up run with this data directory?")
             }
             FileHandle.standardOutput.write(try Self.lastLines(self.lines, of: handle))
             while self.follow {
                 try await Task.sleep(for: .milliseconds(250))
                 FileHandle.standardOutput.write(handle.readDataToEndOfFile())
+                // Rotated (or moved by logrotate): the rest of the old file is printed, then the new one.
+                if Self.inode(path) != Self.inode(descriptor: handle.fileDescriptor),
+                    let next = FileHandle(forReadingAtPath: path)
+                {
+                    handle = next
+                }
             }
         }
+    }
+
+    private static func inode(_ path: String) -> UInt64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    private static func inode(descriptor: Int32) -> UInt64? {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 ? UInt64(info.st_ino) : nil
     }
 
     /// The last `count` lines, read backwards from the end in chunks, so a large log costs

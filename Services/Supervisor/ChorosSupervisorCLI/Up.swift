@@ -30,6 +30,8 @@ struct Up: AsyncParsableCommand {
                 dataDirectory: configuration.dataDirectory
             )
             supervisorConfiguration.initializer = [Deployment.binDirectory + "/choros-admin", "init"] + daemonArguments
+            supervisorConfiguration.logMaximumBytes = configuration.logMaximumMegabytes << 20
+            supervisorConfiguration.logKeep = configuration.logKeep
             return makeSupervisorDaemon(
                 configuration: configuration,
                 supervisorConfiguration: supervisorConfiguration,

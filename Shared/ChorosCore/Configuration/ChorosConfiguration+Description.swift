@@ -14,6 +14,8 @@ extension ChorosConfiguration {
             ("airlock_floor_s", self.airlockFloorSeconds), ("airlock_ceiling_s", self.airlockCeilingSeconds),
             ("practitioner_uid", Int(self.practitionerUID)), ("max_frame_bytes", self.maximumFrameBytes),
             ("op_freshness_s", self.opFreshnessSeconds), ("log_level", self.logLevel),
+            ("log_format", self.logFormat.rawValue), ("log_max_mb", self.logMaximumMegabytes),
+            ("log_keep", self.logKeep),
         ]
     }
 }

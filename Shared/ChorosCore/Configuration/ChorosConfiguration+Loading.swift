@@ -91,6 +91,9 @@ extension ChorosConfiguration {
         self.maximumFrameBytes = reader.integer("max_frame_bytes", default: 16 << 20, in: 1024...(1 << 30))
         self.opFreshnessSeconds = reader.integer("op_freshness_s", default: 300, in: 1...86_400)
         self.logLevel = reader.string("log_level", default: "info")
+        self.logFormat = reader.choice("log_format", default: .text)
+        self.logMaximumMegabytes = reader.integer("log_max_mb", default: 64, in: 1...65_536)
+        self.logKeep = reader.integer("log_keep", default: 5, in: 0...100)
         self.validateRelations(&reader)
         reader.reportUnknownKeys()
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }

@@ -30,7 +30,10 @@
 /// - `instances_group` (string, `choros-instances`): when that group exists, `gateway.sock`
 ///   and the directories above it belong to it, so instances under their own uids reach it.
 /// - `max_frame_bytes` (integer 1 KiB…1 GiB, 16 MiB); `op_freshness_s` (integer 1…86400, 300).
-/// - `log_level` (`trace` | `debug` | `info` | `notice` | `warning` | `error` | `critical`, `info`).
+/// - `log_level` (`trace` | `debug` | `info` | `notice` | `warning` | `error` | `critical`, `info`);
+///   `log_format` (`text` | `json`, `text`: JSON lines with timestamp, level, daemon, message and
+///   metadata); `log_max_mb` (integer 1…65536, 64) and `log_keep` (integer 0…100, 5): `choros up`
+///   moves a daemon's log to `NAME.log.1` … `NAME.log.<keep>` once it passes that size.
 package struct ChorosConfiguration: Sendable, Equatable {
     package enum EmbedBackend: String, Sendable, CaseIterable {
         case none
@@ -73,6 +76,14 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var maximumFrameBytes: Int
     package var opFreshnessSeconds: Int
     package var logLevel: String
+    package var logFormat: LogFormat
+    package var logMaximumMegabytes: Int
+    package var logKeep: Int
+
+    package enum LogFormat: String, Sendable, CaseIterable {
+        case text
+        case json
+    }
 
     /// The longest socket file name under `run_dir`; paths are checked against it at load.
     package static let longestSocketName = "supervisor.sock"

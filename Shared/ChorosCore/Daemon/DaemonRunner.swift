@@ -39,15 +39,22 @@ package enum DaemonRunner {
             exit(Self.configurationExitCode)
         }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let format = configuration.logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler =
+                format == .json
+                ? JSONLogHandler(label: label, daemon: name) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         var logger = Logger(label: "choros.\(name)")
         logger[metadataKey: "service"] = "\(name)"
-        // A stray SIGHUP (a closed terminal) must not kill a daemon; nothing reloads on it yet.
+        // A stray SIGHUP (a closed terminal) must not kill a daemon; the supervisor traps it to
+        // reopen its logs.
         signal(SIGHUP, SIG_IGN)
+        // Output goes to the supervisor's pipe: a supervisor gone must not kill a daemon that
+        // then logs (the write fails instead).
+        signal(SIGPIPE, SIG_IGN)
         do {
             try RunDirectory.prepare(configuration)
             Self.raiseFileLimit()
