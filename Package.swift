@@ -14,10 +14,15 @@ let swiftSettings: [SwiftSetting] =
 
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+/// NIOLockedValueBox, not Synchronization's Mutex: its futex is invisible to ThreadSanitizer on
+/// Linux, so every access it guards would be reported as a race.
+let locks = Target.Dependency.product(name: "NIOConcurrencyHelpers", package: "swift-nio")
 let protobuf = Target.Dependency.product(name: "SwiftProtobuf", package: "swift-protobuf")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let metrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
 
 /// A daemon: a library with all its logic and a thin `@main` executable named `choros-<name>`.
 func daemon(
@@ -29,7 +34,10 @@ func daemon(
     [
         .target(
             name: "Choros\(name)",
-            dependencies: ["ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", logging, lifecycle] + extra,
+            dependencies: [
+                "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", logging, lifecycle, metrics, locks,
+            ]
+                + extra,
             path: "Services/\(folder)/Choros\(name)",
             swiftSettings: swiftSettings + settings
         ),
@@ -62,6 +70,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -79,7 +89,7 @@ let package = Package(
         ),
         .target(
             name: "ChorosWire",
-            dependencies: ["ChorosProto", nioCore, nioPosix, protobuf, logging, lifecycle],
+            dependencies: ["ChorosProto", nioCore, nioPosix, protobuf, logging, lifecycle, metrics, locks],
             path: "Shared/ChorosWire",
             swiftSettings: swiftSettings
         ),
@@ -87,6 +97,7 @@ let package = Package(
             name: "ChorosCore",
             dependencies: [
                 "ChorosProto", "ChorosWire", "CSodium", logging, lifecycle, nioCore, nioPosix, argumentParser, protobuf,
+                metrics, prometheus, locks,
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -96,7 +107,7 @@ let package = Package(
         ),
         .target(
             name: "ChorosClients",
-            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", protobuf],
+            dependencies: ["ChorosCore", "ChorosWire", "ChorosProto", protobuf, locks],
             path: "Shared/ChorosClients",
             swiftSettings: swiftSettings
         ),
@@ -104,6 +115,7 @@ let package = Package(
             name: "ChorosTesting",
             dependencies: [
                 "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", logging, lifecycle, nioPosix, protobuf,
+                locks,
             ],
             path: "Shared/ChorosTesting",
             swiftSettings: swiftSettings
@@ -149,7 +161,8 @@ let package = Package(
             .target(
                 name: "ChorosSupervisor",
                 dependencies: [
-                    "ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle,
+                    "ChorosCore", "ChorosWire", "ChorosProto", logging, lifecycle, nioCore, nioPosix, locks,
+                    .product(name: "NIOHTTP1", package: "swift-nio"),
                     .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 ],
                 path: "Services/Supervisor/ChorosSupervisor",

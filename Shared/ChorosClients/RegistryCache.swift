@@ -1,8 +1,8 @@
 package import ChorosCore
 internal import ChorosProto
 package import ChorosWire
+internal import NIOConcurrencyHelpers
 internal import SwiftProtobuf
-internal import Synchronization
 
 /// The enrolled keys, re-read from `refs/cap/registry` whenever its tip moves: one snapshot
 /// per process, keyed by that tip, shared by every caller of the store client.
@@ -10,7 +10,7 @@ package final class RegistryCache: Sendable {
     package static let ref = "refs/cap/registry"
 
     private let wire: WireClient
-    private let cached = Mutex<(tip: String, registry: InstanceRegistry)?>(nil)
+    private let cached = NIOLockedValueBox<(tip: String, registry: InstanceRegistry)?>(nil)
 
     init(reading wire: WireClient) {
         self.wire = wire
@@ -27,21 +27,21 @@ package final class RegistryCache: Sendable {
     /// The registry at `tip`, read only when it is not the cached one. A caller that learnt
     /// the tip from another answer (the store's Commit returns it) pays no call at all.
     package func registry(at tip: String) async throws -> InstanceRegistry {
-        if let cached = self.cached.withLock({ $0 }), cached.tip == tip { return cached.registry }
+        if let cached = self.cached.withLockedValue({ $0 }), cached.tip == tip { return cached.registry }
         let store = StoreClient(wire: self.wire, registry: self)
         let registry = try InstanceRegistry(records: try await store.registryRecords(at: tip))
-        self.cached.withLock { $0 = (tip, registry) }
+        self.cached.withLockedValue { $0 = (tip, registry) }
         return registry
     }
 
     /// The last registry read, without asking the store; `nil` before the first read. For a
     /// signed write whose store call verifies the signer against the store's own registry.
-    package var snapshot: (tip: String, registry: InstanceRegistry)? { self.cached.withLock { $0 } }
+    package var snapshot: (tip: String, registry: InstanceRegistry)? { self.cached.withLockedValue { $0 } }
 
     /// The record of a key that was ever enrolled, revoked or not. Records never leave the
     /// registry, so a cached hit needs no store call; only a miss re-reads it.
     package func everEnrolled(_ author: AuthorID) async throws -> InstanceRecord? {
-        if let record = self.cached.withLock({ $0?.registry.record(for: author) }) { return record }
+        if let record = self.cached.withLockedValue({ $0?.registry.record(for: author) }) { return record }
         return try await self.current().record(for: author)
     }
 

@@ -1,16 +1,16 @@
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// A lock-protected value that escaping test closures can share.
 package final class Shared<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
+    private let storage: NIOLockedValueBox<Value>
 
     package init(_ value: Value) {
-        self.storage = Mutex(value)
+        self.storage = NIOLockedValueBox(value)
     }
 
-    package var value: Value { self.storage.withLock { $0 } }
+    package var value: Value { self.storage.withLockedValue { $0 } }
 
     package func mutate<Result>(_ body: (inout Value) -> Result) -> Result {
-        self.storage.withLock { body(&$0) }
+        self.storage.withLockedValue { body(&$0) }
     }
 }

@@ -45,6 +45,14 @@ struct TrustSocketTests {
                 var knocks = try await Self.knock(as: user, probe: probe, sockets)
                 try #require(knocks.count == sockets.count)
                 #expect(knocks[0].connected && knocks[0].code == 0, "gateway: \(knocks[0].message ?? "")")
+                // Health is open on gateway.sock; the metrics beside it are the service uid's.
+                let scrape = try await Self.knock(
+                    as: user,
+                    probe: probe,
+                    [run + "gateway.sock"],
+                    method: "/choros.v1.Metrics/Scrape"
+                )
+                #expect(scrape.first?.connected == true && scrape.first?.code == 7, "\(scrape.first?.message ?? "")")
                 for knock in knocks.dropFirst() {
                     #expect(!knock.connected && knock.errno == EACCES, "\(knock.socket): \(knock.message ?? "")")
                 }
@@ -71,8 +79,16 @@ struct TrustSocketTests {
         return info
     }
 
-    private static func knock(as user: UnprivilegedUser, probe: String, _ sockets: [String]) async throws -> [Knock] {
-        let result = try await user.run("/usr/bin/python3", [probe] + sockets)
+    private static func knock(
+        as user: UnprivilegedUser,
+        probe: String,
+        _ sockets: [String],
+        method: String? = nil
+    ) async throws -> [Knock] {
+        let result = try await user.run(
+            "/usr/bin/python3",
+            [probe] + (method.map { ["--method", $0] } ?? []) + sockets
+        )
         #expect(result.status == 0, "probe failed: \(result.error)")
         return try result.output.split(separator: "\n").map {
             try JSONDecoder().decode(Knock.self, from: Data($0.utf8))

@@ -24,13 +24,13 @@ def check(condition, message):
 
 
 class Deployment:
-    def __init__(self, bin_dir, floor_seconds):
+    def __init__(self, bin_dir, floor_seconds, extra_config=""):
         self.bin = os.path.abspath(bin_dir)
         self.dir = tempfile.mkdtemp(prefix="choros-mcp-")
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.data)
         with open(os.path.join(self.data, "choros.toml"), "w") as config:
-            config.write(f'data_dir = "{self.data}"\nairlock_floor_s = {floor_seconds}\n')
+            config.write(f'data_dir = "{self.data}"\nairlock_floor_s = {floor_seconds}\n{extra_config}')
         self.log = open(os.path.join(self.dir, "up.log"), "w")
         self.up = subprocess.Popen([self.cmd("choros"), "up", "--data-dir", self.data],
                                    stdout=self.log, stderr=subprocess.STDOUT)

@@ -14,12 +14,20 @@ package func makeAuditDaemon(configuration: ChorosConfiguration, logger: Logger)
     )
     var router = RPCRouter(watching: [(configuration.auditDatabase as NSString).deletingLastPathComponent])
     log.register(on: &router)
-    let server = WireServer.daemon(name: "audit", configuration: configuration, router: router, logger: logger) {
+    let figures: @Sendable () async -> [String: String] = {
         let head = try? await log.head()
         return [
             "events": String(head?.seq ?? 0), "head": String(head?.hash.prefix(16) ?? ""),
             "appends_per_transaction": String(format: "%.2f", log.database.appends.meanBatchSize),
         ]
     }
+    let server = WireServer.daemon(
+        name: "audit",
+        configuration: configuration,
+        router: router,
+        logger: logger,
+        figures: figures,
+        gauges: { numericFigures(await figures(), ["events", "appends_per_transaction"]) }
+    )
     return [server]
 }

@@ -192,10 +192,11 @@ extension ConnectionSession {
     func withState<Result: Sendable, Failure: Error>(
         _ body: (inout SessionState) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        try self.withValue { value throws(Failure) in
+        let outcome: Swift.Result<Result, Failure> = self.withValue { value in
             var state = value as? SessionState ?? .unbound
             defer { value = state }
-            return try body(&state)
+            do throws(Failure) { return .success(try body(&state)) } catch { return .failure(error) }
         }
+        return try outcome.get()
     }
 }

@@ -19,10 +19,17 @@ package func makeIndexDaemon(configuration: ChorosConfiguration, logger: Logger)
     try await index.loadVectors()
     var router = RPCRouter(watching: [(configuration.indexDatabase as NSString).deletingLastPathComponent])
     index.register(on: &router)
-    let server = WireServer.daemon(name: "index", configuration: configuration, router: router, logger: logger) {
-        let stats = try? await index.stats()
-        return ["entries": String(stats?.entries ?? 0)]
+    let figures: @Sendable () async -> [String: String] = {
+        ["entries": String((try? await index.stats())?.entries ?? 0)]
     }
+    let server = WireServer.daemon(
+        name: "index",
+        configuration: configuration,
+        router: router,
+        logger: logger,
+        figures: figures,
+        gauges: { numericFigures(await figures(), ["entries"]).mapKeys { "index_\($0)" } }
+    )
     // An index that was down (or killed in an upsert) missed writes, a new database all of
     // them: every ref is caught up from its mark to the store's tip. Upserts arriving
     // meanwhile are safe: a ref's rows move only over the mark they were read from.

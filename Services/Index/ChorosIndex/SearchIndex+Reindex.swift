@@ -1,18 +1,18 @@
 internal import ChorosClients
 internal import ChorosProto
 internal import ChorosWire
+internal import NIOConcurrencyHelpers
 internal import SwiftProtobuf
-internal import Synchronization
 
 /// Progress of a running reindex, read by Stats.
 final class ReindexProgress: Sendable {
-    private let state = Mutex<(isRunning: Bool, done: Int, total: Int)>((false, 0, 0))
+    private let state = NIOLockedValueBox<(isRunning: Bool, done: Int, total: Int)>((false, 0, 0))
 
-    var snapshot: (isRunning: Bool, done: Int, total: Int) { self.state.withLock { $0 } }
+    var snapshot: (isRunning: Bool, done: Int, total: Int) { self.state.withLockedValue { $0 } }
 
-    func begin(total: Int) { self.state.withLock { $0 = (true, 0, total) } }
-    func advance(by count: Int) { self.state.withLock { $0.done += count } }
-    func end() { self.state.withLock { $0.isRunning = false } }
+    func begin(total: Int) { self.state.withLockedValue { $0 = (true, 0, total) } }
+    func advance(by count: Int) { self.state.withLockedValue { $0.done += count } }
+    func end() { self.state.withLockedValue { $0.isRunning = false } }
 }
 
 extension SearchIndex {

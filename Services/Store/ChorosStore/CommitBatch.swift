@@ -1,6 +1,8 @@
 internal import CGit2
 internal import ChorosCore
 internal import ChorosProto
+internal import ChorosWire
+internal import CoreMetrics
 internal import Foundation
 
 /// The commits of one writer turn (group commit). Their objects are written without a sync
@@ -95,6 +97,7 @@ struct CommitBatch {
         self.staged = []
         self.tips = [:]
         guard !staged.isEmpty else { return }
+        Recorder(label: "choros_commit_batch_size").record(staged.count)
         do {
             try self.repository.syncFilesystem()
         } catch {

@@ -1,7 +1,7 @@
 internal import ChorosCore
 internal import ChorosProto
 internal import Foundation
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 extension GitStore {
     /// Pins canon's and the proposal's tips to oids once, then analyzes the merge.
@@ -161,7 +161,7 @@ extension GitStore {
     /// moves (every commit and land consults it).
     func registry(in repository: GitRepository) throws -> InstanceRegistry {
         guard let tip = try repository.target(ofRef: WriteAuthority.registryRef) else { return try InstanceRegistry() }
-        if let cached = self.registryCache.withLock({ $0 }), cached.tip == tip { return cached.registry }
+        if let cached = self.registryCache.withLockedValue({ $0 }), cached.tip == tip { return cached.registry }
         let paths =
             (try? repository.paths(in: tip, prefix: "instances", recursive: false, rev: WriteAuthority.registryRef))
             ?? []
@@ -171,7 +171,7 @@ extension GitStore {
             if let record = try? InstanceRecord(fileContent: content) { records.append(record) }
         }
         let registry = try InstanceRegistry(records: records)
-        self.registryCache.withLock { $0 = (tip, registry) }
+        self.registryCache.withLockedValue { $0 = (tip, registry) }
         return registry
     }
 

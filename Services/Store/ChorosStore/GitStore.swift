@@ -1,6 +1,6 @@
 internal import ChorosCore
 internal import Foundation
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// The store's operations over the repository: validation before any git call, idempotency
 /// by op id and request key, and each job on the right thread pool.
@@ -8,7 +8,7 @@ package final class GitStore: Sendable {
     let configuration: StoreConfiguration
     let pool: RepositoryPool
     let index: OpIndex
-    let registryCache = Mutex<(tip: GitOID, registry: InstanceRegistry)?>(nil)
+    let registryCache = NIOLockedValueBox<(tip: GitOID, registry: InstanceRegistry)?>(nil)
     let commits = GroupCommit<CommitJob, CommitResult>()
     /// Ref locks a killed predecessor left, removed before the repository opened.
     package let clearedLocks: [String]

@@ -12,9 +12,14 @@ package func makeStoreDaemon(configuration: ChorosConfiguration, logger: Logger)
     }
     var router = RPCRouter(watching: [configuration.gitDirectory])
     store.register(on: &router)
-    let server = WireServer.daemon(name: "store", configuration: configuration, router: router, logger: logger) {
-        await store.figures()
-    }
+    let server = WireServer.daemon(
+        name: "store",
+        configuration: configuration,
+        router: router,
+        logger: logger,
+        figures: { await store.figures() },
+        gauges: { numericFigures(await store.figures(), ["refs", "op_index", "commits_per_turn"]) }
+    )
     return [StoreLifecycle(store: store), server]
 }
 

@@ -1,5 +1,5 @@
 package import Foundation
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// One daemon's log, written by the supervisor from the daemon's output pipe: rotated by size
 /// (`NAME.log` → `NAME.log.1` … `NAME.log.<keep>`, the oldest dropped) and reopened on SIGHUP,
@@ -14,22 +14,22 @@ package final class LogFile: Sendable {
         var descriptor: Int32 = -1
         var size = 0
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     package init(path: String, maximumBytes: Int, keep: Int) throws {
         self.path = path
         self.maximumBytes = maximumBytes
         self.keep = keep
-        try self.state.withLock { try self.open(&$0) }
+        try self.state.withLockedValue { try self.open(&$0) }
     }
 
     deinit {
-        self.state.withLock { if $0.descriptor >= 0 { close($0.descriptor) } }
+        self.state.withLockedValue { if $0.descriptor >= 0 { close($0.descriptor) } }
     }
 
     package func append(_ bytes: Data) {
         guard !bytes.isEmpty else { return }
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if state.size > 0, state.size + bytes.count > self.maximumBytes { self.rotate(&state) }
             guard state.descriptor >= 0 else { return }
             let written = bytes.withUnsafeBytes { Foundation.write(state.descriptor, $0.baseAddress, $0.count) }
@@ -39,7 +39,7 @@ package final class LogFile: Sendable {
 
     /// Closes and opens the path again (SIGHUP).
     package func reopen() {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if state.descriptor >= 0 { close(state.descriptor) }
             state.descriptor = -1
             try? self.open(&state)

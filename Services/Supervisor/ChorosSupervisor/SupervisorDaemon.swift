@@ -35,8 +35,18 @@ package func makeSupervisorDaemon(
         access: configuration.supervisorSocketAccess,
         logger: logger
     )
-    return [
-        .init(service: server),
-        .init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup),
-    ]
+    var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+    if let address = configuration.metricsAddress {
+        let sockets = Dictionary(
+            uniqueKeysWithValues: supervisorConfiguration.daemonNames.map {
+                ($0, supervisorConfiguration.socketPath(for: $0))
+            }
+        )
+        services.append(
+            .init(
+                service: MetricsEndpoint(host: address.host, port: address.port, daemonSockets: sockets, logger: logger)
+            )
+        )
+    }
+    return services + [.init(service: supervisor, successTerminationBehavior: .gracefullyShutdownGroup)]
 }

@@ -16,6 +16,7 @@ extension ChorosConfiguration {
             ("op_freshness_s", self.opFreshnessSeconds), ("log_level", self.logLevel),
             ("log_format", self.logFormat.rawValue), ("log_max_mb", self.logMaximumMegabytes),
             ("log_keep", self.logKeep),
+            ("metrics_listen", self.metricsListen),
         ]
     }
 }

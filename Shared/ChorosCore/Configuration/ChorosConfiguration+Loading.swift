@@ -94,6 +94,7 @@ extension ChorosConfiguration {
         self.logFormat = reader.choice("log_format", default: .text)
         self.logMaximumMegabytes = reader.integer("log_max_mb", default: 64, in: 1...65_536)
         self.logKeep = reader.integer("log_keep", default: 5, in: 0...100)
+        self.metricsListen = reader.string("metrics_listen", default: "127.0.0.1:9464")
         self.validateRelations(&reader)
         reader.reportUnknownKeys()
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }
@@ -122,6 +123,9 @@ extension ChorosConfiguration {
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         if !levels.contains(self.logLevel) {
             reader.report("log_level", "must be one of \(levels.joined(separator: ", ")), got \"\(self.logLevel)\"")
+        }
+        if !self.metricsListen.isEmpty, self.metricsAddress == nil {
+            reader.report("metrics_listen", "must be HOST:PORT (port 1…65535) or empty, got \"\(self.metricsListen)\"")
         }
         let socketPath = self.runDirectory + "/" + Self.longestSocketName
         if socketPath.utf8.count >= Self.maximumSocketPathBytes {

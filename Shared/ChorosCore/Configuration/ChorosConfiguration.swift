@@ -34,6 +34,8 @@
 ///   `log_format` (`text` | `json`, `text`: JSON lines with timestamp, level, daemon, message and
 ///   metadata); `log_max_mb` (integer 1…65536, 64) and `log_keep` (integer 0…100, 5): `choros up`
 ///   moves a daemon's log to `NAME.log.1` … `NAME.log.<keep>` once it passes that size.
+/// - `metrics_listen` (`HOST:PORT`, `127.0.0.1:9464`, empty for none): `choros up` serves every
+///   daemon's metrics there in Prometheus text format, at `/metrics`.
 package struct ChorosConfiguration: Sendable, Equatable {
     package enum EmbedBackend: String, Sendable, CaseIterable {
         case none
@@ -79,6 +81,18 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var logFormat: LogFormat
     package var logMaximumMegabytes: Int
     package var logKeep: Int
+    /// `HOST:PORT` where `choros up` serves every daemon's metrics, or empty for none.
+    package var metricsListen: String
+
+    /// `metrics_listen` split; nil when empty or malformed. `[::1]:9464` for IPv6.
+    package var metricsAddress: (host: String, port: Int)? {
+        guard let colon = self.metricsListen.lastIndex(of: ":") else { return nil }
+        var host = String(self.metricsListen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(self.metricsListen[colon...].dropFirst()), (1...65_535).contains(port)
+        else { return nil }
+        return (host, port)
+    }
 
     package enum LogFormat: String, Sendable, CaseIterable {
         case text

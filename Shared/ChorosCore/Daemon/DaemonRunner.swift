@@ -47,6 +47,7 @@ package enum DaemonRunner {
             handler.logLevel = level
             return handler
         }
+        DaemonMetrics.bootstrap(daemon: name)
         var logger = Logger(label: "choros.\(name)")
         logger[metadataKey: "service"] = "\(name)"
         // A stray SIGHUP (a closed terminal) must not kill a daemon; the supervisor traps it to

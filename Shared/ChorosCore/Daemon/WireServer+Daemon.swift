@@ -18,10 +18,12 @@ extension WireServer {
         access: SocketAccess? = nil,
         limits: ConnectionLimits = .unbounded,
         logger: Logger,
-        figures: @escaping @Sendable () async -> [String: String] = { [:] }
+        figures: @escaping @Sendable () async -> [String: String] = { [:] },
+        gauges: @escaping @Sendable () async -> [String: Double] = { [:] }
     ) -> WireServer {
         var router = router
         router.registerHealth(service: "choros-\(name)", version: ChorosVersion.current, figures: figures)
+        DaemonMetrics.register(on: &router, gauges: gauges)
         return WireServer(
             configuration: WireServerConfiguration(
                 socketPath: configuration.socketPath(for: socketName ?? name),

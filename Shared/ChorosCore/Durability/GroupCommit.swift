@@ -1,3 +1,4 @@
+internal import NIOConcurrencyHelpers
 internal import Synchronization
 
 /// Group commit: writers that arrive while a batch is being made durable wait together and
@@ -18,7 +19,7 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
         var isFlushing = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let batchSizes = Atomic<Int>(0)
     private let batches = Atomic<Int>(0)
 
@@ -34,7 +35,7 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
     /// committer passes the same; the writer that finds it idle runs it for everyone).
     package func submit(_ request: Request, flush: @escaping Flush) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
-            let leads = self.state.withLock { state in
+            let leads = self.state.withLockedValue { state in
                 state.pending.append(Waiter(request: request, continuation: continuation))
                 guard !state.isFlushing else { return false }
                 state.isFlushing = true
@@ -47,7 +48,7 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
 
     private func drain(_ flush: Flush) async {
         while true {
-            let batch = self.state.withLock { state in
+            let batch = self.state.withLockedValue { state in
                 let batch = state.pending
                 state.pending = []
                 if batch.isEmpty { state.isFlushing = false }

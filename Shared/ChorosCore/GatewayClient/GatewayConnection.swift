@@ -1,8 +1,8 @@
 package import ChorosProto
 package import ChorosWire
 internal import Foundation
+internal import NIOConcurrencyHelpers
 internal import SwiftProtobuf
-internal import Synchronization
 
 /// An instance's connection to `gateway.sock`, as every client needs it (the MCP bridge,
 /// benchmarks, tests): the handshake, the catalog, and a signed op per write, built from the
@@ -15,10 +15,10 @@ package final class GatewayConnection: Sendable {
     package let key: SigningKey
     package let client: WireClient
     private let binding: Binding
-    private let catalog = Mutex<[String: Choros_V1_ToolDefinition]>([:])
+    private let catalog = NIOLockedValueBox<[String: Choros_V1_ToolDefinition]>([:])
 
     /// The deployment this connection's gateway named at the handshake; every op names it.
-    package var deployment: String? { self.binding.bound.withLock { $0?.deployment } }
+    package var deployment: String? { self.binding.bound.withLockedValue { $0?.deployment } }
 
     package init(socketPath: String, key: SigningKey, clientVersion: String = ChorosVersion.current) {
         let binding = Binding(key: key, clientVersion: clientVersion)
@@ -36,7 +36,7 @@ package final class GatewayConnection: Sendable {
     @discardableResult
     package func bind() async throws -> Choros_V1_BoundResponse {
         try await self.client.connect()
-        guard let bound = self.binding.bound.withLock({ $0?.response }) else {
+        guard let bound = self.binding.bound.withLockedValue({ $0?.response }) else {
             return try await self.handshake()
         }
         return bound
@@ -53,10 +53,10 @@ package final class GatewayConnection: Sendable {
 
     /// The gateway's tool catalog, fetched once.
     package func tools() async throws -> [Choros_V1_ToolDefinition] {
-        let cached = self.catalog.withLock { $0 }
+        let cached = self.catalog.withLockedValue { $0 }
         if !cached.isEmpty { return cached.values.sorted { $0.name < $1.name } }
         let tools = try await self.client.call(GatewayRPC.listTools, .init()).tools
-        self.catalog.withLock { $0 = Dictionary(uniqueKeysWithValues: tools.map { ($0.name, $0) }) }
+        self.catalog.withLockedValue { $0 = Dictionary(uniqueKeysWithValues: tools.map { ($0.name, $0) }) }
         return tools
     }
 
@@ -66,10 +66,10 @@ package final class GatewayConnection: Sendable {
         arguments: [String: JSONValue] = [:],
         timeout: Duration = .seconds(30)
     ) async throws -> String {
-        if self.catalog.withLock({ $0.isEmpty }) { _ = try await self.tools() }
+        if self.catalog.withLockedValue({ $0.isEmpty }) { _ = try await self.tools() }
         var request = Choros_V1_CallToolRequest()
         request.name = name
-        if let definition = self.catalog.withLock({ $0[name] }), !definition.opType.isEmpty {
+        if let definition = self.catalog.withLockedValue({ $0[name] }), !definition.opType.isEmpty {
             let arguments = try await self.completingClaimBody(definition, arguments)
             request.op = try Self.signedOp(
                 for: definition,
@@ -118,7 +118,7 @@ package final class GatewayConnection: Sendable {
 private final class Binding: Sendable {
     let key: SigningKey
     let clientVersion: String
-    let bound = Mutex<(deployment: String, response: Choros_V1_BoundResponse)?>(nil)
+    let bound = NIOLockedValueBox<(deployment: String, response: Choros_V1_BoundResponse)?>(nil)
 
     init(key: SigningKey, clientVersion: String) {
         self.key = key
@@ -149,7 +149,7 @@ private final class Binding: Sendable {
                 )
             }
         )
-        self.bound.withLock { $0 = (challenge.deploymentID, bound) }
+        self.bound.withLockedValue { $0 = (challenge.deploymentID, bound) }
         return bound
     }
 }

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// The deployment's id (TRUST.md, rule 7): 16 random bytes as 32 lowercase hex, made once in
 /// `<keys_dir>/deployment.id` by whichever process needs it first, and backed up with the keys.
@@ -13,13 +13,13 @@ package enum DeploymentIdentity {
     }
 
     /// Ids already read, by keys directory: every verifier asks, the file is read once.
-    private static let known = Mutex<[String: String]>([:])
+    private static let known = NIOLockedValueBox<[String: String]>([:])
 
     /// Reads the id, creating it (exclusively, 0600) when absent.
     static func load(keysDirectory: String) throws -> String {
-        if let id = Self.known.withLock({ $0[keysDirectory] }) { return id }
+        if let id = Self.known.withLockedValue({ $0[keysDirectory] }) { return id }
         let id = try Self.loadOrCreate(keysDirectory: keysDirectory)
-        Self.known.withLock { $0[keysDirectory] = id }
+        Self.known.withLockedValue { $0[keysDirectory] = id }
         return id
     }
 

@@ -1,5 +1,6 @@
 internal import ChorosProto
 internal import Foundation
+internal import NIOConcurrencyHelpers
 internal import NIOCore
 package import NIOPosix
 internal import SwiftProtobuf
@@ -37,7 +38,7 @@ package final class WireClient: Sendable {
     private let configuration: WireClientConfiguration
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private let establish: (@Sendable (Establishing) async throws -> Void)?
-    private let connection: Mutex<ConnectionState>
+    private let connection: NIOLockedValueBox<ConnectionState>
     private let nextCallID = Atomic<UInt64>(1)
     private let callsStarted = Atomic<Int>(0)
 
@@ -55,7 +56,7 @@ package final class WireClient: Sendable {
         self.configuration = configuration
         self.eventLoopGroup = eventLoopGroup
         self.establish = establish
-        self.connection = Mutex(ConnectionState(initialBackoff: configuration.initialBackoff))
+        self.connection = NIOLockedValueBox(ConnectionState(initialBackoff: configuration.initialBackoff))
     }
 
     /// Calls `method` and returns its response.
@@ -140,7 +141,7 @@ package final class WireClient: Sendable {
             {
                 // A call that never left (no connection yet: a restarting or a flooded server)
                 // is safe to send again whatever it does.
-                let delay = self.connection.withLock { $0.delayBeforeNextAttempt() }
+                let delay = self.connection.withLockedValue { $0.delayBeforeNextAttempt() }
                 guard NIODeadline.now() + delay < deadline else { throw error }
                 try await Task.sleep(for: .nanoseconds(max(delay.nanoseconds, 5_000_000)))
             }
@@ -170,7 +171,7 @@ package final class WireClient: Sendable {
 
     /// The open channel, connecting first if there is none (or it dropped).
     private func connectedChannel() async throws -> any Channel {
-        let action = self.connection.withLock { $0.nextAction(eventLoop: self.eventLoopGroup.next()) }
+        let action = self.connection.withLockedValue { $0.nextAction(eventLoop: self.eventLoopGroup.next()) }
         let future: EventLoopFuture<any Channel>
         switch action {
         case .use(let channel): return channel
@@ -227,12 +228,12 @@ package final class WireClient: Sendable {
                 }
             }
         promise.futureResult.whenComplete { result in
-            self.connection.withLock {
+            self.connection.withLockedValue {
                 $0.connectionAttemptEnded(result, maximumBackoff: self.configuration.maximumBackoff)
             }
             if case .success(let channel) = result {
                 channel.closeFuture.whenComplete { _ in
-                    self.connection.withLock { $0.channelClosed(channel) }
+                    self.connection.withLockedValue { $0.channelClosed(channel) }
                 }
             }
         }
@@ -240,7 +241,7 @@ package final class WireClient: Sendable {
 
     /// Closes the connection; later calls reconnect.
     package func close() async {
-        let channel = self.connection.withLock { $0.takeChannel() }
+        let channel = self.connection.withLockedValue { $0.takeChannel() }
         try? await channel?.close()
     }
 }

@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// How long and how many connections a socket keeps (TRUST.md, rule 6). `nil` is unbounded,
 /// which suits daemon-to-daemon sockets whose only peer is the service user.
@@ -24,11 +24,11 @@ package struct ConnectionLimits: Sendable, Equatable {
 
 /// Open connections per peer uid, shared by a server's connections.
 final class ConnectionCounts: Sendable {
-    private let counts = Mutex<[UInt32: Int]>([:])
+    private let counts = NIOLockedValueBox<[UInt32: Int]>([:])
 
     /// Takes a slot for `uid`; false when it already holds `limit`.
     func open(_ uid: UInt32, limit: Int) -> Bool {
-        self.counts.withLock { counts in
+        self.counts.withLockedValue { counts in
             guard counts[uid, default: 0] < limit else { return false }
             counts[uid, default: 0] += 1
             return true
@@ -36,7 +36,7 @@ final class ConnectionCounts: Sendable {
     }
 
     func close(_ uid: UInt32) {
-        self.counts.withLock { counts in
+        self.counts.withLockedValue { counts in
             counts[uid, default: 1] -= 1
             if counts[uid] == 0 { counts[uid] = nil }
         }

@@ -1,9 +1,10 @@
+internal import NIOConcurrencyHelpers
 internal import Synchronization
 
 /// State that lives exactly as long as one connection: the gateway binds an identity to it
 /// at the handshake. Calls on the connection run concurrently, hence the lock.
 package final class ConnectionSession: Sendable {
-    private let storage = Mutex<(any Sendable)?>(nil)
+    private let storage = NIOLockedValueBox<(any Sendable)?>(nil)
     private let established = Atomic<Bool>(false)
 
     package init() {}
@@ -15,9 +16,7 @@ package final class ConnectionSession: Sendable {
     package var isEstablished: Bool { self.established.load(ordering: .relaxed) }
 
     /// Reads or replaces the value atomically; `body` must not block.
-    package func withValue<Result: Sendable, Failure: Error>(
-        _ body: (inout (any Sendable)?) throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        try self.storage.withLock { value throws(Failure) in try body(&value) }
+    package func withValue<Result: Sendable>(_ body: (inout (any Sendable)?) throws -> Result) rethrows -> Result {
+        try self.storage.withLockedValue { try body(&$0) }
     }
 }

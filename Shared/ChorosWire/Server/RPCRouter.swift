@@ -48,10 +48,14 @@ package struct RPCRouter: Sendable {
         var response = Choros_V1_Frame()
         response.callID = request.callID
         response.kind = .response
+        let start = ContinuousClock.now
         guard let handler = self.handlers[request.method] else {
             response.status = RPCError(code: .unimplemented, message: "unknown method '\(request.method)'").status
+            RPCMetrics.end(method: "unknown", code: response.status.code, since: start, counted: false)
             return response
         }
+        RPCMetrics.begin()
+        defer { RPCMetrics.end(method: request.method, code: response.status.code, since: start) }
         do {
             response.payload = try await handler(request.payload, context)
             response.status.code = .ok

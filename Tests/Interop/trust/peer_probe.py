@@ -75,7 +75,7 @@ def read_exactly(sock, count):
     return data
 
 
-def knock(path):
+def knock(path, method="/choros.v1.Health/Check"):
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(10)
     try:
@@ -83,7 +83,7 @@ def knock(path):
     except OSError as error:
         return {"socket": path, "connected": False, "errno": error.errno}
     try:
-        sock.sendall(request_frame("/choros.v1.Health/Check"))
+        sock.sendall(request_frame(method))
         (length,) = struct.unpack(">I", read_exactly(sock, 4))
         frame = parse(read_exactly(sock, length))
         status = parse(frame.get(5, [b""])[0])
@@ -97,5 +97,10 @@ def knock(path):
 
 
 if __name__ == "__main__":
-    for path in sys.argv[1:]:
-        print(json.dumps(knock(path)), flush=True)
+    # `--method PATH` first: the method to call instead of Health/Check.
+    arguments = sys.argv[1:]
+    method = "/choros.v1.Health/Check"
+    if arguments[:1] == ["--method"]:
+        method, arguments = arguments[1], arguments[2:]
+    for path in arguments:
+        print(json.dumps(knock(path, method)), flush=True)

@@ -1,5 +1,7 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import ChorosWire
+internal import CoreMetrics
 internal import Foundation
 internal import GRDB
 
@@ -84,6 +86,9 @@ final class AuditDatabase: Sendable {
         _ batch: [[AuditRow]],
         to pool: DatabasePool
     ) async -> [Result<[AuditRow], any Error>] {
+        Recorder(label: "choros_audit_group_size").record(batch.count)
+        let started = ContinuousClock.now
+        defer { Timer(label: "choros_audit_commit_duration_seconds").recordDuration(since: started) }
         do {
             return try await pool.write { db in
                 let tail = try AuditRow.fetchOne(db, sql: AuditQueries.tail)

@@ -1,6 +1,6 @@
 internal import ChorosProto
 internal import ChorosWire
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// Calls in flight per instance, across all its connections (TRUST.md, rule 6): one instance
 /// saturating its share cannot take the backends' capacity from the others.
@@ -11,7 +11,7 @@ internal import Synchronization
 /// instance's flood adds at most that many writes ahead of anyone else's.
 final class InstanceQuota: Sendable {
     let limit: Int
-    private let inFlight = Mutex<[String: Int]>([:])
+    private let inFlight = NIOLockedValueBox<[String: Int]>([:])
     private let writes: WriteSlots
 
     init(limit: Int, writeLimit: Int = 1) {
@@ -32,11 +32,11 @@ final class InstanceQuota: Sendable {
         }
     }
 
-    func isFull(_ name: String) -> Bool { self.inFlight.withLock { $0[name, default: 0] >= self.limit } }
+    func isFull(_ name: String) -> Bool { self.inFlight.withLockedValue { $0[name, default: 0] >= self.limit } }
 
     /// Runs `body` in one of `name`'s slots, or refuses at once when all are taken.
     func run<Result>(_ name: String, _ body: () async throws -> Result) async throws -> Result {
-        let admitted = self.inFlight.withLock { counts in
+        let admitted = self.inFlight.withLockedValue { counts in
             guard counts[name, default: 0] < self.limit else { return false }
             counts[name, default: 0] += 1
             return true
@@ -49,7 +49,7 @@ final class InstanceQuota: Sendable {
             )
         }
         defer {
-            self.inFlight.withLock { counts in
+            self.inFlight.withLockedValue { counts in
                 counts[name, default: 1] -= 1
                 if counts[name] == 0 { counts[name] = nil }
             }
@@ -92,7 +92,7 @@ private actor WriteSlots {
 /// Refusals of peers that proved no key are audited at a bounded rate per uid (a token
 /// bucket): an unauthenticated flood cannot turn into a flood of fsyncs.
 final class DenialBudget: Sendable {
-    private let buckets = Mutex<[UInt32: (tokens: Double, at: ContinuousClock.Instant)]>([:])
+    private let buckets = NIOLockedValueBox<[UInt32: (tokens: Double, at: ContinuousClock.Instant)]>([:])
     let burst: Double
     let perSecond: Double
 
@@ -104,7 +104,7 @@ final class DenialBudget: Sendable {
     /// Whether one more refusal of `uid` may be audited now.
     func take(_ uid: UInt32) -> Bool {
         let now = ContinuousClock.now
-        return self.buckets.withLock { buckets in
+        return self.buckets.withLockedValue { buckets in
             var bucket = buckets[uid] ?? (self.burst, now)
             let elapsed = (now - bucket.at) / .seconds(1)
             bucket.tokens = min(self.burst, bucket.tokens + elapsed * self.perSecond)

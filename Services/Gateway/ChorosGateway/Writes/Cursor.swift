@@ -1,7 +1,7 @@
 internal import ChorosClients
 internal import ChorosCore
 internal import ChorosProto
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// An instance's canon cursor: the canon tip it last pulled with `canon_diff`, recorded as a
 /// `canon.pull` audit fact (found by an indexed lookup of its latest one).
@@ -19,16 +19,16 @@ final class CursorCache: Sendable {
         var cursor: CanonCursor?
     }
 
-    private let known = Mutex<[String: Known]>([:])
+    private let known = NIOLockedValueBox<[String: Known]>([:])
 
     func cursor(of name: String) -> CanonCursor?? {
-        self.known.withLock { $0[name].map(\.cursor) }
+        self.known.withLockedValue { $0[name].map(\.cursor) }
     }
 
     func record(_ event: Choros_V1_AuditEvent?, of name: String) {
         let cursor = event.map(Self.cursor(of:))
         let seq = event?.seq ?? 0
-        self.known.withLock { known in
+        self.known.withLockedValue { known in
             if let current = known[name], current.eventSeq > seq { return }
             known[name] = Known(eventSeq: seq, cursor: cursor)
         }

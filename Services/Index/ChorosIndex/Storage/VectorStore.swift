@@ -1,4 +1,4 @@
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// Every stored vector in one contiguous float32 buffer, scored with a tight dot-product
 /// loop and a bounded top-k (INDEX.md: no per-row decoding at query time).
@@ -10,17 +10,17 @@ final class VectorStore: Sendable {
     }
 
     let dimension: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(dimension: Int) {
         self.dimension = dimension
     }
 
-    var count: Int { self.state.withLock { $0.ids.count } }
+    var count: Int { self.state.withLockedValue { $0.ids.count } }
 
     func set(_ id: Int64, _ vector: [Float]) {
         guard vector.count == self.dimension else { return }
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             if let position = state.positions[id] {
                 state.matrix.replaceSubrange(position * self.dimension..<(position + 1) * self.dimension, with: vector)
             } else {
@@ -32,7 +32,7 @@ final class VectorStore: Sendable {
     }
 
     func remove(_ id: Int64) {
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             guard let position = state.positions.removeValue(forKey: id) else { return }
             // Move the last vector into the hole: removal stays O(dimension).
             let last = state.ids.count - 1
@@ -50,13 +50,13 @@ final class VectorStore: Sendable {
     }
 
     func removeAll() {
-        self.state.withLock { $0 = State() }
+        self.state.withLockedValue { $0 = State() }
     }
 
     /// The `k` ids most similar to `query` (cosine: every vector is unit length).
     func nearest(to query: [Float], k: Int) -> [(id: Int64, score: Float)] {
         guard query.count == self.dimension, k > 0 else { return [] }
-        return self.state.withLock { state in
+        return self.state.withLockedValue { state in
             var best: [(id: Int64, score: Float)] = []
             best.reserveCapacity(k + 1)
             state.matrix.withUnsafeBufferPointer { matrix in

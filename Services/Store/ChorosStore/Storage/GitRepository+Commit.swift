@@ -1,5 +1,7 @@
 internal import CGit2
 internal import ChorosCore
+internal import ChorosWire
+internal import CoreMetrics
 internal import Foundation
 
 /// One commit to make: the changes, who, and the compare-and-swap condition.
@@ -165,6 +167,8 @@ extension GitRepository {
         let descriptor = open(self.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw Self.failure("open \(self.path)") }
         defer { close(descriptor) }
+        let started = ContinuousClock.now
+        defer { Timer(label: "choros_fsync_duration_seconds").recordDuration(since: started) }
         guard choros_syncfs(descriptor) == 0 else { throw Self.failure("syncfs \(self.path)") }
     }
 

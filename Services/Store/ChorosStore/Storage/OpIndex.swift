@@ -1,6 +1,6 @@
 internal import CGit2
 internal import Foundation
-internal import Synchronization
+internal import NIOConcurrencyHelpers
 
 /// Which commit each op id — and each request key on each ref — produced, so a retry returns
 /// the original commit however much landed since, and across restarts (STORE.md, Commit 2).
@@ -23,7 +23,7 @@ final class OpIndex: Sendable {
         var known: Set<GitOID> = []
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let descriptor: Int32
     let path: String
 
@@ -36,7 +36,7 @@ final class OpIndex: Sendable {
                 GitError(operation: "open \(path)", code: errno, message: String(cString: strerror(errno)))
             )
         }
-        self.state.withLock { state in
+        self.state.withLockedValue { state in
             // A torn last line (a crash mid-append) has fewer fields and is skipped; the walk
             // at start finds its commit again.
             for line in existing.split(separator: "\n") {
@@ -51,18 +51,18 @@ final class OpIndex: Sendable {
         close(self.descriptor)
     }
 
-    var count: Int { self.state.withLock { $0.byOpID.count } }
+    var count: Int { self.state.withLockedValue { $0.byOpID.count } }
 
     func entry(forOpID opID: String) -> Entry? {
-        self.state.withLock { $0.byOpID[opID] }
+        self.state.withLockedValue { $0.byOpID[opID] }
     }
 
     func entry(forKey key: String, on ref: String) -> Entry? {
-        self.state.withLock { $0.byRefKey[ref + "\u{0}" + key] }
+        self.state.withLockedValue { $0.byRefKey[ref + "\u{0}" + key] }
     }
 
     func contains(_ commit: GitOID) -> Bool {
-        self.state.withLock { $0.known.contains(commit) }
+        self.state.withLockedValue { $0.known.contains(commit) }
     }
 
     /// Appends and fsyncs one commit's line, then makes it visible. `sync: false` is for a
@@ -75,7 +75,7 @@ final class OpIndex: Sendable {
                 GitError(operation: "append \(self.path)", code: errno, message: String(cString: strerror(errno)))
             )
         }
-        self.state.withLock { Self.insert(entry, into: &$0) }
+        self.state.withLockedValue { Self.insert(entry, into: &$0) }
     }
 
     private static func insert(_ entry: Entry, into state: inout State) {

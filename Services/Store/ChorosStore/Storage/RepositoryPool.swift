@@ -1,6 +1,6 @@
 internal import CGit2
+internal import NIOConcurrencyHelpers
 internal import NIOPosix
-internal import Synchronization
 
 /// Lends repository handles to blocking jobs, never on the cooperative pool or an event loop
 /// (STYLE.md, 26). Reads run on a pool of threads, concurrently with writes; every write runs
@@ -15,7 +15,7 @@ internal import Synchronization
 final class RepositoryPool: Sendable {
     private let path: String
     private let canonRef: String
-    private let idle = Mutex<[GitRepository]>([])
+    private let idle = NIOLockedValueBox<[GitRepository]>([])
     private let readers: NIOThreadPool
     private let writer: NIOThreadPool
     private let writeHandle: GitRepository
@@ -24,10 +24,10 @@ final class RepositoryPool: Sendable {
     init(path: String, canonRef: String, readerThreads: Int = 2) throws {
         self.path = path
         self.canonRef = canonRef
-        self.idle.withLock { $0 = [] }
+        self.idle.withLockedValue { $0 = [] }
         // Opening once here creates the repository when it is new (fsynced as libgit2 writes it).
         let first = try GitRepository.openOrCreate(at: path, canonRef: canonRef)
-        self.idle.withLock { $0.append(first) }
+        self.idle.withLockedValue { $0.append(first) }
         self.writeHandle = try Self.loaded(path: path, canonRef: canonRef)
         // libgit2 reads the fsync setting into a handle's ref database when that is first
         // loaded (by the first ref lookup); nothing else opens a handle while the pool is made.
@@ -60,9 +60,9 @@ final class RepositoryPool: Sendable {
     /// Runs `body` with a handle right here (start-up work that precedes serving).
     func withHandle<Result>(_ body: (GitRepository) throws -> Result) throws -> Result {
         let handle =
-            try self.idle.withLock { $0.popLast() }
+            try self.idle.withLockedValue { $0.popLast() }
             ?? GitRepository.openOrCreate(at: self.path, canonRef: self.canonRef)
-        defer { self.idle.withLock { $0.append(handle) } }
+        defer { self.idle.withLockedValue { $0.append(handle) } }
         return try body(handle)
     }
 
