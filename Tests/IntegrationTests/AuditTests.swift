@@ -256,6 +256,38 @@ struct AuditTests {
         }
     }
 
+    /// The 1,000-kill soak's hang: a snapshot waited forever for a reader connection that the
+    /// reads holding them could not give back, their continuations queued behind it on the
+    /// daemon's event loops. Snapshots among a crowd of concurrent reads must all finish.
+    @Test("snapshots taken while 64 reads are in flight all complete")
+    func snapshotAmongReads() async throws {
+        try await DaemonFixture.with { audit in
+            for index in 0..<200 { try await audit.append([event("alice", "entry.commit", path: "r\(index).md")]) }
+            let client = audit.audit
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<64 {
+                    group.addTask {
+                        for _ in 0..<20 {
+                            _ = try await client.call(AuditRPC.events, .with { $0.limit = 200 })
+                        }
+                    }
+                }
+                for round in 0..<6 {
+                    group.addTask {
+                        let copy = audit.directory.appending("crowd-\(round).sqlite")
+                        let taken = try await client.call(
+                            AuditRPC.snapshot,
+                            .with { $0.path = copy },
+                            options: CallOptions(timeout: .seconds(60))
+                        )
+                        #expect(taken.seq == 200)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     @Test("SIGKILL during appends loses no acknowledged event")
     func durability() async throws {
         try await DaemonFixture.with { audit in

@@ -133,10 +133,18 @@ package final class AuditLog: Sendable {
     }
 
     /// A consistent copy through SQLite's backup API, safe while appends continue.
+    ///
+    /// GRDB's backup is synchronous and waits for a reader connection. On an executor thread
+    /// (the daemon's event loops) that wait could never end: the async reads holding the
+    /// readers resume on those same threads to give them back. A 1,000-kill soak hung there
+    /// for good; the copy runs on a dispatch thread instead.
     func snapshot(to path: String) async throws -> Int64 {
         do {
             let destination = try DatabaseQueue(path: path)
-            try self.database.pool.backup(to: destination)
+            let pool = self.database.pool
+            try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                DispatchQueue.global().async { done.resume(with: Result { try pool.backup(to: destination) }) }
+            }
             return try await destination.read { try AuditRow.fetchOne($0, sql: AuditQueries.tail)?.seq ?? 0 }
         } catch {
             throw AuditError.snapshotFailed(path: path, reason: "\(error)")
