@@ -53,7 +53,7 @@ package struct ConfigurationSource: Sendable {
                 key: "(syntax)",
                 origin: origin,
                 problem:
-                    "not valid TOML at line \(line): a table header without a name (choros.toml is flat: no [sections])"
+                    "not valid TOML at line \(line): a malformed table header (choros.toml is flat: no [sections])"
             )
             throw ConfigurationError(issues: [issue])
         }

@@ -1,8 +1,9 @@
 /// Refuses a malformed table header before toml++ sees it.
 ///
 /// toml++ asserts (debug) or assumes (release, undefined behaviour) that a header's `[` or `[[`
-/// is followed by a key, a quote or `]`; `[` then a newline, `#`, `=` or `{` aborts the
-/// process. choros.toml is flat, so a header is an error either way: this one is named instead.
+/// is followed by a key, a quote or `]`; `[` then a newline, `#`, `=`, `{` or a third `[`
+/// aborts the process or reads out of bounds (both found by the config fuzz target).
+/// choros.toml is flat, so a header is an error either way: this one is named instead.
 enum TableHeaderGuard {
     /// - Returns: the 1-based line of the first header toml++ cannot survive, or nil.
     static func firstMalformedHeader(in text: String) -> Int? {
@@ -28,7 +29,7 @@ enum TableHeaderGuard {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"),
-            UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"), UInt8(ascii: "["):
+            UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "]"):
             true
         default: false
         }
