@@ -1,5 +1,4 @@
 internal import Foundation
-internal import TOMLKit
 
 /// A value read from `choros.toml` or a `CHOROS_*` variable, before it is checked against
 /// the type its key expects.
@@ -22,18 +21,6 @@ package enum ConfigurationValue: Sendable, Equatable {
         case .unsupported(let typeName): typeName
         }
     }
-
-    init(_ toml: any TOMLValueConvertible) {
-        switch toml.type {
-        case .string: self = .string(toml.string ?? "")
-        case .int: self = .integer(toml.int ?? 0)
-        case .double: self = .float(toml.double ?? 0)
-        case .bool: self = .boolean(toml.bool ?? false)
-        case .array: self = .array((toml.array.map(Array.init) ?? []).map(ConfigurationValue.init))
-        case .table: self = .unsupported(typeName: "a table (choros.toml is flat)")
-        case .date, .time, .dateTime: self = .unsupported(typeName: "a date or time")
-        }
-    }
 }
 
 /// Where each raw value came from, keyed by configuration key.
@@ -44,33 +31,20 @@ package struct ConfigurationSource: Sendable {
 
     package init() {}
 
-    /// Parses flat TOML.
+    /// Parses flat TOML (`FlatTOML`).
     ///
-    /// - Throws: `ConfigurationError` naming the line when the text is not TOML.
+    /// - Throws: `ConfigurationError` naming the line when the text is not TOML, or uses a
+    ///   table header or a dotted key.
     package init(toml text: String, origin: String) throws {
-        if let line = TableHeaderGuard.firstMalformedHeader(in: text) {
-            let issue = ConfigurationIssue(
-                key: "(syntax)",
-                origin: origin,
-                problem:
-                    "not valid TOML at line \(line): a malformed table header (choros.toml is flat: no [sections])"
-            )
-            throw ConfigurationError(issues: [issue])
-        }
-        let table: TOMLTable
         do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
+            for (key, value) in try FlatTOML.parse(text) { self.values[key] = (value, origin) }
+        } catch {
             let issue = ConfigurationIssue(
                 key: "(syntax)",
                 origin: origin,
-                problem: "not valid TOML at line \(error.source.begin.line): \(error.description)"
+                problem: "not valid TOML at line \(error.line): \(error.reason)"
             )
             throw ConfigurationError(issues: [issue])
-        }
-        for key in table.keys {
-            guard let value = table[key] else { continue }
-            self.values[key] = (ConfigurationValue(value), origin)
         }
     }
 
@@ -79,10 +53,7 @@ package struct ConfigurationSource: Sendable {
     package mutating func overlay(environment: [String: String]) {
         for (name, text) in environment where name.hasPrefix("CHOROS_") {
             let key = name.dropFirst("CHOROS_".count).lowercased()
-            let toml = "value = \(text)"
-            let parsed =
-                TableHeaderGuard.firstMalformedHeader(in: toml) == nil
-                ? (try? TOMLTable(string: toml))?["value"].map(ConfigurationValue.init) : nil
+            let parsed = FlatTOML.value(text)
             self.values[key] = (parsed ?? .string(text), name)
             self.environmentText[key] = text
         }
