@@ -96,7 +96,10 @@ struct FlatTOMLTests {
             ("\n\nname\n", "line 3", "expected '='"),
             ("a = \"\\q\"\n", "line 1", "not an escape"),
             ("a = \"\\u12\"\n", "line 1", "hex digits"),
-            ("a = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n", "line 1", "32 deep"),
+            (
+                "a = [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n", "line 1",
+                "32 deep"
+            ),
             ("a = \"\u{7}\"\n", "line 1", "control character"),
             ("a = 1\rb = 2\n", "line 1", "carriage return"),
         ]

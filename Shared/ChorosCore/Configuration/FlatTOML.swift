@@ -155,7 +155,9 @@ struct FlatTOML {
         if word.first?.isNumber == true, word.contains(where: { $0 == "-" || $0 == ":" }) {
             return .unsupported(typeName: "a date or time")
         }
-        throw self.failure(word.isEmpty ? "expected a value, found \(self.describePeek)" : "'\(word.prefix(40))' is not a value")
+        throw self.failure(
+            word.isEmpty ? "expected a value, found \(self.describePeek)" : "'\(word.prefix(40))' is not a value"
+        )
     }
 
     private static func integer(_ word: String) -> Int? {
@@ -175,8 +177,10 @@ struct FlatTOML {
     private static func float(_ word: String) -> Double? {
         let allowed = Set("0123456789+-._eE")
         guard word.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }), word.allSatisfy({ allowed.contains($0) }),
-            let first = word.first, first.isNumber || ((first == "+" || first == "-") && word.dropFirst().first?.isNumber == true),
-            !word.hasSuffix("."), !word.contains("._"), !word.contains("_."), !word.contains(".e"), !word.contains(".E"),
+            let first = word.first,
+            first.isNumber || ((first == "+" || first == "-") && word.dropFirst().first?.isNumber == true),
+            !word.hasSuffix("."), !word.contains("._"), !word.contains("_."), !word.contains(".e"),
+            !word.contains(".E"),
             Self.underscoresBetweenDigits(Substring(word))
         else { return nil }
         return Double(word.filter { $0 != "_" })
@@ -197,7 +201,8 @@ struct FlatTOML {
     private mutating func string() throws(Failure) -> ConfigurationValue {
         let quote = self.bytes[self.index]
         let literal = quote == UInt8(ascii: "'")
-        let multiline = self.index + 2 < self.bytes.count && self.bytes[self.index + 1] == quote
+        let multiline =
+            self.index + 2 < self.bytes.count && self.bytes[self.index + 1] == quote
             && self.bytes[self.index + 2] == quote
         self.index += multiline ? 3 : 1
         if multiline, self.take(UInt8(ascii: "\n")) { self.line += 1 }
@@ -236,13 +241,17 @@ struct FlatTOML {
             out.append(byte)
             self.index += 1
         }
-        guard let text = String(validating: out, as: UTF8.self) else { throw self.failure("a string is not valid UTF-8") }
+        guard let text = String(validating: out, as: UTF8.self) else {
+            throw self.failure("a string is not valid UTF-8")
+        }
         return .string(text)
     }
 
     private var quotesAhead: Int {
         var count = 0
-        while self.index + count < self.bytes.count, self.bytes[self.index + count] == self.bytes[self.index] { count += 1 }
+        while self.index + count < self.bytes.count, self.bytes[self.index + count] == self.bytes[self.index] {
+            count += 1
+        }
         return count
     }
 
@@ -260,21 +269,30 @@ struct FlatTOML {
         if byte == UInt8(ascii: "u") || byte == UInt8(ascii: "U") {
             let count = byte == UInt8(ascii: "u") ? 4 : 8
             guard self.index + count <= self.bytes.count,
-                let scalarValue = UInt32(String(decoding: self.bytes[self.index..<self.index + count], as: UTF8.self), radix: 16),
+                let scalarValue = UInt32(
+                    String(decoding: self.bytes[self.index..<self.index + count], as: UTF8.self),
+                    radix: 16
+                ),
                 let scalar = Unicode.Scalar(scalarValue)
-            else { throw self.failure("'\\\(Character(Unicode.Scalar(byte)))' needs \(count) hex digits of a Unicode scalar") }
+            else {
+                throw self.failure(
+                    "'\\\(Character(Unicode.Scalar(byte)))' needs \(count) hex digits of a Unicode scalar"
+                )
+            }
             self.index += count
             out += Array(String(Character(scalar)).utf8)
             return
         }
         // A line-ending backslash in """ trims the newline and the whitespace after it.
-        if multiline, byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
-            || byte == UInt8(ascii: "\r")
+        if multiline,
+            byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
+                || byte == UInt8(ascii: "\r")
         {
             self.index -= 1
             var crossed = false
-            while let next = self.peek, next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") || next == UInt8(ascii: "\n")
-                || next == UInt8(ascii: "\r")
+            while let next = self.peek,
+                next == UInt8(ascii: " ") || next == UInt8(ascii: "\t") || next == UInt8(ascii: "\n")
+                    || next == UInt8(ascii: "\r")
             {
                 if next == UInt8(ascii: "\n") {
                     crossed = true
@@ -295,7 +313,8 @@ struct FlatTOML {
     private var describePeek: String {
         guard let byte = self.peek else { return "the end of the file" }
         if byte == UInt8(ascii: "\n") { return "the end of the line" }
-        return byte >= 0x20 && byte < 0x7F ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
+        return byte >= 0x20 && byte < 0x7F
+            ? "'\(Character(Unicode.Scalar(byte)))'" : "byte 0x\(String(byte, radix: 16))"
     }
 
     private mutating func take(_ byte: UInt8) -> Bool {
@@ -334,7 +353,9 @@ struct FlatTOML {
         self.skipSpaces()
         self.skipComment()
         if self.peek == nil { return }
-        if self.take(UInt8(ascii: "\r")), self.peek != UInt8(ascii: "\n") { throw self.failure("a lone carriage return") }
+        if self.take(UInt8(ascii: "\r")), self.peek != UInt8(ascii: "\n") {
+            throw self.failure("a lone carriage return")
+        }
         guard self.take(UInt8(ascii: "\n")) else {
             throw self.failure("expected the end of the line after a value, found \(self.describePeek)")
         }
