@@ -194,4 +194,44 @@ struct SupervisorTests {
             #expect(try await up.waitForExit(timeout: .seconds(30)) == 0)
         }
     }
+
+    /// Each restart gets a new output pipe; the soak crashed `choros up` once in libdispatch
+    /// when pipes were read through Foundation's readabilityHandler.
+    @Test("12 kill -9 of daemons in a row: choros up stays up and every start reaches its log")
+    func restartsKeepLogging() async throws {
+        try await TestSlots.exclusive {
+            try await withTemporaryDirectory { directory in
+                let dataDirectory = directory.appending("d")
+                let up = try ChildProcess(
+                    "choros",
+                    ["up", "--data-dir", dataDirectory],
+                    outputDirectory: directory.path
+                )
+                defer { up.signal(SIGKILL) }
+                let client = WireClient(socketPath: dataDirectory + "/run/supervisor.sock")
+                _ = try await self.waitForStatus(client, within: .seconds(30)) { daemons in
+                    Self.daemons.allSatisfy { daemons[$0]?.state == "healthy" }
+                }
+                var kills: [String: Int] = [:]
+                for round in 0..<12 {
+                    let name = ["store", "index", "airlock"][round % 3]
+                    let before = try await self.status(client)
+                    kill(before[name]?.pid ?? 0, SIGKILL)
+                    kills[name, default: 0] += 1
+                    _ = try await self.waitForStatus(client, within: .seconds(20)) { daemons in
+                        daemons[name]?.state == "healthy" && daemons[name]?.pid != before[name]?.pid
+                    }
+                }
+                #expect(isProcessAlive(up.pid), "choros up survived 12 restarts")
+                for (name, count) in kills {
+                    let log = try String(contentsOfFile: dataDirectory + "/logs/\(name).log", encoding: .utf8)
+                    let starts = log.components(separatedBy: "starting").count - 1
+                    #expect(starts == count + 1, "\(name).log holds \(starts) starts for \(count) kills")
+                }
+                await client.close()
+                up.signal(SIGTERM)
+                #expect(try await up.waitForExit(timeout: .seconds(30)) == 0)
+            }
+        }
+    }
 }
