@@ -5,12 +5,14 @@ internal import NIOPosix
 /// (garbage, oversized length prefixes) and reading exactly what comes back.
 ///
 /// Its socket calls block, so every one runs on NIO's thread pool, never on the cooperative
-/// pool (which has only as many threads as cores, and tests run in parallel).
+/// pool (which has only as many threads as cores, and tests run in parallel). A read waits up
+/// to 30 s by default: a server that never answers still fails the test, and one slowed by a
+/// loaded machine (a CI run beside a soak took more than 5 s) does not.
 // @unchecked: the descriptor is immutable and each test drives its socket from one task.
 package final class RawSocket: @unchecked Sendable {
     private let descriptor: Int32
 
-    package static func connect(path: String, receiveTimeout: Duration = .seconds(5)) async throws -> RawSocket {
+    package static func connect(path: String, receiveTimeout: Duration = .seconds(30)) async throws -> RawSocket {
         try await NIOThreadPool.singleton.runIfActive { try RawSocket(path: path, receiveTimeout: receiveTimeout) }
     }
 
