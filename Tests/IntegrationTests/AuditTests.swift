@@ -108,6 +108,27 @@ struct AuditTests {
         }
     }
 
+    /// The 300-kill soak's duplicate: a client that timed out retried a claim under its request
+    /// key with a freshly signed op while the first attempt was still running, and both were
+    /// recorded. The append itself now finds the first.
+    @Test("an act retried under its request key with a new op id is recorded once; a denial is not merged")
+    func sameRequestOnce() async throws {
+        try await DaemonFixture.with { audit in
+            let first = try await audit.append([event("w0", "claim.assert", path: "ck_1", opID: "op_a", key: "w0-437")])
+            let again = try await audit.append([event("w0", "claim.assert", path: "ck_1", opID: "op_b", key: "w0-437")])
+            #expect(again.map(\.seq) == first.map(\.seq), "the retry returns the first event")
+            let other = try await audit.append([event("w1", "claim.assert", path: "ck_1", opID: "op_c", key: "w0-437")])
+            #expect(other.map(\.seq) != first.map(\.seq), "another actor's key is its own")
+            var denied = event("w0", "claim.assert", path: "ck_1", opID: "op_d", key: "w0-437")
+            denied.outcome = "denied"
+            var deniedAgain = denied
+            deniedAgain.opID = "op_e"
+            let deniedTwice = try await audit.append([denied, deniedAgain])
+            #expect(Set(deniedTwice.map(\.seq)).count == 2, "each refusal keeps its own event")
+            #expect(try await audit.verify().count == 4)
+        }
+    }
+
     @Test("10,000 appends from 4 concurrent clients chain without a fork")
     func concurrentAppends() async throws {
         try await DaemonFixture.with { audit in

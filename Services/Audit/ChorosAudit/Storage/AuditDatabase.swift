@@ -73,7 +73,8 @@ final class AuditDatabase: Sendable {
     ///
     /// An op is recorded once per ref: an input whose op id already has an event on its
     /// target ref with the same envelope returns that event instead, so a retry, a reconcile
-    /// racing a retry, or a replayed request never records one act twice. The envelope is part
+    /// racing a retry, or a replayed request never records one act twice; so does an input
+    /// whose request key, actor, op, ref and outcome match an event (a retry signed anew). The envelope is part
     /// of the match so that an unsigned event naming someone's op id cannot stand in for it.
     func append(_ inputs: [Choros_V1_AuditEventInput], now: Int64) async throws -> [AuditRow] {
         let rows = try inputs.map { try Self.validate($0, now: now) }
@@ -123,6 +124,18 @@ final class AuditDatabase: Sendable {
                     db,
                     sql: AuditQueries.sameAct,
                     arguments: [row.opID, row.targetRef, row.envelope]
+                )
+            {
+                appended.append(existing)
+                continue
+            }
+            // Checked here, in the append's transaction, because two attempts can both pass the
+            // gateway's look-up before either is recorded (a 300-kill soak recorded one claim twice).
+            if !row.requestKey.isEmpty, row.outcome == "ok",
+                let existing = try AuditRow.fetchOne(
+                    db,
+                    sql: AuditQueries.sameRequest,
+                    arguments: [row.requestKey, row.actor, row.op, row.targetRef, row.outcome]
                 )
             {
                 appended.append(existing)

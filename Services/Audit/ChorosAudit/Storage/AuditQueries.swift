@@ -11,6 +11,12 @@ enum AuditQueries {
     static let sameAct =
         "SELECT * FROM events WHERE op_id = ? AND target_ref = ? AND envelope IS ? ORDER BY seq LIMIT 1"
     static let byRequestKey = "SELECT * FROM events WHERE request_key = ? ORDER BY seq"
+    /// The same act retried under its request key with a freshly signed op (a client that
+    /// timed out while the first attempt was still running).
+    static let sameRequest = """
+        SELECT * FROM events WHERE request_key = ? AND actor = ? AND op = ? AND target_ref = ? AND outcome = ?
+        ORDER BY seq LIMIT 1
+        """
     /// The airlock's TOTP window lookup: a window is consumed once per purpose.
     static let windowConsumed =
         "SELECT 1 FROM events WHERE op = 'airlock.window' AND actor = ? AND target_path = ? LIMIT 1"

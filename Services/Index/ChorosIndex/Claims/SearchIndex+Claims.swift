@@ -66,7 +66,9 @@ extension SearchIndex {
                     $0.ops = ClaimOp.types.map(\.rawValue)
                     $0.sinceSeq = since
                     $0.limit = 1000
-                }
+                },
+                // A page of 1,000 events is bulk work: on a loaded machine it outlasted 5 s.
+                options: CallOptions(timeout: .seconds(60))
             )
             let events = page.events.filter { $0.outcome == "ok" && !$0.envelope.isEmpty }
             applied += try await self.claims.apply(events).applied
