@@ -100,8 +100,7 @@ extension AuditLog {
                 .with {
                     $0.rev = AuditAnchor.ref
                     $0.path = AuditAnchor.path
-                },
-                options: CallOptions(timeout: .seconds(2))
+                }
             ).content
         } catch let error as RPCError where error.code == .notFound {
             return nil
