@@ -2,6 +2,7 @@
 #define CHOROS_CGIT2_SHIM_H
 
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -20,6 +21,40 @@ static inline int choros_git_enable_strict_object_creation(int enabled) {
 /// Caps libgit2's cache of parsed objects (trees and commits; 256 MiB by default).
 static inline int choros_git_set_cache_max_size(size_t bytes) {
     return git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)bytes);
+}
+
+/// Reads no system, XDG or global configuration: the store behaves as its own repository says,
+/// whatever HOME holds, and a ref update stats one config file instead of four.
+static inline int choros_git_isolate_config(void) {
+    int levels[] = {GIT_CONFIG_LEVEL_SYSTEM, GIT_CONFIG_LEVEL_XDG, GIT_CONFIG_LEVEL_GLOBAL, GIT_CONFIG_LEVEL_PROGRAMDATA};
+    for (unsigned i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        int status = git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "");
+        if (status < 0) return status;
+    }
+    return 0;
+}
+
+/// libgit2 rescans objects/pack whenever an object it is asked to write is not stored yet,
+/// which is every new object. Nothing adds a pack while a commit batch runs (writes run on one
+/// handle, one job at a time), so the batch turns the rescan off on its handle and back on.
+static inline int choros_git_pack_rescan(git_repository *repository, int enabled) {
+    static int (*rescan)(git_odb_backend *) = NULL;
+    git_odb *odb = NULL;
+    int status = git_repository_odb(&odb, repository);
+    if (status < 0) return status;
+    size_t count = git_odb_num_backends(odb);
+    for (size_t i = 0; i < count; i++) {
+        git_odb_backend *backend = NULL;
+        if (git_odb_get_backend(&backend, odb, i) < 0 || backend == NULL) continue;
+        if (!enabled && backend->refresh != NULL) {
+            rescan = backend->refresh;
+            backend->refresh = NULL;
+        } else if (enabled && backend->refresh == NULL && backend->writepack != NULL && rescan != NULL) {
+            backend->refresh = rescan;
+        }
+    }
+    git_odb_free(odb);
+    return 0;
 }
 
 /// syncfs(2) on the filesystem holding `fd`: one flush for everything a batch of commits

@@ -37,7 +37,11 @@ struct CommitBatch {
         // The batch syncs the filesystem itself; libgit2's fsync per file and directory would
         // cost a sync per object. Writes run on one thread, so nothing else writes meanwhile.
         choros_git_enable_fsync(0)
-        defer { choros_git_enable_fsync(1) }
+        choros_git_pack_rescan(self.repository.pointer, 0)
+        defer {
+            choros_git_pack_rescan(self.repository.pointer, 1)
+            choros_git_enable_fsync(1)
+        }
         var results: [Result<CommitResult, any Error>] = []
         for (position, job) in jobs.enumerated() {
             results.append(Result { try self.stage(job, at: position) })

@@ -8,14 +8,22 @@ extension GitStore {
 
     /// Pushes every head, `refs/cap/*` and state tag, then verifies by listing the remote.
     ///
+    /// A push only reads this repository, so it runs on a reader's handle: a backup of a large
+    /// store takes minutes (libgit2 packs every object), and on the writer it held every commit
+    /// back meanwhile (the 1,000-kill soak's writers were refused once 256 commits waited).
+    /// A batch turns libgit2's fsync off process-wide while it runs, so what the push wrote to a
+    /// local mirror is synced once at the end instead.
+    ///
     /// - Throws: `StoreError.pushRejected` naming each refused ref (non-fast-forward).
     func pushAll(to remote: String) async throws -> Choros_V1_SyncReport {
         try self.checkMirrorDestination(remote)
-        let rejected = try await self.pool.write { repository in
+        let rejected = try await self.pool.read { repository in
             let local = try self.mirroredReferences(repository)
             let nonFastForward = try Self.nonFastForward(local, remote: remote, repository: repository)
             guard nonFastForward.isEmpty else { return nonFastForward }
-            return try repository.push(local.map(\.name), to: remote)
+            let rejected = try repository.push(local.map(\.name), to: remote)
+            if let path = Self.localPath(remote) { try GitRepository.syncFilesystem(holding: path) }
+            return rejected
         }
         guard rejected.isEmpty else { throw StoreError.pushRejected(rejected) }
         return try await self.verifySync(with: remote)
@@ -62,13 +70,18 @@ extension GitStore {
     /// `backup_dirs`, or a network remote listed in `mirror_remotes`.
     private func checkMirrorDestination(_ remote: String) throws {
         if self.configuration.mirrorRemotes.contains(remote) { return }
-        let local = remote.hasPrefix("file://") ? String(remote.dropFirst("file://".count)) : remote
-        guard local.hasPrefix("/") else {
+        guard let local = Self.localPath(remote) else {
             throw StoreError.unauthorized("\(remote.prefix(200)) is not one of the configured mirror_remotes")
         }
         do { _ = try ConfinedPath.check(local, within: self.configuration.backupDirectories) } catch {
             throw StoreError.unauthorized("\(error)")
         }
+    }
+
+    /// The directory a local remote (a path or a `file://` URL) names; nil for a network remote.
+    private static func localPath(_ remote: String) -> String? {
+        let local = remote.hasPrefix("file://") ? String(remote.dropFirst("file://".count)) : remote
+        return local.hasPrefix("/") ? local : nil
     }
 
     /// Where fetched refs land: under their own names, below this prefix, never live.

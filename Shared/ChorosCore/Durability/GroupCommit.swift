@@ -10,6 +10,7 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
     package typealias Flush = @Sendable ([Request]) async -> [Result<Response, any Error>]
 
     private struct Waiter {
+        let id: UInt64
         let request: Request
         let continuation: CheckedContinuation<Response, any Error>
     }
@@ -17,6 +18,7 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
     private struct State {
         var pending: [Waiter] = []
         var isFlushing = false
+        var nextID: UInt64 = 0
     }
 
     private let state = NIOLockedValueBox(State())
@@ -33,16 +35,39 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
 
     /// Waits for `request`'s batch to be made durable by `flush` (every caller of one
     /// committer passes the same; the writer that finds it idle runs it for everyone).
+    ///
+    /// A caller cancelled (its deadline passed) while its request still waits for a batch
+    /// leaves at once with `CancellationError`, and its request is never flushed: behind a slow
+    /// batch, callers that gave up would otherwise pile up as calls in flight. Once its batch
+    /// has started, it waits for the batch's answer, which says whether it was written.
     package func submit(_ request: Request, flush: @escaping Flush) async throws -> Response {
-        try await withCheckedThrowingContinuation { continuation in
-            let leads = self.state.withLockedValue { state in
-                state.pending.append(Waiter(request: request, continuation: continuation))
-                guard !state.isFlushing else { return false }
-                state.isFlushing = true
-                return true
+        let id = self.state.withLockedValue { state in
+            defer { state.nextID &+= 1 }
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let leads = self.state.withLockedValue { state -> Bool? in
+                    // Cancelled before it queued: the handler below found nothing to remove.
+                    guard !Task.isCancelled else { return nil }
+                    state.pending.append(Waiter(id: id, request: request, continuation: continuation))
+                    guard !state.isFlushing else { return false }
+                    state.isFlushing = true
+                    return true
+                }
+                switch leads {
+                case nil: continuation.resume(throwing: CancellationError())
+                // The first writer of an idle committer starts the drain; the rest only wait.
+                case true?: Task { await self.drain(flush) }
+                case false?: break
+                }
             }
-            // The first writer of an idle committer starts the drain; the rest only wait.
-            if leads { Task { await self.drain(flush) } }
+        } onCancel: {
+            let waiter = self.state.withLockedValue { state -> Waiter? in
+                guard let index = state.pending.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.pending.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
         }
     }
 

@@ -164,12 +164,17 @@ extension GitRepository {
 extension GitRepository {
     /// syncfs(2) on the repository's filesystem: everything written so far is durable.
     func syncFilesystem() throws {
-        let descriptor = open(self.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Self.failure("open \(self.path)") }
+        try Self.syncFilesystem(holding: self.path)
+    }
+
+    /// syncfs(2) on the filesystem holding the directory `path`.
+    static func syncFilesystem(holding path: String) throws {
+        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Self.failure("open \(path)") }
         defer { close(descriptor) }
         let started = ContinuousClock.now
         defer { Timer(label: "choros_fsync_duration_seconds").recordDuration(since: started) }
-        guard choros_syncfs(descriptor) == 0 else { throw Self.failure("syncfs \(self.path)") }
+        guard choros_syncfs(descriptor) == 0 else { throw Self.failure("syncfs \(path)") }
     }
 
     private static func failure(_ operation: String) -> StoreError {

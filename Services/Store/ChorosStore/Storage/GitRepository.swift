@@ -60,12 +60,14 @@ final class GitObject {
 }
 
 /// Process-wide libgit2 set-up, done once before the first repository opens: fsync of
-/// objects and refs (acknowledged means durable) and strict object creation.
+/// objects and refs (acknowledged means durable), strict object creation, and no configuration
+/// but the repository's own.
 enum GitLibrary {
     private static let setUp: Void = {
         git_libgit2_init()
         choros_git_enable_fsync(1)
         choros_git_enable_strict_object_creation(1)
+        choros_git_isolate_config()
         // Trees and commits are re-read cheaply from the page cache; a large object cache only
         // holds resident memory (PERFORMANCE.md: 48 MiB a daemon idle at 100k entries).
         choros_git_set_cache_max_size(8 << 20)
