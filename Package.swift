@@ -226,7 +226,7 @@ let package = Package(
             ),
             .executableTarget(
                 name: "ChorosFuzz",
-                dependencies: ["ChorosFuzzing"],
+                dependencies: ["ChorosFuzzing", argumentParser],
                 path: "Tests/Fuzz/ChorosFuzz",
                 swiftSettings: swiftSettings
             ),

@@ -1,3 +1,4 @@
+import ArgumentParser
 import ChorosFuzzing
 import Foundation
 
@@ -6,6 +7,7 @@ import Foundation
 // Built by scripts/fuzz with -sanitize=fuzzer (and CHOROS_FUZZ), this is libFuzzer's driver
 // over one target. Built normally, it replays the files and directories it is given.
 
+#if CHOROS_FUZZ
 // libFuzzer runs itself again for -merge and -jobs with the arguments it was given, which no
 // longer name the target: the environment carries it to those children.
 var arguments = CommandLine.arguments
@@ -20,7 +22,6 @@ guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else
     exit(2)
 }
 
-#if CHOROS_FUZZ
 nonisolated(unsafe) var current = target
 setenv("CHOROS_FUZZ_TARGET", target.rawValue, 1)
 
@@ -44,18 +45,43 @@ let status = pointers.withUnsafeMutableBufferPointer { buffer in
 }
 exit(status)
 #else
-var replayed = 0
-for path in arguments.dropFirst(2) {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-    let files =
-        isDirectory.boolValue
-        ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
-    for file in files.sorted() {
-        guard let data = FileManager.default.contents(atPath: file) else { continue }
-        target.run([UInt8](data))
-        replayed += 1
+/// The normal build: a command like the others (so ArgumentParser's manual plugin, which asks
+/// every executable for its help, can read this one too).
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "choros-fuzz",
+        abstract: "Replay fuzz inputs through one target (scripts/fuzz builds the fuzzer itself)."
+    )
+
+    @Argument(help: "The target: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var target: String
+    @Argument(help: "Input files and directories of inputs.")
+    var inputs: [String] = []
+
+    func validate() throws {
+        guard FuzzTarget(rawValue: self.target) != nil else {
+            throw ValidationError("unknown target '\(self.target)'")
+        }
+    }
+
+    func run() {
+        guard let target = FuzzTarget(rawValue: self.target) else { return }
+        var replayed = 0
+        for path in self.inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+            let files =
+                isDirectory.boolValue
+                ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).map { path + "/" + $0 } : [path]
+            for file in files.sorted() {
+                guard let data = FileManager.default.contents(atPath: file) else { continue }
+                target.run([UInt8](data))
+                replayed += 1
+            }
+        }
+        print("choros-fuzz \(target.rawValue): replayed \(replayed) inputs")
     }
 }
-print("choros-fuzz \(target.rawValue): replayed \(replayed) inputs")
+
+Replay.main()
 #endif
