@@ -122,6 +122,27 @@ struct StoreSyncTests {
         }
     }
 
+    @Test("a repack of the live store (its objects moved into a pack, the loose ones deleted) leaves commits working")
+    func repackWhileServing() async throws {
+        try await StoreFixture.with { store in
+            let ref = "refs/cap/perspectives/alice"
+            let first = try await store.commit(ref, ["a.md": "a"], opID: "op_r1")
+            // A commit batch stops libgit2 rescanning objects/pack per new object and rescans once
+            // as it starts. (The objects this store just wrote also sit in libgit2's cache, so
+            // this covers an operator's repack end to end rather than the rescan alone.)
+            let repack = try await ChildProcess.run(
+                "/usr/bin/git",
+                ["--git-dir", store.gitDirectory, "repack", "-a", "-d", "-q"],
+                outputDirectory: store.directory.path
+            )
+            #expect(repack.status == 0, "\(repack.output)")
+            let second = try await store.commit(ref, ["b.md": "b"], expectedParent: first.commitOid, opID: "op_r2")
+            #expect(second.parentOid == first.commitOid)
+            #expect(try await store.read(ref, "a.md") == "a")
+            #expect(try await store.read(ref, "b.md") == "b")
+        }
+    }
+
     @Test("SIGKILL during 500 commits loses no acknowledged commit; fsck is clean")
     func durability() async throws {
         try await StoreFixture.with { store in

@@ -35,26 +35,29 @@ static inline int choros_git_isolate_config(void) {
 }
 
 /// libgit2 rescans objects/pack whenever an object it is asked to write is not stored yet,
-/// which is every new object. Nothing adds a pack while a commit batch runs (writes run on one
-/// handle, one job at a time), so the batch turns the rescan off on its handle and back on.
+/// which is every new object. A commit batch rescans once as it starts (so a pack a fetch or a
+/// repack added since is seen), then turns the rescan off on its handle until it ends: the
+/// writer thread is serial, so no pack appears meanwhile.
 static inline int choros_git_pack_rescan(git_repository *repository, int enabled) {
     static int (*rescan)(git_odb_backend *) = NULL;
     git_odb *odb = NULL;
     int status = git_repository_odb(&odb, repository);
     if (status < 0) return status;
+    if (!enabled) status = git_odb_refresh(odb);
     size_t count = git_odb_num_backends(odb);
     for (size_t i = 0; i < count; i++) {
         git_odb_backend *backend = NULL;
         if (git_odb_get_backend(&backend, odb, i) < 0 || backend == NULL) continue;
         if (!enabled && backend->refresh != NULL) {
-            rescan = backend->refresh;
+            __atomic_store_n(&rescan, backend->refresh, __ATOMIC_RELAXED);
             backend->refresh = NULL;
-        } else if (enabled && backend->refresh == NULL && backend->writepack != NULL && rescan != NULL) {
-            backend->refresh = rescan;
+        } else if (enabled && backend->refresh == NULL && backend->writepack != NULL) {
+            // Only the pack backend writes packs (the loose one has neither callback).
+            backend->refresh = __atomic_load_n(&rescan, __ATOMIC_RELAXED);
         }
     }
     git_odb_free(odb);
-    return 0;
+    return status;
 }
 
 /// syncfs(2) on the filesystem holding `fd`: one flush for everything a batch of commits

@@ -8,16 +8,17 @@ extension GitStore {
 
     /// Pushes every head, `refs/cap/*` and state tag, then verifies by listing the remote.
     ///
-    /// A push only reads this repository, so it runs on a reader's handle: a backup of a large
-    /// store takes minutes (libgit2 packs every object), and on the writer it held every commit
-    /// back meanwhile (the 1,000-kill soak's writers were refused once 256 commits waited).
+    /// A push only reads this repository, so it runs off the writer, on a thread of its own that
+    /// runs pushes one at a time: a backup of a large store takes minutes (libgit2 packs every
+    /// object), and on the writer it held every commit back meanwhile (the 1,000-kill soak's
+    /// writers were refused once 256 commits waited).
     /// A batch turns libgit2's fsync off process-wide while it runs, so what the push wrote to a
     /// local mirror is synced once at the end instead.
     ///
     /// - Throws: `StoreError.pushRejected` naming each refused ref (non-fast-forward).
     func pushAll(to remote: String) async throws -> Choros_V1_SyncReport {
         try self.checkMirrorDestination(remote)
-        let rejected = try await self.pool.read { repository in
+        let rejected = try await self.pool.mirror { repository in
             let local = try self.mirroredReferences(repository)
             let nonFastForward = try Self.nonFastForward(local, remote: remote, repository: repository)
             guard nonFastForward.isEmpty else { return nonFastForward }

@@ -18,6 +18,9 @@ final class RepositoryPool: Sendable {
     private let idle = NIOLockedValueBox<[GitRepository]>([])
     private let readers: NIOThreadPool
     private let writer: NIOThreadPool
+    /// Pushes to mirrors, one at a time (libgit2 updates a local mirror's refs unconditionally,
+    /// so two at once could move one back) and off the readers (a push takes minutes).
+    private let mirrors: NIOThreadPool
     private let writeHandle: GitRepository
     private let batchHandle: GitRepository
 
@@ -37,12 +40,19 @@ final class RepositoryPool: Sendable {
         self.batchHandle = try batchHandle.get()
         self.readers = NIOThreadPool(numberOfThreads: readerThreads)
         self.writer = NIOThreadPool(numberOfThreads: 1)
+        self.mirrors = NIOThreadPool(numberOfThreads: 1)
         self.readers.start()
         self.writer.start()
+        self.mirrors.start()
     }
 
     func read<Result: Sendable>(_ body: @escaping @Sendable (GitRepository) throws -> Result) async throws -> Result {
         try await self.readers.runIfActive { try self.withHandle(body) }
+    }
+
+    /// A job that only reads this repository but runs long (a push), on a reader's handle.
+    func mirror<Result: Sendable>(_ body: @escaping @Sendable (GitRepository) throws -> Result) async throws -> Result {
+        try await self.mirrors.runIfActive { try self.withHandle(body) }
     }
 
     func write<Result: Sendable>(_ body: @escaping @Sendable (GitRepository) throws -> Result) async throws -> Result {
@@ -76,5 +86,6 @@ final class RepositoryPool: Sendable {
     func shutdown() async {
         try? await self.readers.shutdownGracefully()
         try? await self.writer.shutdownGracefully()
+        try? await self.mirrors.shutdownGracefully()
     }
 }
