@@ -257,6 +257,105 @@ struct StoreCommitTests {
         }
     }
 
+    @Test("a ref a crash left behind its last batch is moved forward at start, from the op index the batch synced")
+    func lostRefUpdate() async throws {
+        try await StoreFixture.with { store in
+            let first = try await store.commit(self.perspective, ["a.md": "one"], opID: "op_one")
+            let second = try await store.commit(
+                self.perspective,
+                ["b.md": "two"],
+                expectedParent: first.commitOid,
+                opID: "op_two"
+            )
+            let third = try await store.commit(
+                self.perspective,
+                ["c.md": "three"],
+                expectedParent: second.commitOid,
+                opID: "op_three"
+            )
+            try await store.stop(signal: SIGKILL)
+            // What a power cut leaves of ref updates nothing synced: the ref file as it was.
+            try self.rewind(store, to: first.commitOid)
+
+            try await store.start()
+            #expect(try await store.tip(self.perspective) == third.commitOid, "moved forward to the last acknowledged")
+            let retried = try await store.commit(
+                self.perspective,
+                ["b.md": "two"],
+                expectedParent: first.commitOid,
+                opID: "op_two"
+            )
+            #expect(retried.replayed && retried.commitOid == second.commitOid)
+            #expect(try await store.read(self.perspective, "c.md") == "three")
+        }
+    }
+
+    @Test("a batch line whose commit a crash lost is revoked at start: the ref stays, and a retry commits anew")
+    func lostBatchObjects() async throws {
+        try await StoreFixture.with { store in
+            let first = try await store.commit(self.perspective, ["a.md": "one"], opID: "op_one")
+            let second = try await store.commit(
+                self.perspective,
+                ["b.md": "two"],
+                expectedParent: first.commitOid,
+                opID: "op_two"
+            )
+            try await store.stop(signal: SIGKILL)
+            // A power cut during the batch's sync: its line reached the disk, its commit did not.
+            try self.rewind(store, to: first.commitOid)
+            let object = store.gitDirectory + "/objects/\(second.commitOid.prefix(2))/\(second.commitOid.dropFirst(2))"
+            try FileManager.default.removeItem(atPath: object)
+
+            try await store.start()
+            #expect(try await store.tip(self.perspective) == first.commitOid, "nothing half-written is published")
+            let retried = try await store.commit(
+                self.perspective,
+                ["b.md": "two"],
+                expectedParent: first.commitOid,
+                opID: "op_two"
+            )
+            #expect(!retried.replayed)
+            #expect(try await store.tip(self.perspective) == retried.commitOid)
+
+            try await store.stop(signal: SIGKILL)
+            try await store.start()
+            #expect(try await store.tip(self.perspective) == retried.commitOid, "the revocation held across a restart")
+        }
+    }
+
+    private func rewind(_ store: StoreFixture, to commit: String) throws {
+        try (commit + "\n").write(
+            toFile: store.gitDirectory + "/refs/cap/perspectives/alice",
+            atomically: false,
+            encoding: .utf8
+        )
+    }
+
+    @Test("a request key that could forge a commit trailer is refused, naming request_key")
+    func requestKeyInjection() async throws {
+        try await StoreFixture.with { store in
+            var request = Choros_V1_CommitRequest()
+            request.ref = self.perspective
+            request.changes = [
+                .with {
+                    $0.path = "a.md"
+                    $0.content = Data("one".utf8)
+                }
+            ]
+            request.author = "alice"
+            request.requestKey = "k1"
+            try await store.signer.sign(&request)
+            request.requestKey = "k1\nop-id: op_forged"
+            let refused = await expectRPCError(.invalidArgument) {
+                try await store.client.call(StoreRPC.commit, request)
+            }
+            #expect(refused?.message.contains("request_key") == true, "\(String(describing: refused))")
+            await expectRPCError(.notFound) {
+                try await store.client.call(StoreRPC.resolve, .with { $0.ref = self.perspective })
+            }
+        }
+    }
+
     static let refusedPaths = [
         "../x", "/abs", "a//b", ".git/config", "a\u{0}b", "a\\b", String(repeating: "p", count: 513), "cafe\u{301}.md",
     ]
