@@ -420,7 +420,18 @@ struct AuditTests {
                 options: CallOptions(timeout: .seconds(30))
             )
             #expect(second.appended.isEmpty)
+            #expect(second.commitsChecked == 0, "every ref is at its mark: nothing is read")
             #expect(try await audit.verify().ok)
+
+            // A later reconcile reads only what followed the marks, and still finds the gap.
+            try await audit.commit(perspective, ["four.md": "four"], author: "alice", opID: "op_four")
+            let third = try await audit.audit.call(
+                AuditRPC.reconcile,
+                .init(),
+                options: CallOptions(timeout: .seconds(30))
+            )
+            #expect(third.appended.map(\.opID) == [op("op_four")])
+            #expect(third.commitsChecked == 1, "only the commit since the mark was read")
         }
     }
 }

@@ -16,14 +16,34 @@ extension AuditLog {
     /// no event for (op id, ref): the tolerated crash window between the git commit and the
     /// audit append. Two refs sharing an op id are each covered. The event carries the signed
     /// envelope the commit carries, so the backfilled act verifies like any other.
+    ///
+    /// Each ref is read from its mark (the tip the last reconcile covered), and the marks move
+    /// only once the missing events are appended: a reconcile costs the commits since the
+    /// last one, and a failed one is read again whole.
     func reconcile() async throws -> (appended: [AuditRow], checked: Int) {
         var missing: [Choros_V1_AuditEventInput] = []
         var checked = 0
+        let marks = try await self.database.pool.read { db in
+            try Dictionary(
+                Row.fetchAll(db, sql: "SELECT ref, oid FROM reconcile_marks").map {
+                    ($0["ref"] as String, $0["oid"] as String)
+                },
+                uniquingKeysWith: { first, _ in first }
+            )
+        }
+        var tips: [(ref: String, oid: String)] = []
         for prefix in Self.reconciledPrefixes {
             let refs = try await self.store.call(StoreRPC.listRefs, .with { $0.prefix = prefix }).refs
-            for ref in refs {
-                let commits = try await self.store.call(StoreRPC.commitOps, .with { $0.ref = ref.name }).commits
-                let carrying = commits.filter { !$0.opID.isEmpty }
+            for ref in refs where marks[ref.name] != ref.oid {
+                let read = try await self.store.call(
+                    StoreRPC.commitOps,
+                    .with {
+                        $0.ref = ref.name
+                        $0.since = marks[ref.name] ?? ""
+                    }
+                )
+                tips.append((ref.name, read.tip))
+                let carrying = read.commits.filter { !$0.opID.isEmpty }
                 checked += carrying.count
                 let known = try await self.database.pool.read { db in
                     try carrying.map {
@@ -50,6 +70,15 @@ extension AuditLog {
         // Oldest first, so the log reads in the order things happened.
         missing.sort { $0.ts < $1.ts }
         let appended = missing.isEmpty ? [] : try await self.append(missing)
+        try await self.database.pool.write { [tips] db in
+            for tip in tips {
+                try db.execute(
+                    sql:
+                        "INSERT INTO reconcile_marks (ref, oid) VALUES (?, ?) ON CONFLICT(ref) DO UPDATE SET oid = excluded.oid",
+                    arguments: [tip.ref, tip.oid]
+                )
+            }
+        }
         return (appended, checked)
     }
 }

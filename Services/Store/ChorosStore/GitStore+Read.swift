@@ -72,12 +72,18 @@ extension GitStore {
         }
     }
 
-    /// Every commit of `ref` with its op id and author: raw material for audit reconciliation.
-    func commitOps(of ref: String) async throws -> [Choros_V1_HistoryEntry] {
+    /// The commits of `ref` not reachable from `since` (every commit when `since` is empty or
+    /// not a commit here), with their op ids and authors, and the tip they were read from:
+    /// raw material for audit reconciliation, which passes its mark so a reconcile costs the
+    /// commits since the last one, not the history.
+    func commitOps(of ref: String, since: String) async throws -> (tip: GitOID, commits: [Choros_V1_HistoryEntry]) {
         try await self.pool.read { repository in
-            try repository.commits(from: try repository.resolve(ref), hiding: nil).map {
+            let tip = try repository.resolve(ref)
+            let mark = GitOID(hex: since).flatMap { try? repository.resolve($0.hex) }
+            let commits = try repository.commits(from: tip, hiding: mark).map {
                 try Self.entry(repository.summary(of: $0))
             }
+            return (tip, commits)
         }
     }
 

@@ -643,6 +643,10 @@ package nonisolated struct Choros_V1_CommitOpsRequest: Sendable {
 
   package var ref: String = String()
 
+  /// Only the commits not reachable from this commit (the caller's mark); empty, or a
+  /// commit this store does not have: every commit of the ref.
+  package var since: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -654,6 +658,9 @@ package nonisolated struct Choros_V1_CommitOpsResponse: Sendable {
   // methods supported on all messages.
 
   package var commits: [Choros_V1_HistoryEntry] = []
+
+  /// The tip the commits were read from: the caller's next mark.
+  package var tip: String = String()
 
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2167,7 +2174,7 @@ nonisolated extension Choros_V1_BranchCreatorResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Choros_V1_CommitOpsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CommitOpsRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}ref\0\u{1}since\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2176,6 +2183,7 @@ nonisolated extension Choros_V1_CommitOpsRequest: SwiftProtobuf.Message, SwiftPr
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.since) }()
       default: break
       }
     }
@@ -2185,11 +2193,15 @@ nonisolated extension Choros_V1_CommitOpsRequest: SwiftProtobuf.Message, SwiftPr
     if !self.ref.isEmpty {
       try visitor.visitSingularStringField(value: self.ref, fieldNumber: 1)
     }
+    if !self.since.isEmpty {
+      try visitor.visitSingularStringField(value: self.since, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_CommitOpsRequest, rhs: Choros_V1_CommitOpsRequest) -> Bool {
     if lhs.ref != rhs.ref {return false}
+    if lhs.since != rhs.since {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2197,7 +2209,7 @@ nonisolated extension Choros_V1_CommitOpsRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Choros_V1_CommitOpsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CommitOpsResponse"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}commits\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}commits\0\u{1}tip\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2206,6 +2218,7 @@ nonisolated extension Choros_V1_CommitOpsResponse: SwiftProtobuf.Message, SwiftP
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.commits) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.tip) }()
       default: break
       }
     }
@@ -2215,11 +2228,15 @@ nonisolated extension Choros_V1_CommitOpsResponse: SwiftProtobuf.Message, SwiftP
     if !self.commits.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.commits, fieldNumber: 1)
     }
+    if !self.tip.isEmpty {
+      try visitor.visitSingularStringField(value: self.tip, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_CommitOpsResponse, rhs: Choros_V1_CommitOpsResponse) -> Bool {
     if lhs.commits != rhs.commits {return false}
+    if lhs.tip != rhs.tip {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -63,6 +63,10 @@ final class AuditDatabase: Sendable {
                     """
             )
         }
+        migrator.registerMigration("v3-reconcile-marks") { db in
+            // Per ref, the tip the last reconcile covered: the next one reads only what follows.
+            try db.execute(sql: "CREATE TABLE reconcile_marks (ref TEXT PRIMARY KEY, oid TEXT NOT NULL)")
+        }
         return migrator
     }
 

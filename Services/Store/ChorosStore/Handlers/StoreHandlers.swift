@@ -71,8 +71,11 @@ extension GitStore {
             return .with { $0.author = value }
         }
         router.register(StoreRPC.commitOps) { request, _ in
-            let value = try await self.commitOps(of: request.ref)
-            return .with { $0.commits = value }
+            let value = try await self.commitOps(of: request.ref, since: request.since)
+            return .with {
+                $0.commits = value.commits
+                $0.tip = value.tip.hex
+            }
         }
         router.register(StoreRPC.findOp) { request, _ in
             let entry =
