@@ -3,6 +3,7 @@
 
 #include <git2.h>
 #include <git2/sys/odb_backend.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -64,6 +65,12 @@ static inline int choros_git_pack_rescan(git_repository *repository, int enabled
 /// wrote (objects, refs, the op index) instead of an fsync per file and directory.
 static inline int choros_syncfs(int fd) {
     return (int)syscall(SYS_syncfs, fd);
+}
+
+/// Lowers the calling thread's priority (nice 10), and so of the threads it starts: a push
+/// packs on whatever the commits leave free.
+static inline int choros_lower_thread_priority(void) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 }
 
 #endif

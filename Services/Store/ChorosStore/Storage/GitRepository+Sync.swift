@@ -24,6 +24,9 @@ extension GitRepository {
             return 0
         }
         options.callbacks.payload = Unmanaged.passUnretained(rejections).toOpaque()
+        // Delta search on every core: a first backup packs the whole history. The mirror
+        // thread runs at a lower priority (RepositoryPool.mirror), so commits come first.
+        options.pb_parallelism = 0
         let status = try Self.withStringArray(refs.map { "\($0):\($0)" }) { specs in
             git_remote_push(remote.pointer, specs, &options)
         }

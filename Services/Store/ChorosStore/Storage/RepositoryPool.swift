@@ -50,9 +50,13 @@ final class RepositoryPool: Sendable {
         try await self.readers.runIfActive { try self.withHandle(body) }
     }
 
-    /// A job that only reads this repository but runs long (a push), on a reader's handle.
+    /// A job that only reads this repository but runs long (a push), on a reader's handle and a
+    /// thread of lower priority than the commits'.
     func mirror<Result: Sendable>(_ body: @escaping @Sendable (GitRepository) throws -> Result) async throws -> Result {
-        try await self.mirrors.runIfActive { try self.withHandle(body) }
+        try await self.mirrors.runIfActive {
+            _ = choros_lower_thread_priority()
+            return try self.withHandle(body)
+        }
     }
 
     func write<Result: Sendable>(_ body: @escaping @Sendable (GitRepository) throws -> Result) async throws -> Result {
