@@ -2,34 +2,8 @@ import ChorosCore
 import NIOConcurrencyHelpers
 import Testing
 
-@Suite("Group commit: callers that give up, and the bound on a batch")
+@Suite("Group commit: callers that give up")
 struct GroupCommitCancellationTests {
-    @Test("writers past maxBatch wait for the next batch, and every writer gets its own answer")
-    func batchIsBounded() async throws {
-        let committer = GroupCommit<Int, Int>(maxBatch: 3)
-        let sizes = NIOLockedValueBox<[Int]>([])
-        let (gate, opener) = AsyncStream<Void>.makeStream()
-        let (started, signal) = AsyncStream<Void>.makeStream()
-        let flush: GroupCommit<Int, Int>.Flush = { requests in
-            sizes.withLockedValue { $0.append(requests.count) }
-            if requests == [0] {
-                signal.yield()
-                for await _ in gate { break }
-            }
-            return requests.map { .success($0 * 10) }
-        }
-        // The first batch holds while ten more writers queue behind it.
-        let first = Task { try await committer.submit(0, flush: flush) }
-        for await _ in started { break }
-        let queued = (1...10).map { value in Task { try await committer.submit(value, flush: flush) } }
-        while committer.pendingCount < 10 { await Task.yield() }
-        opener.yield()
-        opener.finish()
-        #expect(try await first.value == 0)
-        for (offset, task) in queued.enumerated() { #expect(try await task.value == (offset + 1) * 10) }
-        #expect(sizes.withLockedValue { $0 } == [1, 3, 3, 3, 1])
-    }
-
     @Test("a writer cancelled while it waits behind a slow batch leaves at once and is never flushed")
     func cancelledWaiterLeaves() async throws {
         let committer = GroupCommit<Int, Int>()

@@ -5,10 +5,10 @@ internal import ChorosWire
 internal import CoreMetrics
 internal import Foundation
 
-/// The commits of one writer turn (group commit). Their objects and op-index lines are
-/// written without a sync each, then the filesystem is synced once; only then do their refs
-/// move. So a ref never points at an object a crash could lose, and a commit is acknowledged
-/// once it is durable: in its objects and the line a restart moves its ref forward from. A registry change is published before
+/// The commits of one writer turn (group commit). Their objects are written without a sync
+/// each, then the filesystem is synced once; only then do their refs move and their op-index
+/// lines go down, synced once more. So a ref never points at an object a crash could lose, and
+/// a commit is acknowledged only once both are durable. A registry change is published before
 /// the next job is staged, so that job is authorized against it.
 struct CommitBatch {
     let store: GitStore
@@ -95,44 +95,38 @@ struct CommitBatch {
         return try self.repository.target(ofRef: ref)
     }
 
-    /// Appends the staged commits' op-index lines, syncs them with their objects, then moves
-    /// the refs without a sync of their own: the lines are the record a restart moves a lost
-    /// ref forward from (`OpIndex.recover`), and the next batch's sync makes these refs durable.
+    /// Sync, move the staged refs and record their op-index lines, sync again.
     private mutating func publish() {
         let staged = self.staged
         self.staged = []
         self.tips = [:]
         guard !staged.isEmpty else { return }
         Recorder(label: "choros_commit_batch_size").record(staged.count)
-        let index = self.store.index
-        do {
-            try index.append(staged.map { OpIndex.Move(entry: $0.entry, from: $0.from) })
-        } catch {
-            for item in staged { self.failures[item.position] = error }
-            return
-        }
         do {
             try self.repository.syncFilesystem()
         } catch {
             for item in staged { self.failures[item.position] = error }
-            try? index.revoke(staged.map(\.entry.commit))
             return
         }
         var broken: Set<String> = []
-        var revoked: [GitOID] = []
         for item in staged {
+            guard !broken.contains(item.ref) else {
+                self.failures[item.position] = StoreError.lostRace(ref: item.ref)
+                continue
+            }
             do {
-                guard !broken.contains(item.ref) else { throw StoreError.lostRace(ref: item.ref) }
                 try self.repository.moveRef(item.ref, to: item.entry.commit, from: item.from)
-                index.publish(item.entry)
+                try self.store.index.record(item.entry, sync: false)
             } catch {
                 self.failures[item.position] = error
                 broken.insert(item.ref)
-                revoked.append(item.entry.commit)
             }
         }
-        // Best effort: a revocation lost to a crash lets the restart move the ref after all,
-        // which a retry of the failed write would have done.
-        try? index.revoke(revoked)
+        do {
+            try self.repository.syncFilesystem()
+        } catch {
+            for item in staged where self.failures[item.position] == nil { self.failures[item.position] = error }
+        }
     }
+
 }

@@ -9,20 +9,14 @@ package final class GitStore: Sendable {
     let pool: RepositoryPool
     let index: OpIndex
     let registryCache = NIOLockedValueBox<(tip: GitOID, registry: InstanceRegistry)?>(nil)
-    let commits = GroupCommit<CommitJob, CommitResult>(maxBatch: GitStore.maxBatch)
+    let commits = GroupCommit<CommitJob, CommitResult>()
     /// Ref locks a killed predecessor left, removed before the repository opened.
     package let clearedLocks: [String]
-    /// Refs a crash left behind their last batch, moved forward at start, and the batch lines
-    /// that could not take effect.
-    package let recovered: (refs: [String], revoked: Int)
-
-    /// The most commits one writer turn takes: it bounds the op-index lines a restart reads.
-    static let maxBatch = 256
     private let lock: ProcessLock
 
     /// Takes the repository's lock (one store per repository), clears the ref locks a killed
-    /// store left, opens or creates the repository, moves forward the refs a crash left behind
-    /// their op-index lines, and brings the op-id index up to date with every ref.
+    /// store left, opens or creates the repository, and brings the op-id index up to date with
+    /// every ref.
     ///
     /// - Throws: `ProcessLockError.held` naming the other store's pid.
     package init(configuration: StoreConfiguration) throws {
@@ -33,10 +27,8 @@ package final class GitStore: Sendable {
         self.pool = try RepositoryPool(path: configuration.gitDirectory, canonRef: configuration.canonRef)
         self.index = try OpIndex(path: configuration.gitDirectory + "/choros-op-index")
         let index = self.index
-        self.recovered = try self.pool.withHandle { repository in
-            let recovered = try index.recover(with: repository)
-            _ = try index.catchUp(with: repository, refs: try repository.references(withPrefix: "refs/"))
-            return (recovered.moved, recovered.revoked)
+        _ = try self.pool.withHandle { repository in
+            try index.catchUp(with: repository, refs: try repository.references(withPrefix: "refs/"))
         }
     }
 

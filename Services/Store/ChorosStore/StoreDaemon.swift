@@ -10,12 +10,6 @@ package func makeStoreDaemon(configuration: ChorosConfiguration, logger: Logger)
     for lock in store.clearedLocks {
         logger.warning("removed a stale ref lock a killed store left", metadata: ["lock": "\(lock)"])
     }
-    if !store.recovered.refs.isEmpty || store.recovered.revoked > 0 {
-        logger.warning(
-            "moved refs a crash left behind to their last durable commits",
-            metadata: ["refs": "\(store.recovered.refs)", "revoked": "\(store.recovered.revoked)"]
-        )
-    }
     var router = RPCRouter(watching: [configuration.gitDirectory])
     store.register(on: &router)
     let server = WireServer.daemon(

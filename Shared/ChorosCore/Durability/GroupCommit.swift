@@ -24,22 +24,14 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
     private let state = NIOLockedValueBox(State())
     private let batchSizes = Atomic<Int>(0)
     private let batches = Atomic<Int>(0)
-    private let maxBatch: Int
 
-    /// `maxBatch` bounds a batch; writers past it wait for the next.
-    package init(maxBatch: Int = .max) {
-        precondition(maxBatch > 0)
-        self.maxBatch = maxBatch
-    }
+    package init() {}
 
     /// The mean batch size so far, for benchmarks and health figures.
     package var meanBatchSize: Double {
         let count = self.batches.load(ordering: .relaxed)
         return count == 0 ? 0 : Double(self.batchSizes.load(ordering: .relaxed)) / Double(count)
     }
-
-    /// Requests waiting for a batch (tests).
-    package var pendingCount: Int { self.state.withLockedValue { $0.pending.count } }
 
     /// Waits for `request`'s batch to be made durable by `flush` (every caller of one
     /// committer passes the same; the writer that finds it idle runs it for everyone).
@@ -82,8 +74,8 @@ package final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable
     private func drain(_ flush: Flush) async {
         while true {
             let batch = self.state.withLockedValue { state in
-                let batch = Array(state.pending.prefix(self.maxBatch))
-                state.pending.removeFirst(batch.count)
+                let batch = state.pending
+                state.pending = []
                 if batch.isEmpty { state.isFlushing = false }
                 return batch
             }

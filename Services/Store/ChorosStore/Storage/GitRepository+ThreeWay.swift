@@ -89,9 +89,9 @@ extension GitRepository {
     }
 
     /// Blob changes between two trees, keyed by path.
-    func treeChanges(from old: GitObject?, to new: GitObject) throws -> [String: TreeChange] {
+    func treeChanges(from old: GitObject, to new: GitObject) throws -> [String: TreeChange] {
         var changes: [String: TreeChange] = [:]
-        try self.walkChanges(old?.pointer, new.pointer, prefix: "") { path, _, change in changes[path] = change }
+        try self.walkChanges(old.pointer, new.pointer, prefix: "") { path, _, change in changes[path] = change }
         return changes
     }
 
