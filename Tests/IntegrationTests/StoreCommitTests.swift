@@ -257,6 +257,37 @@ struct StoreCommitTests {
         }
     }
 
+    @Test("CommitOps since a mark reads only what followed it; a since that is no commit here reads the whole ref")
+    func commitOpsSince() async throws {
+        try await StoreFixture.with { store in
+            let first = try await store.commit(self.perspective, ["a.md": "one"], opID: "op_one")
+            let second = try await store.commit(
+                self.perspective,
+                ["b.md": "two"],
+                expectedParent: first.commitOid,
+                opID: "op_two"
+            )
+            func read(since: String) async throws -> Choros_V1_CommitOpsResponse {
+                try await store.client.call(
+                    StoreRPC.commitOps,
+                    .with {
+                        $0.ref = self.perspective
+                        $0.since = since
+                    }
+                )
+            }
+            let after = try await read(since: first.commitOid)
+            #expect(after.commits.map(\.oid) == [second.commitOid] && after.tip == second.commitOid)
+            #expect(try await read(since: second.commitOid).commits.isEmpty)
+            let blob = second.blobs.first?.blobOid ?? ""
+            #expect(blob.count == 40)
+            // A caller's since that is garbage, unknown or not a commit costs a full read, not an error.
+            for since in ["", "not-hex\n", String(repeating: "0", count: 40), blob] {
+                #expect(try await read(since: since).commits.count == 2, "since \(since.debugDescription)")
+            }
+        }
+    }
+
     static let refusedPaths = [
         "../x", "/abs", "a//b", ".git/config", "a\u{0}b", "a\\b", String(repeating: "p", count: 513), "cafe\u{301}.md",
     ]
