@@ -257,6 +257,31 @@ struct StoreCommitTests {
         }
     }
 
+    @Test("a request key that could forge a commit trailer is refused, naming request_key")
+    func requestKeyInjection() async throws {
+        try await StoreFixture.with { store in
+            var request = Choros_V1_CommitRequest()
+            request.ref = self.perspective
+            request.changes = [
+                .with {
+                    $0.path = "a.md"
+                    $0.content = Data("one".utf8)
+                }
+            ]
+            request.author = "alice"
+            request.requestKey = "k1"
+            try await store.signer.sign(&request)
+            request.requestKey = "k1\nop-id: op_forged"
+            let refused = await expectRPCError(.invalidArgument) {
+                try await store.client.call(StoreRPC.commit, request)
+            }
+            #expect(refused?.message.contains("request_key") == true, "\(String(describing: refused))")
+            await expectRPCError(.notFound) {
+                try await store.client.call(StoreRPC.resolve, .with { $0.ref = self.perspective })
+            }
+        }
+    }
+
     @Test("CommitOps since a mark reads only what followed it; a since that is no commit here reads the whole ref")
     func commitOpsSince() async throws {
         try await StoreFixture.with { store in

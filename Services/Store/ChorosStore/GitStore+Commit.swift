@@ -33,6 +33,10 @@ extension GitStore {
     /// Concurrent commits share one writer turn and its syncs (`CommitBatch`).
     func commit(_ request: Choros_V1_CommitRequest) async throws -> CommitResult {
         try self.validateWritable(request.ref)
+        // The key goes into a trailer and an op-index line: a newline would forge a trailer.
+        guard request.requestKey.isEmpty || RequestKey.isValid(request.requestKey) else {
+            throw StoreError.invalidRequestKey(String(request.requestKey.prefix(80)))
+        }
         let changes = try request.changes.map { change in
             (path: try Self.validate(change.path), content: change.delete ? nil : [UInt8](change.content))
         }

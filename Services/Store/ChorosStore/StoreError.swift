@@ -6,6 +6,7 @@ package import ChorosWire
 package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
     case invalidPath(EntryPathError)
     case invalidRef(String, reason: String)
+    case invalidRequestKey(String)
     case noSuchRef(String)
     case noSuchCommit(String)
     case noSuchPath(path: String, rev: String)
@@ -38,6 +39,8 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
         switch self {
         case .invalidPath(let error): "\(error)"
         case .invalidRef(let ref, let reason): "ref '\(ref)' is invalid: \(reason)"
+        case .invalidRequestKey(let key):
+            "request_key \(key.debugDescription) is invalid: it must be 1–128 letters, digits, '.', '_', ':' or '-'"
         case .noSuchRef(let ref): "no such ref: \(ref)"
         case .noSuchCommit(let oid): "no such commit: \(oid)"
         case .noSuchPath(let path, let rev): "no such path: \(path) at \(rev)"
@@ -73,7 +76,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
 
     package var rpcError: RPCError {
         switch self {
-        case .invalidPath, .invalidRef, .notACandidate:
+        case .invalidPath, .invalidRef, .invalidRequestKey, .notACandidate:
             RPCError(code: .invalidArgument, message: self.description)
         case .noSuchRef(let ref):
             RPCError(code: .notFound, message: self.description, details: ["kind": "ref", "ref": ref])

@@ -18,8 +18,7 @@ extension BodySchema {
         case .text:
             guard !(try string()).isEmpty else { throw fail("must not be empty") }
         case .requestKey:
-            let key = try string()
-            guard (1...128).contains(key.count), key.unicodeScalars.allSatisfy(Self.isRequestKeyScalar) else {
+            guard RequestKey.isValid(try string()) else {
                 throw fail("must be 1–128 letters, digits, '.', '_', ':' or '-'")
             }
         case .path:
@@ -102,13 +101,22 @@ extension BodySchema {
         }
     }
 
-    private static func isRequestKeyScalar(_ scalar: Unicode.Scalar) -> Bool {
+    private static func isLowercaseHex(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+    }
+}
+
+/// A caller's request key, as ops carry it.
+package enum RequestKey {
+    /// 1–128 ASCII letters, digits, '.', '_', ':' or '-': safe in a commit trailer and in a
+    /// tab-separated line.
+    package static func isValid(_ key: String) -> Bool {
+        (1...128).contains(key.count) && key.unicodeScalars.allSatisfy(Self.isValidScalar)
+    }
+
+    private static func isValidScalar(_ scalar: Unicode.Scalar) -> Bool {
         scalar.isASCII
             && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
                 || ".:_-".unicodeScalars.contains(scalar))
-    }
-
-    private static func isLowercaseHex(_ byte: UInt8) -> Bool {
-        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
     }
 }
