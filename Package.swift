@@ -52,7 +52,7 @@ func daemon(
 
 let daemons: [(name: String, product: String)] = [
     ("Store", "choros-store"), ("Audit", "choros-audit"), ("Index", "choros-index"),
-    ("Airlock", "choros-airlock"), ("Gateway", "choros-gateway"),
+    ("Airlock", "choros-airlock"), ("Gateway", "choros-gateway"), ("HTTP", "choros-http"),
 ]
 
 let package = Package(
@@ -77,6 +77,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -118,6 +120,15 @@ let package = Package(
             path: "Shared/ChorosTesting",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "ChorosAuth",
+            dependencies: [
+                "ChorosCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Shared/ChorosAuth",
+            swiftSettings: swiftSettings
+        ),
         .plugin(name: "BuildVersion", capability: .buildTool(), path: "Plugins/BuildVersion"),
         // Only the executables' commands import it, so a new commit rebuilds them, not the tree.
         .target(name: "ChorosBuildVersion", path: "Shared/ChorosBuildVersion", plugins: ["BuildVersion"]),
@@ -155,6 +166,15 @@ let package = Package(
             // Crash points for the write-path tests exist only in debug builds.
             settings: [.define("CHOROS_FAULT_INJECTION", .when(configuration: .debug))]
         )
+        + daemon(
+            "HTTP",
+            folder: "HTTP",
+            extra: [
+                "ChorosAuth", "ChorosMCP", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "MCP", package: "swift-sdk"),
+                nioCore,
+            ]
+        )
         + [
             .target(
                 name: "ChorosSupervisor",
@@ -178,7 +198,8 @@ let package = Package(
             .executableTarget(
                 name: "ChorosAdminCLI",
                 dependencies: [
-                    "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", "ChorosBuildVersion", argumentParser,
+                    "ChorosAuth", "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", "ChorosBuildVersion",
+                    argumentParser,
                     protobuf,
                 ],
                 path: "Services/Admin/ChorosAdminCLI",
@@ -189,7 +210,7 @@ let package = Package(
                 dependencies: [
                     "ChorosCore", "ChorosWire", "ChorosProto", logging, .product(name: "MCP", package: "swift-sdk"),
                 ],
-                path: "Services/MCP/ChorosMCP",
+                path: "Shared/ChorosMCP",
                 swiftSettings: swiftSettings
             ),
             .executableTarget(
@@ -268,6 +289,13 @@ let package = Package(
                 dependencies: [
                     "ChorosIndex", "ChorosClients", "ChorosTesting", "ChorosProto", protobuf,
                     .product(name: "GRDB", package: "GRDB.swift"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ChorosHTTPTests",
+                dependencies: [
+                    "ChorosHTTP", "ChorosAuth", "ChorosTesting", .product(name: "Hummingbird", package: "hummingbird"),
                 ],
                 swiftSettings: swiftSettings
             ),

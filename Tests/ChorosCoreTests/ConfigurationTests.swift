@@ -80,7 +80,22 @@ struct ConfigurationTests {
         ("deployment_name = \"\"", "deployment_name", "must not be empty"),
         ("run_dir = \"/tmp/\(String(repeating: "x", count: 100))\"", "run_dir", "too long for Unix sockets"),
         ("data_dir = 5", "data_dir", "must be a string, got an integer"),
+        ("http_enabled = \"yes\"", "http_enabled", "must be a boolean"),
+        ("http_listen = \"0.0.0.0:8765\"", "http_listen", "loopback"),
+        ("http_listen = \"[2001:db8::1]:8765\"", "http_listen", "loopback"),
+        ("http_listen = \"localhost\"", "http_listen", "HOST:PORT"),
+        ("http_max_sessions = 0", "http_max_sessions", "between 1"),
     ]
+
+    @Test("the HTTP door is off by default and listens on loopback; port 0 and [::1] are taken")
+    func httpKeys() throws {
+        let defaults = try self.load("")
+        #expect(!defaults.httpEnabled && defaults.httpListen == "127.0.0.1:8765")
+        #expect(defaults.authDatabase == "/srv/choros/choros-data/auth.sqlite")
+        let v6 = try self.load("http_enabled = true\nhttp_listen = \"[::1]:0\"")
+        #expect(v6.httpEnabled && v6.httpAddress?.host == "::1" && v6.httpAddress?.port == 0)
+        #expect(try self.load("", environment: ["CHOROS_HTTP_ENABLED": "true"]).httpEnabled)
+    }
 
     @Test("each bad key gets its own message naming the key", arguments: Self.badKeys.indices)
     func badKey(_ index: Int) throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChorosAuth
 import ChorosCore
 import ChorosProto
 import ChorosWire
@@ -8,8 +9,8 @@ import SwiftProtobuf
 /// `choros-admin instance add|revoke|list` (IDENTITY.md, "Enrollment").
 struct Instance: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Enroll, revoke and list instances.",
-        subcommands: [Add.self, Revoke.self, List.self]
+        abstract: "Enroll, revoke and list instances, and issue their HTTP tokens.",
+        subcommands: [Add.self, Revoke.self, List.self, Token.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -114,6 +115,58 @@ struct Instance: AsyncParsableCommand {
                 try printJSON(record)
             } else {
                 print("revoked \(record.name) at \(record.revokedAt)")
+            }
+        }
+    }
+
+    /// A static bearer token for the HTTP door (HTTP.md, loopback mode), bound to one instance
+    /// whose key the door may hold.
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a bearer token for choros-http that acts as NAME (printed once; stored hashed)."
+        )
+        @Argument var name: String
+        @Flag(help: "Revoke every token NAME holds instead, from the next request on.") var revoke = false
+        @OptionGroup var options: DaemonOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let session = try AdminSession(self.options)
+            let configuration = session.configuration
+            let auth = try AuthDatabase(path: configuration.authDatabase)
+            if self.revoke {
+                let count = try auth.revokeStaticTokens(instance: self.name)
+                if self.json {
+                    try printJSONObject(["name": self.name, "revoked": count])
+                } else {
+                    print("revoked \(count) token(s) of \(self.name)")
+                }
+                return
+            }
+            let record = try await session.run { () async throws -> InstanceRecord in
+                guard
+                    let record = try await session.registry().first(where: { $0.name.folded == self.name.lowercased() })
+                else { throw AdminFailure("no instance named '\(self.name)' is enrolled") }
+                guard record.revokedAt == nil else { throw AdminFailure("'\(record.name)' is revoked") }
+                return record
+            }
+            let name = record.name.rawValue
+            guard
+                CustodialKeys.key(keysDirectory: configuration.keysDirectory, instance: name, author: record.author)
+                    != nil
+            else {
+                let places = CustodialKeys.candidates(keysDirectory: configuration.keysDirectory, instance: name)
+                throw AdminFailure(
+                    "the HTTP door signs as \(name) with a key it holds, and none of \(places.joined(separator: ", ")) "
+                        + "holds \(name)'s enrolled key (an instance added with --user keeps its key to itself)"
+                )
+            }
+            let token = try auth.issueStaticToken(instance: name)
+            if self.json {
+                try printJSONObject(["name": name, "token": token])
+            } else {
+                print("token for \(name) (shown once; revoke with --revoke): \(token)")
+                print("use it as the header  Authorization: Bearer \(token)")
             }
         }
     }

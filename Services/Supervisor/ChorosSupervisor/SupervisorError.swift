@@ -12,7 +12,7 @@ package enum SupervisorError: Error, CustomStringConvertible, WireErrorConvertib
     package var description: String {
         switch self {
         case .unknownDaemon(let name):
-            "unknown daemon '\(name)': expected one of \(SupervisorRPC.daemonNames.joined(separator: ", "))"
+            "unknown daemon '\(name)': expected one of \((SupervisorRPC.daemonNames + SupervisorRPC.optionalDaemonNames).joined(separator: ", "))"
         case .executableNotFound(let path): "daemon executable not found at \(path)"
         case .cannotOpenLog(let path): "cannot open log file \(path)"
         case .daemonDidNotStart(let name, let reason): "choros-\(name) did not start: \(reason)"

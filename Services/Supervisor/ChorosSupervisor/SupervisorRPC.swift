@@ -18,4 +18,6 @@ package enum SupervisorRPC {
 
     /// The daemons, in start order; they stop in reverse.
     package static let daemonNames = ["store", "audit", "index", "airlock", "gateway"]
+    /// Daemons a deployment runs when configured (`http_enabled`), after the others.
+    package static let optionalDaemonNames = ["http"]
 }

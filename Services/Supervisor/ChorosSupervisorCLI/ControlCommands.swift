@@ -126,7 +126,9 @@ struct Logs: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures("logs") {
-            guard SupervisorRPC.daemonNames.contains(self.name) else { throw SupervisorError.unknownDaemon(self.name) }
+            guard (SupervisorRPC.daemonNames + SupervisorRPC.optionalDaemonNames).contains(self.name) else {
+                throw SupervisorError.unknownDaemon(self.name)
+            }
             let path =
                 try self.options.withDefaultDataDirectory.loadConfiguration().dataDirectory + "/logs/\(self.name).log"
             guard var handle = FileHandle(forReadingAtPath: path) else {

@@ -29,6 +29,7 @@ struct Up: AsyncParsableCommand {
                 logDirectory: configuration.dataDirectory + "/logs",
                 dataDirectory: configuration.dataDirectory
             )
+            if configuration.httpEnabled { supervisorConfiguration.daemonNames.append("http") }
             supervisorConfiguration.initializer = [Deployment.binDirectory + "/choros-admin", "init"] + daemonArguments
             supervisorConfiguration.logMaximumBytes = configuration.logMaximumMegabytes << 20
             supervisorConfiguration.logKeep = configuration.logKeep

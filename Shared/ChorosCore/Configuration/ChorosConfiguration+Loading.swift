@@ -95,6 +95,10 @@ extension ChorosConfiguration {
         self.logMaximumMegabytes = reader.integer("log_max_mb", default: 64, in: 1...65_536)
         self.logKeep = reader.integer("log_keep", default: 5, in: 0...100)
         self.metricsListen = reader.string("metrics_listen", default: "127.0.0.1:9464")
+        self.httpEnabled = reader.boolean("http_enabled", default: false)
+        self.httpListen = reader.string("http_listen", default: "127.0.0.1:8765")
+        self.authDatabase = Self.absolute(reader.string("auth_db", default: "auth.sqlite"), base: dataDirectory)
+        self.httpMaximumSessions = reader.integer("http_max_sessions", default: 256, in: 1...100_000)
         self.validateRelations(&reader)
         reader.reportUnknownKeys()
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }
@@ -126,6 +130,11 @@ extension ChorosConfiguration {
         }
         if !self.metricsListen.isEmpty, self.metricsAddress == nil {
             reader.report("metrics_listen", "must be HOST:PORT (port 1…65535) or empty, got \"\(self.metricsListen)\"")
+        }
+        if self.httpAddress == nil {
+            reader.report("http_listen", "must be HOST:PORT (port 0…65535), got \"\(self.httpListen)\"")
+        } else if let host = self.httpAddress?.host, !Self.isLoopback(host) {
+            reader.report("http_listen", "must be a loopback address (127.0.0.1, ::1 or localhost), got \"\(host)\"")
         }
         let socketPath = self.runDirectory + "/" + Self.longestSocketName
         if socketPath.utf8.count >= Self.maximumSocketPathBytes {

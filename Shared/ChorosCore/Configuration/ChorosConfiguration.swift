@@ -34,6 +34,10 @@
 ///   `log_format` (`text` | `json`, `text`: JSON lines with timestamp, level, daemon, message and
 ///   metadata); `log_max_mb` (integer 1…65536, 64) and `log_keep` (integer 0…100, 5): `choros up`
 ///   moves a daemon's log to `NAME.log.1` … `NAME.log.<keep>` once it passes that size.
+/// - `http_enabled` (boolean, false): `choros up` runs `choros-http`, the HTTP door (HTTP.md);
+///   `http_listen` (`HOST:PORT`, `127.0.0.1:8765`, loopback only; port 0 picks one, written to
+///   `<run_dir>/http.address`); `auth_db` (`<data_dir>/auth.sqlite`: hashed bearer tokens and
+///   sessions); `http_max_sessions` (integer 1…100000, 256).
 /// - `metrics_listen` (`HOST:PORT`, `127.0.0.1:9464`, empty for none): `choros up` serves every
 ///   daemon's metrics there in Prometheus text format, at `/metrics`.
 package struct ChorosConfiguration: Sendable, Equatable {
@@ -81,17 +85,34 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var logFormat: LogFormat
     package var logMaximumMegabytes: Int
     package var logKeep: Int
+    package var httpEnabled: Bool
+    package var httpListen: String
+    package var authDatabase: String
+    package var httpMaximumSessions: Int
+
     /// `HOST:PORT` where `choros up` serves every daemon's metrics, or empty for none.
     package var metricsListen: String
 
     /// `metrics_listen` split; nil when empty or malformed. `[::1]:9464` for IPv6.
     package var metricsAddress: (host: String, port: Int)? {
-        guard let colon = self.metricsListen.lastIndex(of: ":") else { return nil }
-        var host = String(self.metricsListen[..<colon])
+        Self.hostAndPort(self.metricsListen, ports: 1...65_535)
+    }
+
+    private static func hostAndPort(_ text: String, ports: ClosedRange<Int>) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty, let port = Int(self.metricsListen[colon...].dropFirst()), (1...65_535).contains(port)
-        else { return nil }
+        guard !host.isEmpty, let port = Int(text[colon...].dropFirst()), ports.contains(port) else { return nil }
         return (host, port)
+    }
+
+    /// `http_listen` split; nil when malformed. Port 0 means any free port.
+    package var httpAddress: (host: String, port: Int)? {
+        Self.hostAndPort(self.httpListen, ports: 0...65_535)
+    }
+
+    package static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     package enum LogFormat: String, Sendable, CaseIterable {

@@ -77,6 +77,16 @@ struct ConfigurationReader {
         }
     }
 
+    mutating func boolean(_ key: String, default defaultValue: Bool) -> Bool {
+        switch self.value(key) {
+        case nil: return defaultValue
+        case .boolean(let boolean): return boolean
+        case let value?:
+            self.wrongType(key, expected: "a boolean", got: value)
+            return defaultValue
+        }
+    }
+
     mutating func number(_ key: String, default defaultValue: Double, in range: ClosedRange<Double>) -> Double {
         let number: Double
         switch self.value(key) {

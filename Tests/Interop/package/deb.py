@@ -21,7 +21,7 @@ from deployment import Deployment, Failure, check  # noqa: E402
 
 SUDO = [] if os.geteuid() == 0 else ["sudo", "-n"]
 EXECUTABLES = ["choros", "choros-admin", "choros-mcp", "choros-store", "choros-audit", "choros-index",
-               "choros-airlock", "choros-gateway"]
+               "choros-airlock", "choros-gateway", "choros-http"]
 UNITS = ["choros.target", "choros-init.service"] + [f"choros-{name}.service" for name in
                                                      ["store", "audit", "index", "airlock", "gateway"]]
 

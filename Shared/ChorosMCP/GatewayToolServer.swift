@@ -1,74 +1,39 @@
 package import ChorosCore
 internal import ChorosProto
 internal import ChorosWire
-internal import Foundation
-package import Logging
-internal import MCP
+package import Foundation
+package import MCP
 
-/// `choros-mcp`'s logic: an MCP server over stdio whose tools are the gateway's catalog.
-/// Every call goes to the gateway through one bound `GatewayConnection`, which signs each
-/// write with the instance's key and binds again after a gateway restart. Nothing but
-/// protocol is written to stdout; logs go to stderr.
-package struct MCPBridge: Sendable {
-    let connection: GatewayConnection
-    let logger: Logger
+/// The gateway's catalog as an MCP server, whatever carries it: stdio (`choros-mcp`) or one
+/// HTTP session (`choros-http`). Every call goes through one bound `GatewayConnection`,
+/// which signs each write with the instance's key and binds again after a gateway restart.
+package struct GatewayToolServer: Sendable {
+    package let connection: GatewayConnection
 
-    package init(socketPath: String, key: SigningKey, logger: Logger) {
-        self.connection = GatewayConnection(
-            socketPath: socketPath,
-            key: key,
-            clientVersion: "choros-mcp/\(ChorosVersion.current)"
-        )
-        self.logger = logger
+    package init(connection: GatewayConnection) {
+        self.connection = connection
     }
 
-    /// Binds, serves stdio until stdin closes or the parent process `parent` (captured at
-    /// start) dies, then returns.
-    package func run(parent: Int32) async throws {
-        let bound = try await self.connection.bind()
-        self.logger.info("bound", metadata: ["instance": "\(bound.name)"])
-        let catalog = try await self.connection.tools()
+    /// An SDK server answering initialize, ping and tools/list; `tools/call` is answered by
+    /// `answer(_:)` before the SDK sees it, and by `call` when a line is not read cleanly.
+    package func makeServer() async -> Server {
         let server = Server(
             name: "choros",
             version: ChorosVersion.current,
             instructions: "Choros: a shared, git-backed body of knowledge. Start with announce and orientation.",
             capabilities: .init(tools: .init(listChanged: false))
         )
-        let tools = catalog.map(Self.mcpTool)
-        await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
+        await server.withMethodHandler(ListTools.self) { _ in
+            .init(tools: try await self.connection.tools().map(Self.mcpTool))
+        }
         await server.withMethodHandler(CallTool.self) { parameters in
             await self.call(parameters.name, parameters.arguments ?? [:])
         }
-        // The transport is made first and handed to the interceptor after: tools/call lines
-        // are answered here (`ToolCallLine`), everything else by the SDK's server.
-        let outbox = Outbox()
-        let transport = LineTransport(logger: self.logger) { line in
-            guard let call = ToolCallLine(line) else { return false }
-            Task { await outbox.send(await self.answer(call)) }
-            return true
-        }
-        await outbox.attach(transport)
-        try await server.start(transport: transport)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await server.waitUntilCompleted() }
-            group.addTask {
-                // An orphaned bridge would hold its key open for nobody: leave with the parent.
-                // Exit outright: the transport's reader is blocked in read(2) on a still-open
-                // stdin, which would keep a graceful stop waiting, and nothing needs flushing.
-                while !Task.isCancelled, getppid() == parent {
-                    try? await Task.sleep(for: .seconds(1))
-                }
-                if !Task.isCancelled { exit(0) }
-            }
-            await group.next()
-            group.cancelAll()
-        }
-        await server.stop()
-        await self.connection.close()
+        return server
     }
 
-    /// A `tools/call` read off the line: the same answer `call` gives, encoded directly.
-    func answer(_ call: ToolCallLine) async -> Data {
+    /// A `tools/call` read off the wire: the same answer `call` gives, encoded directly.
+    package func answer(_ call: ToolCallLine) async -> Data {
         do {
             return call.answer(resultJSON: try await self.connection.callTool(call.name, arguments: call.arguments))
         } catch let error as RPCError {
@@ -83,10 +48,9 @@ package struct MCPBridge: Sendable {
     func call(_ name: String, _ arguments: [String: Value]) async -> CallTool.Result {
         do {
             let json = try await self.connection.callTool(name, arguments: try Self.jsonArguments(arguments))
-            let structured = Self.value(fromJSON: json)
             return .init(
                 content: [.text(text: json, annotations: nil, _meta: nil)],
-                structuredContent: structured,
+                structuredContent: Self.value(fromJSON: json),
                 isError: false
             )
         } catch let error as RPCError {
@@ -156,16 +120,5 @@ package struct MCPBridge: Sendable {
                 openWorldHint: false
             )
         )
-    }
-}
-
-/// Where intercepted answers go: the transport, once it exists.
-private actor Outbox {
-    private var transport: LineTransport?
-
-    func attach(_ transport: LineTransport) { self.transport = transport }
-
-    func send(_ data: Data) async {
-        try? await self.transport?.send(data)
     }
 }

@@ -1,19 +1,19 @@
 internal import ChorosCore
-internal import Foundation
+package import Foundation
 
 /// `tools/call` answered without the SDK's round trip through `MCP.Value`: its handlers erase
 /// a typed result by encoding it to JSON and decoding that as `Value`, which tests every
 /// string of the answer against a data-URL pattern and cost more than the call to the gateway.
 /// Everything else (initialize, tools/list, ping, notifications) stays with the SDK, and so
 /// does any `tools/call` line this does not read cleanly (the SDK then answers it as before).
-struct ToolCallLine: Sendable {
+package struct ToolCallLine: Sendable {
     /// The request id as it came, re-encoded for the answer.
-    let id: String
-    let name: String
+    package let id: String
+    package let name: String
     let arguments: [String: JSONValue]
 
     /// The line as a `tools/call` request, or nil for the SDK to handle.
-    init?(_ line: Data) {
+    package init?(_ line: Data) {
         // A cheap look before a parse: most lines the SDK handles are not tool calls.
         guard line.range(of: Data(#""tools/call""#.utf8)) != nil,
             let message = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],
@@ -30,7 +30,7 @@ struct ToolCallLine: Sendable {
 
     /// The answer for a result the gateway returned as JSON: the JSON as the text block and,
     /// verbatim, as the structured content.
-    func answer(resultJSON json: String) -> Data {
+    package func answer(resultJSON json: String) -> Data {
         Data(
             (#"{"jsonrpc":"2.0","id":"# + self.id + #","result":{"content":[{"type":"text","text":"#
                 + Self.quoted(json) + #"}],"structuredContent":"# + json + #","isError":false}}"#).utf8
@@ -38,7 +38,7 @@ struct ToolCallLine: Sendable {
     }
 
     /// The answer for a refusal: its message as the text, its code and gate as structure.
-    func answer(refusal message: String, code: String, gate: String?) -> Data {
+    package func answer(refusal message: String, code: String, gate: String?) -> Data {
         var structure = #"{"error":"# + Self.quoted(message) + #","code":"# + Self.quoted(code)
         if let gate { structure += #","gate":"# + Self.quoted(gate) }
         structure += "}"

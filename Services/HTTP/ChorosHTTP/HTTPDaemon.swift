@@ -1,0 +1,63 @@
+internal import ChorosAuth
+package import ChorosCore
+internal import ChorosWire
+internal import Foundation
+internal import HTTPTypes
+internal import Hummingbird
+package import Logging
+internal import NIOCore
+package import ServiceLifecycle
+
+/// The composition root of `choros-http`, the HTTP door (HTTP.md): MCP over Streamable HTTP
+/// on a loopback address, each session a gateway client bound to the instance its bearer
+/// token names. `http.sock` answers Health for the supervisor; the bound address is written
+/// to `<run_dir>/http.address` (so port 0 may be configured).
+package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
+    // Loading the configuration refused anything else.
+    guard let address = configuration.httpAddress else { throw DoorError.listen(configuration.httpListen) }
+    let auth = try AuthDatabase(path: configuration.authDatabase)
+    let sessions = SessionTable(
+        capacity: configuration.httpMaximumSessions,
+        auth: auth,
+        keysDirectory: configuration.keysDirectory,
+        gatewaySocket: configuration.socketPath(for: "gateway"),
+        logger: logger
+    )
+    let endpoint = MCPEndpoint(auth: auth, sessions: sessions, logger: logger)
+    let router = Router()
+    router.add(middleware: DoorGuard(hosts: ["localhost", "127.0.0.1", "::1"]))
+    router.post("mcp") { request, _ in try await endpoint.post(request) }
+    router.get("mcp") { request, _ in try await endpoint.get(request) }
+    router.delete("mcp") { request, _ in try await endpoint.delete(request) }
+    router.get("healthz") { _, _ in "ok\n" }
+    let addressFile = configuration.runDirectory + "/http.address"
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? address.port
+            let host = address.host.contains(":") ? "[\(address.host)]" : address.host
+            try? Data("\(host):\(port)\n".utf8).write(to: URL(fileURLWithPath: addressFile), options: .atomic)
+            logger.notice("serving MCP over HTTP", metadata: ["address": "\(host):\(port)"])
+        },
+        logger: logger
+    )
+    let server = WireServer.daemon(
+        name: "http",
+        configuration: configuration,
+        logger: logger,
+        figures: { ["sessions": String(await sessions.count), "listen": configuration.httpListen] },
+        gauges: { ["http_sessions": Double(await sessions.count)] }
+    )
+    return [server, application, SessionCloser(sessions: sessions)]
+}
+
+/// Closes the live sessions' gateway connections when the daemon stops.
+private struct SessionCloser: Service {
+    let sessions: SessionTable
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await self.sessions.closeAll()
+    }
+}

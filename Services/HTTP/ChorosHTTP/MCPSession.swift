@@ -1,0 +1,89 @@
+internal import ChorosCore
+internal import ChorosMCP
+internal import Foundation
+internal import Logging
+internal import MCP
+internal import NIOConcurrencyHelpers
+
+/// One MCP session: one gateway connection bound to one instance, and the SDK server that
+/// answers the protocol around the tool calls. Tool calls are answered here without the SDK
+/// (`ToolCallLine`), as `choros-mcp` does on stdio.
+final class MCPSession: Sendable {
+    let id: String
+    let instance: String
+    let tokenHash: Data
+    private let tools: GatewayToolServer
+    private let server: Server
+    private let transport: SessionTransport
+    private let lastUsed: NIOLockedValueBox<ContinuousClock.Instant>
+
+    private init(
+        id: String,
+        instance: String,
+        tokenHash: Data,
+        tools: GatewayToolServer,
+        server: Server,
+        logger: Logger
+    ) {
+        self.id = id
+        self.instance = instance
+        self.tokenHash = tokenHash
+        self.tools = tools
+        self.server = server
+        self.transport = SessionTransport(logger: logger)
+        self.lastUsed = NIOLockedValueBox(.now)
+    }
+
+    static func start(
+        id: String,
+        instance: String,
+        tokenHash: Data,
+        key: SigningKey,
+        gatewaySocket: String,
+        logger: Logger
+    ) async throws -> MCPSession {
+        let connection = GatewayConnection(
+            socketPath: gatewaySocket,
+            key: key,
+            clientVersion: "choros-http/\(ChorosVersion.current)"
+        )
+        let tools = GatewayToolServer(connection: connection)
+        let session = MCPSession(
+            id: id,
+            instance: instance,
+            tokenHash: tokenHash,
+            tools: tools,
+            server: await tools.makeServer(),
+            logger: logger
+        )
+        try await session.server.start(transport: session.transport)
+        return session
+    }
+
+    var idleSince: ContinuousClock.Instant { self.lastUsed.withLockedValue { $0 } }
+
+    /// The answer to one POSTed message: a JSON body, or nil for a notification (202).
+    func handle(_ body: Data, message: RPCMessage) async -> Data? {
+        self.lastUsed.withLockedValue { $0 = .now }
+        switch message.kind {
+        case .request(let id, "tools/call"):
+            if let call = ToolCallLine(body) { return await self.tools.answer(call) }
+            return await self.exchange(body, id: id)
+        case .request(let id, _):
+            return await self.exchange(body, id: id)
+        case .notification, .response:
+            await self.transport.deliver(body)
+            return nil
+        }
+    }
+
+    private func exchange(_ body: Data, id: String) async -> Data {
+        await self.transport.exchange(body, id: id)
+            ?? RPCMessage.error(id: id, code: -32600, message: "request id \(id) is already in flight in this session")
+    }
+
+    func close() async {
+        await self.server.stop()
+        await self.tools.connection.close()
+    }
+}

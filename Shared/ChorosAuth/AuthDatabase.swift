@@ -1,0 +1,190 @@
+package import ChorosCore
+internal import Crypto
+package import Foundation
+internal import GRDB
+
+/// `auth.sqlite` (HTTP.md): what lets a request through the HTTP door. Only SHA-256 hashes
+/// of bearer tokens are kept, so a copy of the file grants nothing. `choros-admin` issues
+/// and revokes; `choros-http` reads on every request, so a revocation holds from the next one.
+package final class AuthDatabase: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating, mode 0600) the database at `path`.
+    package init(path: String) throws {
+        let fresh = !FileManager.default.fileExists(atPath: path)
+        if fresh {
+            let directory = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            else { throw AuthError.cannotCreate(path) }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(self.pool)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-tokens-sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tokens (
+                        hash BLOB PRIMARY KEY,
+                        instance TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL,
+                        revoked_ms INTEGER
+                    );
+                    CREATE INDEX tokens_instance ON tokens(instance);
+                    CREATE TABLE sessions (
+                        id TEXT PRIMARY KEY,
+                        token_hash BLOB NOT NULL,
+                        instance TEXT NOT NULL,
+                        last_ms INTEGER NOT NULL
+                    );
+                    CREATE INDEX sessions_last ON sessions(last_ms);
+                    """
+            )
+        }
+        return migrator
+    }
+
+    /// A new static bearer token for `instance`: returned once, stored only as its hash.
+    package func issueStaticToken(instance: String, now: Int64 = Clock.milliseconds()) throws -> String {
+        let token = BearerToken.generate()
+        try self.pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO tokens (hash, instance, kind, created_ms) VALUES (?, ?, 'static', ?)",
+                arguments: [token.hash, instance, now]
+            )
+        }
+        return token.text
+    }
+
+    /// Revokes every live static token of `instance`; returns how many.
+    package func revokeStaticTokens(instance: String, now: Int64 = Clock.milliseconds()) throws -> Int {
+        try self.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE tokens SET revoked_ms = ?
+                    WHERE instance = ? COLLATE NOCASE AND kind = 'static' AND revoked_ms IS NULL
+                    """,
+                arguments: [now, instance]
+            )
+            return db.changesCount
+        }
+    }
+
+    /// The instance a presented token acts as, or nil when the token is unknown or revoked.
+    package func instance(presenting token: String) throws -> (instance: String, hash: Data)? {
+        guard let hash = BearerToken.hash(presented: token) else { return nil }
+        let instance = try self.pool.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT instance FROM tokens WHERE hash = ? AND revoked_ms IS NULL",
+                arguments: [hash]
+            )
+        }
+        return instance.map { ($0, hash) }
+    }
+
+    /// Live static tokens per instance (for `choros-admin instance list`).
+    package func liveTokenCounts() throws -> [String: Int] {
+        try self.pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT instance, COUNT(*) AS n FROM tokens WHERE revoked_ms IS NULL GROUP BY instance"
+            )
+            return Dictionary(rows.map { ($0["instance"] as String, $0["n"] as Int) }, uniquingKeysWith: +)
+        }
+    }
+
+    // MARK: Sessions
+
+    /// Records an MCP session so it outlives a restart of `choros-http`; sessions unused for
+    /// `keep` are dropped on the way, so the table holds what is in use.
+    package func saveSession(
+        id: String,
+        tokenHash: Data,
+        instance: String,
+        now: Int64 = Clock.milliseconds(),
+        keep: Int64 = 7 * 86_400_000
+    ) throws {
+        try self.pool.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE last_ms < ?", arguments: [now - keep])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO sessions (id, token_hash, instance, last_ms) VALUES (?, ?, ?, ?)",
+                arguments: [id, tokenHash, instance, now]
+            )
+        }
+    }
+
+    /// The session `id` if the token that opened it is the one presented now.
+    package func session(id: String, tokenHash: Data) throws -> String? {
+        try self.pool.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT instance FROM sessions WHERE id = ? AND token_hash = ?",
+                arguments: [id, tokenHash]
+            )
+        }
+    }
+
+    package func deleteSession(id: String) throws {
+        try self.pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE id = ?", arguments: [id]) }
+    }
+}
+
+package enum AuthError: Error, CustomStringConvertible {
+    case cannotCreate(String)
+
+    package var description: String {
+        switch self {
+        case .cannotCreate(let path): "cannot create \(path)"
+        }
+    }
+}
+
+/// A bearer token: `chb_` and 64 hex digits of 32 random bytes. Only its SHA-256 is stored.
+package struct BearerToken: Sendable {
+    package static let prefix = "chb_"
+    package let text: String
+
+    package var hash: Data { Data(SHA256.hash(data: Data(self.text.utf8))) }
+
+    package static func generate() -> BearerToken {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return BearerToken(text: Self.prefix + Hex.encode(bytes))
+    }
+
+    /// The hash of a presented token, or nil when it cannot be one of ours (no lookup then).
+    package static func hash(presented text: String) -> Data? {
+        guard text.utf8.count == Self.prefix.utf8.count + 64, text.hasPrefix(Self.prefix) else { return nil }
+        return BearerToken(text: text).hash
+    }
+}
+
+package enum Clock {
+    package static func milliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
+/// Where the HTTP door finds the key it signs with for an instance (HTTP.md, "Custodial
+/// signing"): a connector's key, or an instance key kept in the data directory (an instance
+/// added without `--user`, which the service can read anyway). A key held by the instance's
+/// own Unix user is out of reach, as it should be.
+package enum CustodialKeys {
+    package static func candidates(keysDirectory: String, instance: String) -> [String] {
+        [keysDirectory + "/connectors/\(instance).key", keysDirectory + "/instances/\(instance).key"]
+    }
+
+    /// The first candidate that holds a key for `author`, or nil.
+    package static func key(keysDirectory: String, instance: String, author: AuthorID? = nil) -> SigningKey? {
+        for path in Self.candidates(keysDirectory: keysDirectory, instance: instance) {
+            guard let key = try? SigningKey.load(from: path) else { continue }
+            if author == nil || key.author == author { return key }
+        }
+        return nil
+    }
+}
