@@ -32,14 +32,18 @@ package struct GatewayToolServer: Sendable {
         return server
     }
 
-    /// A `tools/call` read off the wire: the same answer `call` gives, encoded directly.
-    package func answer(_ call: ToolCallLine) async -> Data {
+    /// A `tools/call` read off the wire: the same answer `call` gives, encoded directly, and
+    /// the gate that refused it, if one did.
+    package func answer(_ call: ToolCallLine) async -> (answer: Data, refusedBy: String?) {
         do {
-            return call.answer(resultJSON: try await self.connection.callTool(call.name, arguments: call.arguments))
+            let json = try await self.connection.callTool(call.name, arguments: call.arguments)
+            return (call.answer(resultJSON: json), nil)
         } catch let error as RPCError {
-            return call.answer(refusal: error.message, code: error.code.name, gate: error.details["gate"])
+            let gate = error.details["gate"]
+            return (call.answer(refusal: error.message, code: error.code.name, gate: gate), gate ?? error.code.name)
         } catch {
-            return call.answer(refusal: "\(error)", code: "INVALID_ARGUMENT", gate: Refusal.Gate.input.name)
+            let gate = Refusal.Gate.input.name
+            return (call.answer(refusal: "\(error)", code: "INVALID_ARGUMENT", gate: gate), gate)
         }
     }
 

@@ -32,7 +32,7 @@ package struct MCPBridge: Sendable {
         let outbox = Outbox()
         let transport = LineTransport(logger: self.logger) { line in
             guard let call = ToolCallLine(line) else { return false }
-            Task { await outbox.send(await self.tools.answer(call)) }
+            Task { await outbox.send(await self.tools.answer(call).answer) }
             return true
         }
         await outbox.attach(transport)

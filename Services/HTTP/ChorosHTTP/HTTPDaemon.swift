@@ -1,6 +1,7 @@
 internal import ChorosAuth
 package import ChorosCore
 internal import ChorosWire
+internal import CoreMetrics
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
@@ -26,10 +27,20 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
     let endpoint = MCPEndpoint(auth: auth, sessions: sessions, logger: logger)
     let router = Router()
     router.add(middleware: DoorGuard(hosts: ["localhost", "127.0.0.1", "::1"]))
+    router.add(middleware: MetricsMiddleware())
     router.post("mcp") { request, _ in try await endpoint.post(request) }
     router.get("mcp") { request, _ in try await endpoint.get(request) }
     router.delete("mcp") { request, _ in try await endpoint.delete(request) }
     router.get("healthz") { _, _ in "ok\n" }
+    // The door binds loopback only, so /metrics is as private as metrics_listen.
+    router.get("metrics") { _, _ in
+        Gauge(label: "choros_http_sessions").record(Double(await sessions.count))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: DaemonMetrics.exposition()))
+        )
+    }
     let addressFile = configuration.runDirectory + "/http.address"
     let application = Application(
         router: router,

@@ -3,6 +3,7 @@ internal import ChorosMCP
 internal import Foundation
 internal import Logging
 internal import MCP
+internal import CoreMetrics
 internal import NIOConcurrencyHelpers
 
 /// One MCP session: one gateway connection bound to one instance, and the SDK server that
@@ -67,8 +68,12 @@ final class MCPSession: Sendable {
         self.lastUsed.withLockedValue { $0 = .now }
         switch message.kind {
         case .request(let id, "tools/call"):
-            if let call = ToolCallLine(body) { return await self.tools.answer(call) }
-            return await self.exchange(body, id: id)
+            guard let call = ToolCallLine(body) else { return await self.exchange(body, id: id) }
+            let started = ContinuousClock.now
+            let (answer, refusedBy) = await self.tools.answer(call)
+            ToolMetrics.record(tool: call.name, known: self.tools.connection.knows(call.name), since: started)
+            if let refusedBy { ToolMetrics.refused(by: refusedBy) }
+            return answer
         case .request(let id, _):
             return await self.exchange(body, id: id)
         case .notification, .response:
@@ -86,4 +91,30 @@ final class MCPSession: Sendable {
         await self.server.stop()
         await self.tools.connection.close()
     }
+}
+
+/// Tool calls through the door, by tool (a name not in the catalog is counted as `unknown`,
+/// so a client cannot grow the label set), and refusals by gate.
+enum ToolMetrics {
+    static func record(tool: String, known: Bool, since started: ContinuousClock.Instant) {
+        let label = known ? tool : "unknown"
+        Counter(label: "choros_http_tool_calls_total", dimensions: [("tool", label)]).increment()
+        Timer(label: "choros_http_tool_seconds", dimensions: [("tool", label)])
+            .recordNanoseconds(Int64((ContinuousClock.now - started) / .nanoseconds(1)))
+    }
+
+    /// Gates are the gateway's names, but some carry a field name a client chose: past 64
+    /// distinct ones, the rest are counted as `other`.
+    static func refused(by gate: String) {
+        let label = Self.gates.withLockedValue { seen in
+            if seen.contains(gate) || seen.count < 64 {
+                seen.insert(gate)
+                return gate
+            }
+            return "other"
+        }
+        Counter(label: "choros_http_refusals_total", dimensions: [("gate", label)]).increment()
+    }
+
+    private static let gates = NIOLockedValueBox<Set<String>>([])
 }

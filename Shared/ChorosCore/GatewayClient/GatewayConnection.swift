@@ -60,6 +60,11 @@ package final class GatewayConnection: Sendable {
         return tools
     }
 
+    /// Whether the catalog, once fetched, names `tool`.
+    package func knows(_ tool: String) -> Bool {
+        self.catalog.withLockedValue { $0[tool] != nil }
+    }
+
     /// Calls a tool with JSON arguments and returns its JSON result; a write is signed here.
     package func callTool(
         _ name: String,

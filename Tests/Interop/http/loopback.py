@@ -95,6 +95,24 @@ async def sessions(deployment, url, alice_token, bob_token):
             check((await call(b, "whoami"))["name"] == "bob", "a session's next call succeeds after restart gateway")
             await call(a, "kip_commit", {"domain": "notes", "slug": "after", "body": "After restarts.",
                                          "op_id": "alice-after"})
+            refused = await a.call_tool("kip_get", {"ref": "alice", "path": "notes/none.md"})
+            check(field(refused, "isError", "is_error"), "a read of nothing is refused")
+            await a.call_tool("no_such_tool_" + "x" * 40, {})
+
+
+def metrics(where):
+    """/metrics in Prometheus text, read by prometheus_client's own parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+    status, headers, body = raw(where, "GET", "/metrics")
+    check(status == 200 and headers.get("content-type", "").startswith("text/plain"), f"/metrics: {status}")
+    samples = [s for family in text_string_to_metric_families(body.decode()) for s in family.samples]
+    calls = {s.labels.get("tool"): s.value for s in samples if s.name == "choros_http_tool_calls_total"}
+    check(calls.get("whoami", 0) >= 1 and calls.get("kip_commit", 0) >= 1, f"tool calls by tool: {calls}")
+    check("unknown" in calls and not any(t.startswith("no_such_tool") for t in calls),
+          f"a tool outside the catalog is counted as unknown: {calls}")
+    check(any(s.name.startswith("choros_http_tool_seconds") for s in samples), "tool latency")
+    check(any(s.name == "choros_http_refusals_total" for s in samples), "refusals by gate")
+    check(any(s.name.startswith("hb_requests") for s in samples), "requests")
 
 
 def hardening(where, alice_token):
@@ -167,6 +185,7 @@ def main():
         check("http" in status, f"choros status shows the door: {status}")
         asyncio.run(sessions(deployment, f"http://{where}/mcp", alice_token, bob_token))
         where = address(deployment)
+        metrics(where)
         hardening(where, alice_token)
         if arguments.mcp1:
             out = subprocess.run([arguments.mcp1, "-c", MCP1_CLIENT, f"http://{where}/mcp", bob_token],
