@@ -1,9 +1,9 @@
 internal import ChorosCore
 internal import ChorosMCP
+internal import CoreMetrics
 internal import Foundation
 internal import Logging
 internal import MCP
-internal import CoreMetrics
 internal import NIOConcurrencyHelpers
 
 /// One MCP session: one gateway connection bound to one instance, and the SDK server that
