@@ -223,6 +223,7 @@ let package = Package(
                 name: "ChorosBenchmarks",
                 dependencies: [
                     "ChorosWire", "ChorosProto", "ChorosCore", "ChorosClients", "ChorosStore", "ChorosAudit",
+                    "ChorosAuth",
                     "ChorosIndex", "ChorosBuildVersion",
                     "ChorosTesting",
                     protobuf,

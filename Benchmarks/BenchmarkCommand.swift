@@ -22,7 +22,7 @@ struct BenchmarkCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index, reindex, gateway, mcp or land."
+            "Run one part: wire-sequential, client-sequential, raw-sequential, identity, store, audit, index, reindex, gateway, mcp, http or land."
     )
     var only: String?
 
@@ -92,6 +92,10 @@ struct BenchmarkCommand: AsyncParsableCommand {
                 .measure()
             BenchmarkResult.printTable(results)
             BenchmarkResult.printJSON(results)
+            return
+        }
+        if self.only == "http" {
+            BenchmarkResult.printTable(try await HTTPBenchmark(directory: directory, duration: duration).measure())
             return
         }
         if self.only == "gateway" {

@@ -319,6 +319,47 @@ struct IndexTests {
         }
     }
 
+    /// Issue 19: a gap wider than the writer's deadline was caught up inside the writer's call,
+    /// so the deadline cancelled it, and every later write found the same gap and spent its
+    /// whole deadline again (the gateway's upserts wait two seconds at most).
+    @Test("a catch-up outlives the upsert that started it: a caller's deadline does not leave the gap open")
+    func catchUpOutlivesItsCaller() async throws {
+        try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in
+            let ref = "refs/cap/perspectives/alice"
+            try await fixture.commit(ref, ["notes/first.md": "---\ntitle: First\n---\n\nBefore."], author: "alice")
+            let first = try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid
+            var files: [String: String] = [:]
+            for index in 0..<400 { files["notes/e\(index).md"] = "---\ntitle: E\(index)\n---\n\nWidegap \(index)." }
+            try await fixture.commit(ref, files, author: "alice")
+            let tip = try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid
+            let request = Choros_V1_UpsertRequest.with {
+                $0.targets = [
+                    .with {
+                        $0.ref = ref
+                        $0.path = "notes/e0.md"
+                    }
+                ]
+                $0.advance = .with {
+                    $0.ref = ref
+                    $0.fromOid = first
+                    $0.toOid = tip
+                }
+            }
+            // The deadline passes mid catch-up (400 paths); nobody calls again.
+            _ = try? await fixture.index.call(
+                IndexRPC.upsert,
+                request,
+                options: CallOptions(timeout: .milliseconds(40))
+            )
+            let entries = try await eventually(timeout: .seconds(60)) {
+                try await fixture.index.call(HealthRPC.check, .init()).figures["entries"]
+            } until: {
+                $0 == "401"
+            }
+            #expect(entries == "401")
+        }
+    }
+
     @Test("deleting index.sqlite: the index rebuilds itself as it starts, and a reindex reproduces the same results")
     func reindex() async throws {
         try await DaemonFixture.with(daemons: ["store", "audit", "index"]) { fixture in

@@ -1,6 +1,7 @@
 internal import ChorosClients
 internal import ChorosProto
 internal import ChorosWire
+internal import NIOConcurrencyHelpers
 internal import SwiftProtobuf
 
 extension SearchIndex {
@@ -35,6 +36,23 @@ extension SearchIndex {
     }
 
     static let catchUpRounds = 8
+
+    /// `catchUp(ref)` for a writer's upsert that found a gap, run apart from the call: a
+    /// caller that gives up (a gap wider than its deadline) leaves it running, so the gap closes
+    /// once instead of costing every later write its whole deadline. Upserts that find the
+    /// same gap meanwhile wait for the same catch-up.
+    func sharedCatchUp(_ ref: String) async throws -> (upserted: Int, deleted: Int) {
+        let task = self.catchUps.withLockedValue { running in
+            if let task = running[ref] { return task }
+            let task = Task {
+                defer { _ = self.catchUps.withLockedValue { $0.removeValue(forKey: ref) } }
+                return try await self.catchUp(ref)
+            }
+            running[ref] = task
+            return task
+        }
+        return try await task.value
+    }
 
     private func changed(_ ref: String, from mark: String?, to tip: String) async throws -> [String] {
         if let mark,

@@ -4,6 +4,7 @@ internal import ChorosProto
 internal import ChorosWire
 internal import Foundation
 internal import GRDB
+internal import NIOConcurrencyHelpers
 internal import SwiftProtobuf
 
 /// The search projection: rows re-read from the store on each upsert, searched with FTS5.
@@ -15,6 +16,8 @@ package final class SearchIndex: Sendable {
     let embedder: (any Embedder)?
     let vectors: VectorStore
     let progress = ReindexProgress()
+    /// The catch-up running for each ref, shared by every upsert that finds the same gap.
+    let catchUps = NIOLockedValueBox<[String: Task<(upserted: Int, deleted: Int), any Error>]>([:])
     private let lock: ProcessLock
 
     /// Takes `<index_db>.lock` (one index daemon per database) and opens the database;
@@ -93,7 +96,7 @@ package final class SearchIndex: Sendable {
             )
         }
         guard try await self.write(rows, deleting: missing, move: move) else {
-            let caughtUp = try await self.catchUp(advance?.ref ?? "")
+            let caughtUp = try await self.sharedCatchUp(advance?.ref ?? "")
             return (caughtUp.upserted, caughtUp.deleted, skipped, true)
         }
         return (rows.count, missing.count, skipped, false)
