@@ -26,8 +26,11 @@ struct BenchmarkCommand: AsyncParsableCommand {
     )
     var only: String?
 
-    @Option(help: "With --only mcp: the deployment sizes to measure, in entries (default 10000 and 100000).")
-    var entries: [Int] = [10_000, 100_000]
+    @Option(
+        help:
+            "The deployment sizes to measure: with --only mcp, entries in all (default 10000 and 100000); with --only gateway, entries per instance (default 1000 and 50000)."
+    )
+    var entries: [Int] = []
 
     @Flag(help: "Run Swift concurrency on the default cooperative pool instead of NIO's event loops.")
     var cooperativePool = false
@@ -88,8 +91,12 @@ struct BenchmarkCommand: AsyncParsableCommand {
             return
         }
         if self.only == "mcp" {
-            let results = try await MCPBenchmark(directory: directory, duration: duration, sizes: self.entries)
-                .measure()
+            let results = try await MCPBenchmark(
+                directory: directory,
+                duration: duration,
+                sizes: self.entries.isEmpty ? [10_000, 100_000] : self.entries
+            )
+            .measure()
             BenchmarkResult.printTable(results)
             BenchmarkResult.printJSON(results)
             return
@@ -99,7 +106,13 @@ struct BenchmarkCommand: AsyncParsableCommand {
             return
         }
         if self.only == "gateway" {
-            BenchmarkResult.printTable(try await GatewayBenchmark(directory: directory, duration: duration).measure())
+            BenchmarkResult.printTable(
+                try await GatewayBenchmark(
+                    directory: directory,
+                    duration: duration,
+                    sizes: self.entries.isEmpty ? [1_000, 50_000] : self.entries
+                ).measure()
+            )
             return
         }
         if self.only == "claims" {

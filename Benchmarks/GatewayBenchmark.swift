@@ -11,12 +11,13 @@ import SwiftProtobuf
 struct GatewayBenchmark {
     let directory: String
     let duration: Duration
+    var sizes = [1_000, 50_000]
 
     static let instances = (0..<8).map { "bench\($0)" }
 
     func measure() async throws -> [BenchmarkResult] {
         var results: [BenchmarkResult] = []
-        for size in [1_000, 50_000] {
+        for size in self.sizes {
             let deployment = try await Deployment.start(in: self.directory + "/gateway-\(size)")
             do {
                 let connections = try await deployment.seed(entriesPerInstance: size)
@@ -29,7 +30,7 @@ struct GatewayBenchmark {
                 )
                 results.append(try await self.commits(connections.prefix(1), label: "1 instance, \(size) entries"))
                 results.append(try await self.commits(connections[...], label: "8 instances, \(size) entries"))
-                if size == 1_000 {
+                if size == self.sizes.first {
                     results += try await self.reads(connections[0], deployment: deployment, size: size)
                     results.append(try await self.saturated(flooder: connections[0], victim: connections[1]))
                 }

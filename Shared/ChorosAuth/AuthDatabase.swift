@@ -44,6 +44,7 @@ package final class AuthDatabase: Sendable {
                         last_ms INTEGER NOT NULL
                     );
                     CREATE INDEX sessions_last ON sessions(last_ms);
+                    CREATE INDEX sessions_token ON sessions(token_hash, last_ms);
                     """
             )
         }
@@ -102,20 +103,29 @@ package final class AuthDatabase: Sendable {
 
     // MARK: Sessions
 
-    /// Records an MCP session so it outlives a restart of `choros-http`; sessions unused for
-    /// `keep` are dropped on the way, so the table holds what is in use.
+    /// Records an MCP session so it outlives a restart of `choros-http`. Sessions older than
+    /// `keep` are dropped on the way, and a token keeps its newest `perToken` only, so one
+    /// client opening sessions in a loop cannot grow the table.
     package func saveSession(
         id: String,
         tokenHash: Data,
         instance: String,
         now: Int64 = Clock.milliseconds(),
-        keep: Int64 = 7 * 86_400_000
+        keep: Int64 = 7 * 86_400_000,
+        perToken: Int = 64
     ) throws {
         try self.pool.write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE last_ms < ?", arguments: [now - keep])
             try db.execute(
                 sql: "INSERT OR REPLACE INTO sessions (id, token_hash, instance, last_ms) VALUES (?, ?, ?, ?)",
                 arguments: [id, tokenHash, instance, now]
+            )
+            try db.execute(
+                sql: """
+                    DELETE FROM sessions WHERE token_hash = ? AND id NOT IN (
+                        SELECT id FROM sessions WHERE token_hash = ? ORDER BY last_ms DESC, id LIMIT ?)
+                    """,
+                arguments: [tokenHash, tokenHash, perToken]
             )
         }
     }

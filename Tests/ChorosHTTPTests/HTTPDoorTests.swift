@@ -47,6 +47,18 @@ struct HTTPDoorTests {
         #expect(try auth.session(id: "s2", tokenHash: token.hash) == nil)
         try auth.saveSession(id: "s2", tokenHash: token.hash, instance: "alice", now: 1_000 + 8 * 86_400_000)
         #expect(try auth.session(id: "s1", tokenHash: token.hash) == nil, "a week unused is dropped")
+        for index in 0..<70 {
+            try auth.saveSession(
+                id: "t\(index)",
+                tokenHash: other.hash,
+                instance: "alice",
+                now: 2_000 + Int64(index),
+                perToken: 64
+            )
+        }
+        #expect(try auth.session(id: "t0", tokenHash: other.hash) == nil, "a token keeps its newest 64")
+        #expect(try auth.session(id: "t69", tokenHash: other.hash) == "alice")
+        #expect(try auth.session(id: "s2", tokenHash: token.hash) == "alice", "another token's are its own")
         try auth.deleteSession(id: "s2")
         #expect(try auth.session(id: "s2", tokenHash: token.hash) == nil)
     }

@@ -8,6 +8,8 @@ internal import Hummingbird
 struct DoorGuard<Context: RequestContext>: RouterMiddleware {
     /// Lowercased host names (no port) a request may name.
     let hosts: Set<String>
+    /// Under TLS, answers also pin browsers to HTTPS (HSTS).
+    var tls = false
 
     func handle(
         _ request: Request,
@@ -27,6 +29,7 @@ struct DoorGuard<Context: RequestContext>: RouterMiddleware {
         response.headers[.contentSecurityPolicy] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "no-referrer"
+        if self.tls { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         return response
     }
 

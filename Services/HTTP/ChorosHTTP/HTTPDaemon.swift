@@ -5,6 +5,7 @@ internal import CoreMetrics
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
+internal import HummingbirdTLS
 package import Logging
 internal import NIOCore
 package import ServiceLifecycle
@@ -16,6 +17,7 @@ package import ServiceLifecycle
 package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) async throws -> [any Service] {
     // Loading the configuration refused anything else.
     guard let address = configuration.httpAddress else { throw DoorError.listen(configuration.httpListen) }
+    let tls = try DoorTLS.configuration(configuration)
     let auth = try AuthDatabase(path: configuration.authDatabase)
     let sessions = SessionTable(
         capacity: configuration.httpMaximumSessions,
@@ -26,7 +28,12 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
     )
     let endpoint = MCPEndpoint(auth: auth, sessions: sessions, logger: logger)
     let router = Router()
-    router.add(middleware: DoorGuard(hosts: ["localhost", "127.0.0.1", "::1"]))
+    router.add(
+        middleware: DoorGuard(
+            hosts: Set(["localhost", "127.0.0.1", "::1"] + configuration.httpAllowedHosts),
+            tls: tls != nil
+        )
+    )
     router.add(middleware: MetricsMiddleware())
     router.post("mcp") { request, _ in try await endpoint.post(request) }
     router.get("mcp") { request, _ in try await endpoint.get(request) }
@@ -44,6 +51,7 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
     let addressFile = configuration.runDirectory + "/http.address"
     let application = Application(
         router: router,
+        server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: nil),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? address.port

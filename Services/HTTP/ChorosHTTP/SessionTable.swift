@@ -94,12 +94,14 @@ actor SessionTable {
 enum DoorError: Error, CustomStringConvertible {
     case noCustodialKey(String)
     case listen(String)
+    case tls(String)
 
     var description: String {
         switch self {
         case .noCustodialKey(let instance):
             "no key for '\(instance)' that the HTTP door may hold (keys/connectors/ or keys/instances/)"
         case .listen(let text): "http_listen must be HOST:PORT, got \"\(text)\""
+        case .tls(let reason): reason
         }
     }
 }

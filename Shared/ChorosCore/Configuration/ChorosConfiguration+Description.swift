@@ -16,7 +16,10 @@ extension ChorosConfiguration {
             ("op_freshness_s", self.opFreshnessSeconds), ("log_level", self.logLevel),
             ("log_format", self.logFormat.rawValue), ("log_max_mb", self.logMaximumMegabytes),
             ("log_keep", self.logKeep),
-            ("metrics_listen", self.metricsListen),
+            ("metrics_listen", self.metricsListen), ("http_enabled", self.httpEnabled),
+            ("http_listen", self.httpListen), ("auth_db", self.authDatabase),
+            ("http_max_sessions", self.httpMaximumSessions), ("http_tls_cert", self.httpTLSCertificate),
+            ("http_tls_key", self.httpTLSKey), ("http_allowed_hosts", self.httpAllowedHosts),
         ]
     }
 }

@@ -99,6 +99,13 @@ extension ChorosConfiguration {
         self.httpListen = reader.string("http_listen", default: "127.0.0.1:8765")
         self.authDatabase = Self.absolute(reader.string("auth_db", default: "auth.sqlite"), base: dataDirectory)
         self.httpMaximumSessions = reader.integer("http_max_sessions", default: 256, in: 1...100_000)
+        self.httpAllowedHosts = reader.stringArray("http_allowed_hosts", default: []).map { $0.lowercased() }
+        self.httpTLSCertificate = reader.string("http_tls_cert", default: "")
+        self.httpTLSKey = reader.string("http_tls_key", default: "")
+        if !self.httpTLSCertificate.isEmpty {
+            self.httpTLSCertificate = Self.absolute(self.httpTLSCertificate, base: dataDirectory)
+        }
+        if !self.httpTLSKey.isEmpty { self.httpTLSKey = Self.absolute(self.httpTLSKey, base: dataDirectory) }
         self.validateRelations(&reader)
         reader.reportUnknownKeys()
         if !reader.issues.isEmpty { throw ConfigurationError(issues: reader.issues) }
@@ -130,6 +137,12 @@ extension ChorosConfiguration {
         }
         if !self.metricsListen.isEmpty, self.metricsAddress == nil {
             reader.report("metrics_listen", "must be HOST:PORT (port 1…65535) or empty, got \"\(self.metricsListen)\"")
+        }
+        if self.httpTLSCertificate.isEmpty != self.httpTLSKey.isEmpty {
+            reader.report(
+                self.httpTLSCertificate.isEmpty ? "http_tls_cert" : "http_tls_key",
+                "http_tls_cert and http_tls_key go together: set both or neither"
+            )
         }
         if self.httpAddress == nil {
             reader.report("http_listen", "must be HOST:PORT (port 0…65535), got \"\(self.httpListen)\"")

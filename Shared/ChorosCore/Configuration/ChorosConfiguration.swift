@@ -37,7 +37,10 @@
 /// - `http_enabled` (boolean, false): `choros up` runs `choros-http`, the HTTP door (HTTP.md);
 ///   `http_listen` (`HOST:PORT`, `127.0.0.1:8765`, loopback only; port 0 picks one, written to
 ///   `<run_dir>/http.address`); `auth_db` (`<data_dir>/auth.sqlite`: hashed bearer tokens and
-///   sessions); `http_max_sessions` (integer 1…100000, 256).
+///   sessions); `http_max_sessions` (integer 1…100000, 256); `http_tls_cert` and `http_tls_key`
+///   (PEM files, both or neither, empty): the door then speaks HTTPS itself;
+///   `http_allowed_hosts` (array of host names, empty): Host values the door answers besides
+///   loopback's, such as a reverse proxy's public name.
 /// - `metrics_listen` (`HOST:PORT`, `127.0.0.1:9464`, empty for none): `choros up` serves every
 ///   daemon's metrics there in Prometheus text format, at `/metrics`.
 package struct ChorosConfiguration: Sendable, Equatable {
@@ -89,6 +92,9 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var httpListen: String
     package var authDatabase: String
     package var httpMaximumSessions: Int
+    package var httpAllowedHosts: [String]
+    package var httpTLSCertificate: String
+    package var httpTLSKey: String
 
     /// `HOST:PORT` where `choros up` serves every daemon's metrics, or empty for none.
     package var metricsListen: String

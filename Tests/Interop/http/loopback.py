@@ -16,30 +16,20 @@ import asyncio
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 
 from mcp import ClientSession
 from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from deployment import Deployment, check, field  # noqa: E402
+from http_support import free_port, wait_for_address  # noqa: E402
 
 HEADERS = ("content-security-policy", "x-content-type-options", "referrer-policy")
 
 
-def address(deployment):
-    path = os.path.join(deployment.data, "run", "http.address")
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        if os.path.exists(path):
-            text = open(path).read().strip()
-            if text:
-                return text
-        time.sleep(0.1)
-    raise AssertionError(f"choros-http wrote no {path}")
+address = wait_for_address
 
 
 def token(deployment, name):
@@ -120,6 +110,8 @@ def hardening(where, alice_token):
             "Accept": "application/json, text/event-stream"}
     status, headers, _ = raw(where, "POST", "/mcp", {**auth, "Host": "evil.example"}, initialize_body())
     check(status == 421, f"a foreign Host is misdirected: {status}")
+    status, _, _ = raw(where, "POST", "/mcp", {**auth, "Host": "choros.test:443"}, initialize_body())
+    check(status == 200, f"a Host in http_allowed_hosts is answered: {status}")
     check(all(h in headers for h in HEADERS), f"security headers on a refusal: {headers}")
     status, _, _ = raw(where, "POST", "/mcp", {**auth, "Origin": "http://evil.example"}, initialize_body())
     check(status == 403, f"a foreign Origin is refused: {status}")
@@ -172,10 +164,9 @@ def main():
     parser.add_argument("--mcp1", help="a Python with mcp 1.x installed")
     arguments = parser.parse_args()
     # A fixed port: a client keeps its URL across `choros restart http`.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    deployment = Deployment(arguments.bin, 120, f'http_enabled = true\nhttp_listen = "127.0.0.1:{port}"\n')
+    port = free_port()
+    deployment = Deployment(arguments.bin, 120, f'http_enabled = true\nhttp_listen = "127.0.0.1:{port}"\n'
+                            'http_allowed_hosts = ["Choros.test"]\n')
     try:
         for name in ("alice", "bob"):
             deployment.run("choros-admin", "instance", "add", name)
