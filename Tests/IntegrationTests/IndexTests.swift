@@ -329,7 +329,7 @@ struct IndexTests {
             try await fixture.commit(ref, ["notes/first.md": "---\ntitle: First\n---\n\nBefore."], author: "alice")
             let first = try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid
             var files: [String: String] = [:]
-            for index in 0..<400 { files["notes/e\(index).md"] = "---\ntitle: E\(index)\n---\n\nWidegap \(index)." }
+            for index in 0..<150 { files["notes/e\(index).md"] = "---\ntitle: E\(index)\n---\n\nWidegap \(index)." }
             try await fixture.commit(ref, files, author: "alice")
             let tip = try await fixture.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid
             let request = Choros_V1_UpsertRequest.with {
@@ -345,18 +345,21 @@ struct IndexTests {
                     $0.toOid = tip
                 }
             }
-            // The deadline passes mid catch-up (400 paths); nobody calls again.
-            _ = try? await fixture.index.call(
-                IndexRPC.upsert,
-                request,
-                options: CallOptions(timeout: .milliseconds(40))
-            )
+            // Each call gives up after 40 ms, mid catch-up (150 paths). One that reached the
+            // index leaves the catch-up running; without that, each would start it over and
+            // be cancelled again, and the gap would never close.
             let entries = try await eventually(timeout: .seconds(60)) {
-                try await fixture.index.call(HealthRPC.check, .init()).figures["entries"]
+                _ = try? await fixture.index.call(
+                    IndexRPC.upsert,
+                    request,
+                    options: CallOptions(timeout: .milliseconds(40))
+                )
+                try await Task.sleep(for: .milliseconds(200))
+                return try await fixture.index.call(HealthRPC.check, .init()).figures["entries"]
             } until: {
-                $0 == "401"
+                $0 == "151"
             }
-            #expect(entries == "401")
+            #expect(entries == "151")
         }
     }
 
