@@ -79,7 +79,7 @@ struct HTTPBenchmark {
             }
         )
         results.append(
-            try await HTTPSession.together(sessions, "kip_commit, 16 sessions, /mcp", duration: self.duration) {
+            try await HTTPSession.measureTogether(sessions, "kip_commit, 16 sessions, /mcp", duration: self.duration) {
                 write("h16-\($0)-\($1)-\(UUID().uuidString.prefix(8))")
             }
         )
@@ -130,7 +130,7 @@ struct HTTPBenchmark {
 
 /// One MCP session over HTTP/1.1 keep-alive, as a remote client holds it: a blocking socket,
 /// one request at a time, on a thread of its own.
-final class HTTPSession: @unchecked Sendable {
+final class HTTPSession: BlockingSession, @unchecked Sendable {
     private let descriptor: Int32
     private let token: String
     private var session = ""
@@ -171,59 +171,6 @@ final class HTTPSession: @unchecked Sendable {
         )
         if answer.contains(#""isError":true"#) {
             throw BenchmarkFailure("\(tool) failed through /mcp: \(answer.prefix(300))")
-        }
-    }
-
-    func measure(
-        _ name: String,
-        tool: String,
-        duration: Duration,
-        _ arguments: @escaping @Sendable (Int) -> [String: JSONValue]
-    ) async throws -> BenchmarkResult {
-        try await Self.onThread {
-            let start = ContinuousClock.now
-            var latencies: [Duration] = []
-            while ContinuousClock.now - start < duration {
-                let began = ContinuousClock.now
-                try self.call(tool, arguments(latencies.count))
-                latencies.append(ContinuousClock.now - began)
-            }
-            return BenchmarkResult(name: name, calls: latencies.count, elapsed: ContinuousClock.now - start)
-                .with(latencies: latencies)
-        }
-    }
-
-    static func together(
-        _ sessions: [HTTPSession],
-        _ name: String,
-        duration: Duration,
-        _ arguments: @escaping @Sendable (Int, Int) -> [String: JSONValue]
-    ) async throws -> BenchmarkResult {
-        let start = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for (index, session) in sessions.enumerated() {
-                group.addTask {
-                    try await Self.onThread {
-                        var latencies: [Duration] = []
-                        while ContinuousClock.now - start < duration {
-                            let began = ContinuousClock.now
-                            try session.call("kip_commit", arguments(index, latencies.count))
-                            latencies.append(ContinuousClock.now - began)
-                        }
-                        return latencies
-                    }
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        return BenchmarkResult(name: name, calls: latencies.count, elapsed: ContinuousClock.now - start)
-            .with(latencies: latencies)
-    }
-
-    private static func onThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
         }
     }
 

@@ -184,7 +184,7 @@ struct MCPBenchmark {
 
 /// One `choros-mcp` process, spoken to as an MCP client does: newline-delimited JSON-RPC on its
 /// stdin and stdout, one call at a time, on a thread of its own (blocking pipe I/O).
-final class MCPSession: @unchecked Sendable {
+final class MCPSession: BlockingSession, @unchecked Sendable {
     private let process = Process()
     private let input = Pipe()
     private let output = Pipe()
@@ -223,61 +223,6 @@ final class MCPSession: @unchecked Sendable {
         }
     }
 
-    func measure(
-        _ name: String,
-        tool: String = "",
-        duration: Duration,
-        _ arguments: @escaping @Sendable (Int) -> [String: JSONValue]
-    ) async throws -> BenchmarkResult {
-        let tool = tool.isEmpty ? String(name.prefix { $0 != "," }) : tool
-        return try await Self.onThread {
-            let start = ContinuousClock.now
-            var latencies: [Duration] = []
-            while ContinuousClock.now - start < duration {
-                let began = ContinuousClock.now
-                try self.call(tool, arguments(latencies.count))
-                latencies.append(ContinuousClock.now - began)
-            }
-            return BenchmarkResult(name: name, calls: latencies.count, elapsed: ContinuousClock.now - start)
-                .with(latencies: latencies)
-        }
-    }
-
-    /// kip_commit from every session at once, each sequential on its own thread.
-    static func measureTogether(
-        _ sessions: [MCPSession],
-        _ name: String,
-        duration: Duration,
-        _ arguments: @escaping @Sendable (Int, Int) -> [String: JSONValue]
-    ) async throws -> BenchmarkResult {
-        let start = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for (index, session) in sessions.enumerated() {
-                group.addTask {
-                    try await Self.onThread {
-                        var latencies: [Duration] = []
-                        while ContinuousClock.now - start < duration {
-                            let began = ContinuousClock.now
-                            try session.call("kip_commit", arguments(index, latencies.count))
-                            latencies.append(ContinuousClock.now - began)
-                        }
-                        return latencies
-                    }
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
-        }
-        return BenchmarkResult(name: name, calls: latencies.count, elapsed: ContinuousClock.now - start)
-            .with(latencies: latencies)
-    }
-
-    private static func onThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value
-    {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
-    }
-
     private func send(_ line: String) {
         self.input.fileHandleForWriting.write(Data((line + "\n").utf8))
     }
@@ -307,4 +252,68 @@ final class MCPSession: @unchecked Sendable {
 struct BenchmarkFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A client that makes one blocking call at a time (choros-mcp's stdio, `/mcp` over a
+/// socket), timed on a thread of its own.
+protocol BlockingSession: AnyObject, Sendable {
+    func call(_ tool: String, _ arguments: [String: JSONValue]) throws
+}
+
+extension BlockingSession {
+    /// Sequential calls of `tool` (by default the name's first word) for `duration`.
+    func measure(
+        _ name: String,
+        tool: String = "",
+        duration: Duration,
+        _ arguments: @escaping @Sendable (Int) -> [String: JSONValue]
+    ) async throws -> BenchmarkResult {
+        let tool = tool.isEmpty ? String(name.prefix { $0 != "," }) : tool
+        return try await onThread {
+            let start = ContinuousClock.now
+            var latencies: [Duration] = []
+            while ContinuousClock.now - start < duration {
+                let began = ContinuousClock.now
+                try self.call(tool, arguments(latencies.count))
+                latencies.append(ContinuousClock.now - began)
+            }
+            return BenchmarkResult(name: name, calls: latencies.count, elapsed: ContinuousClock.now - start)
+                .with(latencies: latencies)
+        }
+    }
+
+    /// kip_commit from every session at once, each sequential on its own thread.
+    static func measureTogether(
+        _ sessions: [Self],
+        _ name: String,
+        duration: Duration,
+        _ arguments: @escaping @Sendable (Int, Int) -> [String: JSONValue]
+    ) async throws -> BenchmarkResult {
+        let start = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for (index, session) in sessions.enumerated() {
+                group.addTask {
+                    try await onThread {
+                        var latencies: [Duration] = []
+                        while ContinuousClock.now - start < duration {
+                            let began = ContinuousClock.now
+                            try session.call("kip_commit", arguments(index, latencies.count))
+                            latencies.append(ContinuousClock.now - began)
+                        }
+                        return latencies
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        return BenchmarkResult(name: name, calls: latencies.count, elapsed: ContinuousClock.now - start)
+            .with(latencies: latencies)
+    }
+}
+
+/// Blocking I/O belongs on a thread, not on the cooperative pool.
+private func onThread<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
 }
