@@ -132,6 +132,21 @@ def hardening(where, alice_token):
     check(status == 200 and all(h in headers for h in HEADERS), f"/healthz: {status} {headers}")
 
 
+def borrowed_session(where, alice_token, bob_token):
+    """A session id is no credential: bob's token naming alice's live session is not found."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    status, answer, _ = raw(where, "POST", "/mcp", {**headers, "Authorization": f"Bearer {alice_token}"},
+                            initialize_body())
+    check(status == 200, f"alice initializes: {status}")
+    call = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "whoami"}})
+    status, _, body = raw(where, "POST", "/mcp", {**headers, "Authorization": f"Bearer {bob_token}",
+                                                  "Mcp-Session-Id": answer["mcp-session-id"]}, call)
+    check(status == 404 and b"alice" not in body, f"bob cannot use alice's session: {status} {body[:120]}")
+    status, _, body = raw(where, "POST", "/mcp", {**headers, "Authorization": f"Bearer {alice_token}",
+                                                  "Mcp-Session-Id": answer["mcp-session-id"]}, call)
+    check(status == 200 and b"alice" in body, f"alice still can: {status} {body[:120]}")
+
+
 def revocation(deployment, where, alice_token):
     auth = {"Authorization": f"Bearer {alice_token}", "Content-Type": "application/json",
             "Accept": "application/json, text/event-stream"}
@@ -178,6 +193,7 @@ def main():
         where = address(deployment)
         metrics(where)
         hardening(where, alice_token)
+        borrowed_session(where, alice_token, bob_token)
         if arguments.mcp1:
             out = subprocess.run([arguments.mcp1, "-c", MCP1_CLIENT, f"http://{where}/mcp", bob_token],
                                  capture_output=True, text=True, timeout=120)
