@@ -48,6 +48,19 @@ package final class AuthDatabase: Sendable {
                     """
             )
         }
+        // The OAuth door's registered clients (RFC 7591).
+        migrator.registerMigration("v2-clients") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE clients (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        redirect_uris TEXT NOT NULL,
+                        created_ms INTEGER NOT NULL
+                    );
+                    """
+            )
+        }
         return migrator
     }
 

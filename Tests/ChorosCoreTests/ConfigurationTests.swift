@@ -83,8 +83,12 @@ struct ConfigurationTests {
         ("http_enabled = \"yes\"", "http_enabled", "must be a boolean"),
         ("http_listen = \"0.0.0.0:8765\"", "http_listen", "loopback"),
         ("http_listen = \"[2001:db8::1]:8765\"", "http_listen", "loopback"),
+        ("http_listen = \"100.128.0.1:8765\"", "http_listen", "tailnet"),
+        ("http_listen = \"0.0.0.0:8765\"\nhttp_bind_any = true", "http_bind_any", "without TLS"),
         ("http_listen = \"localhost\"", "http_listen", "HOST:PORT"),
         ("http_max_sessions = 0", "http_max_sessions", "between 1"),
+        ("http_public_url = \"http://choros.example\"", "http_public_url", "https://HOST"),
+        ("http_public_url = \"https://choros.example/mcp\"", "http_public_url", "no path"),
     ]
 
     @Test("the HTTP door is off by default and listens on loopback; port 0 and [::1] are taken")
@@ -95,6 +99,17 @@ struct ConfigurationTests {
         let v6 = try self.load("http_enabled = true\nhttp_listen = \"[::1]:0\"")
         #expect(v6.httpEnabled && v6.httpAddress?.host == "::1" && v6.httpAddress?.port == 0)
         #expect(try self.load("", environment: ["CHOROS_HTTP_ENABLED": "true"]).httpEnabled)
+    }
+
+    @Test("a tailnet address may be bound as is; any other only with http_bind_any and TLS")
+    func httpBindRules() throws {
+        #expect(try self.load("http_listen = \"100.64.0.7:8765\"").httpAddress?.host == "100.64.0.7")
+        #expect(try self.load("http_listen = \"100.127.255.1:8765\"").httpAddress?.host == "100.127.255.1")
+        #expect(try self.load("http_listen = \"[fd7a:115c:a1e0::3]:8765\"").httpAddress?.host == "fd7a:115c:a1e0::3")
+        let exposed = try self.load(
+            "http_listen = \"0.0.0.0:443\"\nhttp_bind_any = true\nhttp_tls_cert = \"c.pem\"\nhttp_tls_key = \"k.pem\""
+        )
+        #expect(exposed.httpBindAny && exposed.httpAddress?.host == "0.0.0.0")
     }
 
     @Test("each bad key gets its own message naming the key", arguments: Self.badKeys.indices)

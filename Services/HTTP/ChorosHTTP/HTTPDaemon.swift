@@ -26,15 +26,25 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
         gatewaySocket: configuration.socketPath(for: "gateway"),
         logger: logger
     )
-    let endpoint = MCPEndpoint(auth: auth, sessions: sessions, logger: logger)
-    let router = Router()
-    router.add(
-        middleware: DoorGuard(
-            hosts: Set(["localhost", "127.0.0.1", "::1"] + configuration.httpAllowedHosts),
-            tls: tls != nil
+    let oauth =
+        configuration.httpPublicURL.isEmpty
+        ? nil
+        : OAuthRoutes(
+            issuer: configuration.httpPublicURL,
+            auth: auth,
+            maximumClients: OAuthRoutes.maximumClients,
+            limiter: RateLimiter(limit: OAuthRoutes.registrationsPerMinute, per: .seconds(60))
         )
+    let endpoint = MCPEndpoint(
+        auth: auth,
+        sessions: sessions,
+        logger: logger,
+        resourceMetadata: oauth?.resourceMetadataURL
     )
+    let router = Router(context: DoorContext.self)
+    router.add(middleware: DoorGuard(hosts: doorHosts(configuration, bound: address.host), tls: tls != nil))
     router.add(middleware: MetricsMiddleware())
+    if let oauth { oauth.add(to: router) }
     router.post("mcp") { request, _ in try await endpoint.post(request) }
     router.get("mcp") { request, _ in try await endpoint.get(request) }
     router.delete("mcp") { request, _ in try await endpoint.delete(request) }
@@ -69,6 +79,16 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
         gauges: { ["http_sessions": Double(await sessions.count)] }
     )
     return [server, application, SessionCloser(sessions: sessions)]
+}
+
+/// The Host names the door answers: loopback's, the address it is bound to (a tailnet
+/// address, say), `http_public_url`'s host and `http_allowed_hosts`.
+private func doorHosts(_ configuration: ChorosConfiguration, bound: String) -> Set<String> {
+    var hosts: Set<String> = ["localhost", "127.0.0.1", "::1"]
+    hosts.formUnion(configuration.httpAllowedHosts)
+    if let publicHost = configuration.httpPublicHost { hosts.insert(publicHost) }
+    if !["0.0.0.0", "::"].contains(bound) { hosts.insert(bound.lowercased()) }
+    return hosts
 }
 
 /// Closes the live sessions' gateway connections when the daemon stops.

@@ -16,9 +16,11 @@ struct MCPEndpoint: Sendable {
     let auth: AuthDatabase
     let sessions: SessionTable
     let logger: Logger
+    /// Where a client learns how to get a token (RFC 9728); nil in loopback mode.
+    var resourceMetadata: String? = nil
 
     func post(_ request: Request) async throws -> Response {
-        guard let token = try self.token(request) else { return Self.unauthorized() }
+        guard let token = try self.token(request) else { return self.unauthorized() }
         if let version = request.headers[.mcpProtocolVersion], !Self.protocolVersions.contains(version) {
             return Self.failure(.badRequest, "unsupported MCP-Protocol-Version '\(version.prefix(40))'")
         }
@@ -53,7 +55,7 @@ struct MCPEndpoint: Sendable {
     }
 
     func delete(_ request: Request) async throws -> Response {
-        guard let token = try self.token(request) else { return Self.unauthorized() }
+        guard let token = try self.token(request) else { return self.unauthorized() }
         guard let id = request.headers[.mcpSessionID] else {
             return Self.failure(.badRequest, "Mcp-Session-Id names the session to end")
         }
@@ -65,7 +67,7 @@ struct MCPEndpoint: Sendable {
 
     /// No server-initiated messages here: a GET stream is declined, as the transport allows.
     func get(_ request: Request) async throws -> Response {
-        guard try self.token(request) != nil else { return Self.unauthorized() }
+        guard try self.token(request) != nil else { return self.unauthorized() }
         return Response(status: .methodNotAllowed, headers: [.allow: "POST, DELETE"])
     }
 
@@ -76,9 +78,10 @@ struct MCPEndpoint: Sendable {
         return try self.auth.instance(presenting: String(header.dropFirst(7)))
     }
 
-    static func unauthorized() -> Response {
+    func unauthorized() -> Response {
         var response = Self.failure(.unauthorized, "a valid bearer token is required")
-        response.headers[.wwwAuthenticate] = "Bearer"
+        response.headers[.wwwAuthenticate] =
+            self.resourceMetadata.map { "Bearer resource_metadata=\"\($0)\"" } ?? "Bearer"
         return response
     }
 

@@ -99,6 +99,9 @@ extension ChorosConfiguration {
         self.httpListen = reader.string("http_listen", default: "127.0.0.1:8765")
         self.authDatabase = Self.absolute(reader.string("auth_db", default: "auth.sqlite"), base: dataDirectory)
         self.httpMaximumSessions = reader.integer("http_max_sessions", default: 256, in: 1...100_000)
+        self.httpBindAny = reader.boolean("http_bind_any", default: false)
+        self.httpPublicURL = reader.string("http_public_url", default: "")
+        while self.httpPublicURL.hasSuffix("/") { self.httpPublicURL.removeLast() }
         self.httpAllowedHosts = reader.stringArray("http_allowed_hosts", default: []).map { $0.lowercased() }
         self.httpTLSCertificate = reader.string("http_tls_cert", default: "")
         self.httpTLSKey = reader.string("http_tls_key", default: "")
@@ -146,8 +149,27 @@ extension ChorosConfiguration {
         }
         if self.httpAddress == nil {
             reader.report("http_listen", "must be HOST:PORT (port 0…65535), got \"\(self.httpListen)\"")
-        } else if let host = self.httpAddress?.host, !Self.isLoopback(host) {
-            reader.report("http_listen", "must be a loopback address (127.0.0.1, ::1 or localhost), got \"\(host)\"")
+        } else if let host = self.httpAddress?.host, !Self.isLoopback(host), !Self.isTailnet(host) {
+            if !self.httpBindAny {
+                reader.report(
+                    "http_listen",
+                    "must be a loopback or tailnet address (127.0.0.1, ::1, localhost, 100.64.0.0/10, "
+                        + "fd7a:115c:a1e0::/48), got \"\(host)\"; set http_bind_any = true (with TLS) to expose it"
+                )
+            } else if self.httpTLSCertificate.isEmpty {
+                reader.report(
+                    "http_bind_any",
+                    "exposes \"\(host)\" without TLS: set http_tls_cert and http_tls_key, or listen on loopback "
+                        + "behind a TLS proxy"
+                )
+            }
+        }
+        if !self.httpPublicURL.isEmpty, self.httpPublicHost == nil {
+            reader.report(
+                "http_public_url",
+                "must be https://HOST[:PORT] (or http:// on loopback) with no path, query or fragment, "
+                    + "got \"\(self.httpPublicURL)\""
+            )
         }
         let socketPath = self.runDirectory + "/" + Self.longestSocketName
         if socketPath.utf8.count >= Self.maximumSocketPathBytes {

@@ -1,3 +1,5 @@
+internal import Foundation
+
 /// The deployment's configuration: `choros.toml` (flat TOML), overridden by `CHOROS_<KEY>`
 /// environment variables. Every process reads the same file and uses the keys it needs.
 ///
@@ -35,8 +37,11 @@
 ///   metadata); `log_max_mb` (integer 1…65536, 64) and `log_keep` (integer 0…100, 5): `choros up`
 ///   moves a daemon's log to `NAME.log.1` … `NAME.log.<keep>` once it passes that size.
 /// - `http_enabled` (boolean, false): `choros up` runs `choros-http`, the HTTP door (HTTP.md);
-///   `http_listen` (`HOST:PORT`, `127.0.0.1:8765`, loopback only; port 0 picks one, written to
-///   `<run_dir>/http.address`); `auth_db` (`<data_dir>/auth.sqlite`: hashed bearer tokens and
+///   `http_listen` (`HOST:PORT`, `127.0.0.1:8765`; loopback or tailnet unless `http_bind_any`;
+///   port 0 picks one, written to `<run_dir>/http.address`); `http_bind_any` (boolean, false):
+///   lets `http_listen` name any address, and then TLS (`http_tls_cert`) is required;
+///   `http_public_url` (`https://HOST[:PORT]`, empty): the door's public origin; set, it opens
+///   the OAuth door (discovery documents and client registration) and its host is answered; `auth_db` (`<data_dir>/auth.sqlite`: hashed bearer tokens and
 ///   sessions); `http_max_sessions` (integer 1…100000, 256); `http_tls_cert` and `http_tls_key`
 ///   (PEM files, both or neither, empty): the door then speaks HTTPS itself;
 ///   `http_allowed_hosts` (array of host names, empty): Host values the door answers besides
@@ -93,6 +98,9 @@ package struct ChorosConfiguration: Sendable, Equatable {
     package var authDatabase: String
     package var httpMaximumSessions: Int
     package var httpAllowedHosts: [String]
+    package var httpBindAny: Bool
+    /// The door's public origin, without a trailing slash; empty in loopback mode.
+    package var httpPublicURL: String
     package var httpTLSCertificate: String
     package var httpTLSKey: String
 
@@ -119,6 +127,26 @@ package struct ChorosConfiguration: Sendable, Equatable {
 
     package static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// The lowercased host of `http_public_url`; nil when it is empty or not a bare origin.
+    package var httpPublicHost: String? {
+        guard let url = URL(string: self.httpPublicURL), let host = url.host?.lowercased(), !host.isEmpty,
+            url.path.isEmpty, url.query == nil, url.fragment == nil, url.user == nil
+        else { return nil }
+        switch url.scheme?.lowercased() {
+        case "https": return host
+        case "http": return Self.isLoopback(host) ? host : nil
+        default: return nil
+        }
+    }
+
+    /// Tailscale's ranges: CGNAT 100.64.0.0/10 and its IPv6 ULA fd7a:115c:a1e0::/48. Only peers
+    /// the tailnet admits reach such an address, which is why the door may bind it without TLS.
+    package static func isTailnet(_ host: String) -> Bool {
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
+        if octets.count == 4 { return octets[0] == 100 && (64...127).contains(octets[1]) }
+        return host.lowercased().hasPrefix("fd7a:115c:a1e0:")
     }
 
     package enum LogFormat: String, Sendable, CaseIterable {
