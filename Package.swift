@@ -175,7 +175,7 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "MCP", package: "swift-sdk"),
-                nioCore,
+                .product(name: "Crypto", package: "swift-crypto"), nioCore, protobuf,
             ]
         )
         + [

@@ -29,6 +29,28 @@ extension AuthDatabase {
         }
     }
 
+    /// Removes a registration: its pending approvals go, and every grant it holds is
+    /// revoked with its tokens. False when no such client is registered.
+    package func removeClient(id: String, now: Int64 = Clock.milliseconds()) throws -> Bool {
+        try self.pool.write { db in
+            try db.execute(sql: "DELETE FROM clients WHERE id = ?", arguments: [id])
+            guard db.changesCount > 0 else { return false }
+            try db.execute(sql: "DELETE FROM transactions WHERE client_id = ?", arguments: [id])
+            try db.execute(
+                sql: """
+                    UPDATE tokens SET revoked_ms = ? WHERE revoked_ms IS NULL
+                      AND grant_id IN (SELECT id FROM grants WHERE client_id = ?)
+                    """,
+                arguments: [now, id]
+            )
+            try db.execute(
+                sql: "UPDATE grants SET revoked_ms = ? WHERE client_id = ? AND revoked_ms IS NULL",
+                arguments: [now, id]
+            )
+            return true
+        }
+    }
+
     package func client(id: String) throws -> Client? {
         try self.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM clients WHERE id = ?", arguments: [id]).map(Self.client)

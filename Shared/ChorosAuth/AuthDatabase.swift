@@ -61,6 +61,7 @@ package final class AuthDatabase: Sendable {
                     """
             )
         }
+        Self.registerOAuthMigration(&migrator)
         return migrator
     }
 
@@ -90,17 +91,31 @@ package final class AuthDatabase: Sendable {
         }
     }
 
-    /// The instance a presented token acts as, or nil when the token is unknown or revoked.
-    package func instance(presenting token: String) throws -> (instance: String, hash: Data)? {
-        guard let hash = BearerToken.hash(presented: token) else { return nil }
-        let instance = try self.pool.read { db in
-            try String.fetchOne(
+    /// The instance a presented token acts as (a static token, or a live OAuth access token
+    /// of a live grant), or nil. `binding` is what the token's sessions are bound to: the
+    /// token's own hash, or for OAuth its grant's, so a session outlives the daily rotation.
+    package func instance(
+        presenting token: String,
+        now: Int64 = Clock.milliseconds()
+    ) throws -> (instance: String, hash: Data, grantID: String?)? {
+        let hash =
+            BearerToken.hash(presented: token) ?? BearerToken.hash(presented: token, prefix: BearerToken.accessPrefix)
+        guard let hash else { return nil }
+        let row = try self.pool.read { db in
+            try Row.fetchOne(
                 db,
-                sql: "SELECT instance FROM tokens WHERE hash = ? AND revoked_ms IS NULL",
-                arguments: [hash]
+                sql: """
+                    SELECT t.instance, t.grant_id FROM tokens t LEFT JOIN grants g ON g.id = t.grant_id
+                    WHERE t.hash = ? AND t.kind != 'refresh' AND t.revoked_ms IS NULL
+                      AND (t.expires_ms IS NULL OR t.expires_ms > ?) AND g.revoked_ms IS NULL
+                    """,
+                arguments: [hash, now]
             )
         }
-        return instance.map { ($0, hash) }
+        guard let row else { return nil }
+        let grantID: String? = row["grant_id"]
+        let binding = grantID.map { Data(SHA256.hash(data: Data("grant:\($0)".utf8))) } ?? hash
+        return (row["instance"], binding, grantID)
     }
 
     /// Live static tokens per instance (for `choros-admin instance list`).
@@ -169,45 +184,32 @@ package enum AuthError: Error, CustomStringConvertible {
     }
 }
 
-/// A bearer token: `chb_` and 64 hex digits of 32 random bytes. Only its SHA-256 is stored.
+/// A bearer secret: a prefix naming its kind and 64 hex digits of 32 random bytes. Only its
+/// SHA-256 is stored. `chb_` static tokens, `cha_` OAuth access tokens, `chr_` refresh
+/// tokens, `chk_` authorization codes.
 package struct BearerToken: Sendable {
     package static let prefix = "chb_"
+    package static let accessPrefix = "cha_"
+    package static let refreshPrefix = "chr_"
+    package static let codePrefix = "chk_"
     package let text: String
 
     package var hash: Data { Data(SHA256.hash(data: Data(self.text.utf8))) }
 
-    package static func generate() -> BearerToken {
+    package static func generate(prefix: String = Self.prefix) -> BearerToken {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return BearerToken(text: Self.prefix + Hex.encode(bytes))
+        return BearerToken(text: prefix + Hex.encode(bytes))
     }
 
-    /// The hash of a presented token, or nil when it cannot be one of ours (no lookup then).
-    package static func hash(presented text: String) -> Data? {
-        guard text.utf8.count == Self.prefix.utf8.count + 64, text.hasPrefix(Self.prefix) else { return nil }
+    /// The hash of a presented secret of this kind, or nil when it cannot be one of ours (no
+    /// lookup then).
+    package static func hash(presented text: String, prefix: String = Self.prefix) -> Data? {
+        guard text.utf8.count == prefix.utf8.count + 64, text.hasPrefix(prefix) else { return nil }
         return BearerToken(text: text).hash
     }
 }
 
 package enum Clock {
     package static func milliseconds() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
-}
-
-/// Where the HTTP door finds the key it signs with for an instance (HTTP.md, "Custodial
-/// signing"): a connector's key, or an instance key kept in the data directory (an instance
-/// added without `--user`, which the service can read anyway). A key held by the instance's
-/// own Unix user is out of reach, as it should be.
-package enum CustodialKeys {
-    package static func candidates(keysDirectory: String, instance: String) -> [String] {
-        [keysDirectory + "/connectors/\(instance).key", keysDirectory + "/instances/\(instance).key"]
-    }
-
-    /// The first candidate that holds a key for `author`, or nil.
-    package static func key(keysDirectory: String, instance: String, author: AuthorID? = nil) -> SigningKey? {
-        for path in Self.candidates(keysDirectory: keysDirectory, instance: instance) {
-            guard let key = try? SigningKey.load(from: path) else { continue }
-            if author == nil || key.author == author { return key }
-        }
-        return nil
-    }
 }

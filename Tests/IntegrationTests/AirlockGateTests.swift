@@ -173,6 +173,69 @@ struct AirlockGateTests {
         }
     }
 
+    @Test(
+        "a connector's approval: a window approves once, shared with stage; a new instance is enrolled with a door-held key"
+    )
+    func connectorWindows() async throws {
+        try await self.withGate { airlock in
+            let configuration = try ChorosConfiguration.load(
+                file: airlock.fixture.daemons.configurationPath,
+                dataDirectory: nil
+            )
+            let clients = airlock.fixture.daemons.typed
+            let desk = ConnectorDesk(
+                daemons: clients,
+                configuration: configuration,
+                keeper: RegistryKeeper(daemons: clients, configuration: configuration),
+                gate: airlock.gate
+            )
+            func approve(_ instance: String, code: String? = nil) async throws -> Choros_V1_ConnectorApproveResponse {
+                try await desk.approve(
+                    byCode: .with {
+                        $0.transaction = "cht_test"
+                        $0.instance = instance
+                        $0.clientID = "chc_test"
+                        $0.clientName = "test client"
+                        $0.code = code ?? airlock.code
+                    }
+                )
+            }
+            // alice's key is not the door's to hold: refused before the code, no window spent.
+            let held = await expectRPCError(.failedPrecondition) { try await approve("alice") }
+            #expect(held?.details["gate"] == "connector")
+            #expect(try await airlock.windowsUsed("connector") == 0)
+
+            let approved = try await approve("remote")
+            #expect(approved.enrolled && approved.window == airlock.clock.window)
+            let key = try SigningKey.load(from: configuration.keysDirectory + "/connectors/remote.key")
+            #expect(key.author.rawValue == approved.author)
+            let registry = try await clients.store.registry.current()
+            #expect(registry.record(named: "remote")?.author == key.author)
+            let enrollment = try #require(try await airlock.fixture.auditEvents(op: "instance.enroll").last)
+            #expect(enrollment.actor == "practitioner" && !enrollment.envelope.isEmpty)
+
+            // The window that approved the connector stages nothing, nor approves again.
+            try await airlock.proposal("p1", seq: "1")
+            let staged = await expectRPCError(.permissionDenied) { try await airlock.stage("p1") }
+            #expect(staged?.message.contains("already used to approve a connector") == true)
+            let again = await expectRPCError(.permissionDenied) { try await approve("remote") }
+            #expect(again?.message.contains("already used") == true)
+
+            // And a window that staged approves no connector.
+            airlock.clock.advance(seconds: 30)
+            _ = try await airlock.stage("p1")
+            let afterStage = await expectRPCError(.permissionDenied) { try await approve("remote") }
+            #expect(afterStage?.message.contains("already used to stage") == true)
+            airlock.clock.advance(seconds: 30)
+            let second = try await approve("remote")
+            #expect(!second.enrolled, "an instance whose key the door holds is approved as it is")
+            let approvals = try await airlock.fixture.auditEvents(op: "connector.approve")
+            #expect(approvals.count == 2)
+            let detail = try JSONParser.parse(Array(try #require(approvals.first).detail))
+            #expect(detail["channel"]?.stringValue == "totp" && detail["window"]?.integerValue == approved.window)
+        }
+    }
+
     @Test("land: content binding, the floor before the code, then the seven steps through the airlock channel")
     func landRules() async throws {
         try await self.withGate { airlock in

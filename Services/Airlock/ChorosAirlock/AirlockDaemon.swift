@@ -20,6 +20,9 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
     airlock.register(AirlockRPC.land) { request, _ in try await gate.land(request) }
     airlock.register(AirlockRPC.revert) { request, _ in try await gate.revert(request) }
     airlock.register(AirlockRPC.stagedState) { request, _ in try await gate.stagedState(request.proposalID) }
+    let desk = ConnectorDesk(daemons: daemons, configuration: configuration, keeper: keeper, gate: gate)
+    airlock.register(ConnectorRPC.approve) { request, _ in try await desk.approve(byCode: request) }
+    airlock.register(ConnectorRPC.event) { request, _ in try await desk.record(request, actor: ConnectorEvent.door) }
 
     // admin.sock admits the practitioner's uid alone (SocketAccess.practitioner), so these
     // handlers never see another peer.
@@ -36,6 +39,8 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
     let judge = ClaimJudge(daemons: daemons, configuration: configuration, logger: logger)
     admin.register(AdminRPC.claimJudge) { request, _ in try await judge.judge(request.op) }
     admin.register(AdminRPC.cascadeRun) { request, _ in try await judge.runCascade(cause: request.cause) }
+    admin.register(ConnectorRPC.consoleApprove) { request, _ in try await desk.approve(atConsole: request) }
+    admin.register(ConnectorRPC.consoleEvent) { request, _ in try await desk.record(request, actor: "practitioner") }
     let figures = ["airlock_secret_path": configuration.airlockSecretPath]
     return [
         LandRecovery(lander: lander, logger: logger),

@@ -1,4 +1,5 @@
 internal import ChorosAuth
+internal import ChorosClients
 package import ChorosCore
 internal import ChorosWire
 internal import CoreMetrics
@@ -26,6 +27,8 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
         gatewaySocket: configuration.socketPath(for: "gateway"),
         logger: logger
     )
+    let airlock = AirlockClient(WireClient(socketPath: configuration.socketPath(for: "airlock")))
+    let audit = DoorAudit(airlock: airlock, logger: logger)
     let oauth =
         configuration.httpPublicURL.isEmpty
         ? nil
@@ -33,7 +36,8 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
             issuer: configuration.httpPublicURL,
             auth: auth,
             maximumClients: OAuthRoutes.maximumClients,
-            limiter: RateLimiter(limit: OAuthRoutes.registrationsPerMinute, per: .seconds(60))
+            limiter: RateLimiter(limit: OAuthRoutes.registrationsPerMinute, per: .seconds(60)),
+            audit: audit
         )
     let endpoint = MCPEndpoint(
         auth: auth,
@@ -44,7 +48,16 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
     let router = Router(context: DoorContext.self)
     router.add(middleware: DoorGuard(hosts: doorHosts(configuration, bound: address.host), tls: tls != nil))
     router.add(middleware: MetricsMiddleware())
-    if let oauth { oauth.add(to: router) }
+    if let oauth {
+        oauth.add(to: router)
+        OAuthFlow(
+            issuer: oauth.issuer,
+            auth: auth,
+            airlock: airlock,
+            audit: audit,
+            limits: OAuthFlow.Limits()
+        ).add(to: router)
+    }
     router.post("mcp") { request, _ in try await endpoint.post(request) }
     router.get("mcp") { request, _ in try await endpoint.get(request) }
     router.delete("mcp") { request, _ in try await endpoint.delete(request) }

@@ -75,7 +75,7 @@ struct MCPEndpoint: Sendable {
         guard let header = request.headers[.authorization], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else { return nil }
-        return try self.auth.instance(presenting: String(header.dropFirst(7)))
+        return try self.auth.instance(presenting: String(header.dropFirst(7))).map { ($0.instance, $0.hash) }
     }
 
     func unauthorized() -> Response {

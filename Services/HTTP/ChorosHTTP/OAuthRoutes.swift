@@ -12,6 +12,7 @@ struct OAuthRoutes: Sendable {
     let auth: AuthDatabase
     let maximumClients: Int
     let limiter: RateLimiter
+    let audit: DoorAudit
     /// The auth routes' body bound (HTTP.md, "Hardening").
     static let maximumBody = 64 << 10
 
@@ -49,6 +50,7 @@ struct OAuthRoutes: Sendable {
             "code_challenge_methods_supported": ["S256"],
             "token_endpoint_auth_methods_supported": ["none"],
             "revocation_endpoint_auth_methods_supported": ["none"],
+            "authorization_response_iss_parameter_supported": true,
         ])
     }
 
@@ -82,6 +84,7 @@ struct OAuthRoutes: Sendable {
                 status: .forbidden
             )
         }
+        await self.audit.record("connector.register", clientID: client.id, reason: name)
         var response = Self.json([
             "client_id": client.id,
             "client_id_issued_at": client.createdAt / 1000,

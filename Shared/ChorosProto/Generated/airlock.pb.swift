@@ -317,6 +317,92 @@ package nonisolated struct Choros_V1_StagedStateResponse: Sendable {
   fileprivate var _proposal: Choros_V1_StagedProposal? = nil
 }
 
+/// The practitioner approves a remote connector to act as one instance: with a TOTP code on
+/// the door's page (airlock.sock, channel "totp"), or at the console (admin.sock, "console").
+/// An instance not yet enrolled gets a key the door holds (keys/connectors/NAME.key),
+/// enrolled by a practitioner-signed instance.enroll op.
+package nonisolated struct Choros_V1_ConnectorApproveRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The door's authorization transaction, for the audit log (not a secret: it grants
+  /// nothing without an approval).
+  package var transaction: String = String()
+
+  package var instance: String = String()
+
+  package var clientID: String = String()
+
+  package var clientName: String = String()
+
+  package var redirectUri: String = String()
+
+  /// The practitioner's TOTP code (airlock.sock only; admin.sock takes none).
+  package var code: String = String()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Choros_V1_ConnectorApproveResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var instance: String = String()
+
+  package var author: String = String()
+
+  /// The TOTP window the code matched; 0 for a console approval.
+  package var window: Int64 = 0
+
+  /// A key was made for the instance and enrolled.
+  package var enrolled: Bool = false
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+/// One of the door's own events (registrations, refusals, token issues and revocations),
+/// appended by the airlock: with actor "http" from airlock.sock, "practitioner" from
+/// admin.sock. Never a code or a token.
+package nonisolated struct Choros_V1_ConnectorEventRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// connector.register, connector.refused, connector.issue or connector.revoke.
+  package var op: String = String()
+
+  package var clientID: String = String()
+
+  package var grantID: String = String()
+
+  package var instance: String = String()
+
+  /// Why (a refusal), or what (issue: "authorization_code" / "refresh_token"; revoke: how).
+  package var reason: String = String()
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
+package nonisolated struct Choros_V1_ConnectorEventResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  package var seq: UInt64 = 0
+
+  package var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  package init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "choros.v1"
@@ -937,6 +1023,186 @@ nonisolated extension Choros_V1_StagedStateResponse: SwiftProtobuf.Message, Swif
   package static func ==(lhs: Choros_V1_StagedStateResponse, rhs: Choros_V1_StagedStateResponse) -> Bool {
     if lhs.staged != rhs.staged {return false}
     if lhs._proposal != rhs._proposal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_ConnectorApproveRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ConnectorApproveRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}transaction\0\u{1}instance\0\u{3}client_id\0\u{3}client_name\0\u{3}redirect_uri\0\u{1}code\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.transaction) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.instance) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.clientID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.clientName) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.redirectUri) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.transaction.isEmpty {
+      try visitor.visitSingularStringField(value: self.transaction, fieldNumber: 1)
+    }
+    if !self.instance.isEmpty {
+      try visitor.visitSingularStringField(value: self.instance, fieldNumber: 2)
+    }
+    if !self.clientID.isEmpty {
+      try visitor.visitSingularStringField(value: self.clientID, fieldNumber: 3)
+    }
+    if !self.clientName.isEmpty {
+      try visitor.visitSingularStringField(value: self.clientName, fieldNumber: 4)
+    }
+    if !self.redirectUri.isEmpty {
+      try visitor.visitSingularStringField(value: self.redirectUri, fieldNumber: 5)
+    }
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_ConnectorApproveRequest, rhs: Choros_V1_ConnectorApproveRequest) -> Bool {
+    if lhs.transaction != rhs.transaction {return false}
+    if lhs.instance != rhs.instance {return false}
+    if lhs.clientID != rhs.clientID {return false}
+    if lhs.clientName != rhs.clientName {return false}
+    if lhs.redirectUri != rhs.redirectUri {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_ConnectorApproveResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ConnectorApproveResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}instance\0\u{1}author\0\u{1}window\0\u{1}enrolled\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.instance) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.author) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.window) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.enrolled) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.instance.isEmpty {
+      try visitor.visitSingularStringField(value: self.instance, fieldNumber: 1)
+    }
+    if !self.author.isEmpty {
+      try visitor.visitSingularStringField(value: self.author, fieldNumber: 2)
+    }
+    if self.window != 0 {
+      try visitor.visitSingularInt64Field(value: self.window, fieldNumber: 3)
+    }
+    if self.enrolled != false {
+      try visitor.visitSingularBoolField(value: self.enrolled, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_ConnectorApproveResponse, rhs: Choros_V1_ConnectorApproveResponse) -> Bool {
+    if lhs.instance != rhs.instance {return false}
+    if lhs.author != rhs.author {return false}
+    if lhs.window != rhs.window {return false}
+    if lhs.enrolled != rhs.enrolled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_ConnectorEventRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ConnectorEventRequest"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{3}client_id\0\u{3}grant_id\0\u{1}instance\0\u{1}reason\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.op) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.clientID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.grantID) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.instance) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.op.isEmpty {
+      try visitor.visitSingularStringField(value: self.op, fieldNumber: 1)
+    }
+    if !self.clientID.isEmpty {
+      try visitor.visitSingularStringField(value: self.clientID, fieldNumber: 2)
+    }
+    if !self.grantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantID, fieldNumber: 3)
+    }
+    if !self.instance.isEmpty {
+      try visitor.visitSingularStringField(value: self.instance, fieldNumber: 4)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_ConnectorEventRequest, rhs: Choros_V1_ConnectorEventRequest) -> Bool {
+    if lhs.op != rhs.op {return false}
+    if lhs.clientID != rhs.clientID {return false}
+    if lhs.grantID != rhs.grantID {return false}
+    if lhs.instance != rhs.instance {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Choros_V1_ConnectorEventResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  package static let protoMessageName: String = _protobuf_package + ".ConnectorEventResponse"
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}seq\0")
+
+  package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.seq) }()
+      default: break
+      }
+    }
+  }
+
+  package func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.seq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.seq, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  package static func ==(lhs: Choros_V1_ConnectorEventResponse, rhs: Choros_V1_ConnectorEventResponse) -> Bool {
+    if lhs.seq != rhs.seq {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -51,3 +51,26 @@ package enum AirlockRPC {
         isIdempotent: true
     )
 }
+
+/// The connector methods, served on both sockets: `airlock.sock` for the HTTP door (a TOTP
+/// approval, the door's events), `admin.sock` for the practitioner (a console approval).
+package enum ConnectorRPC {
+    /// Spends a TOTP window (airlock.sock): never retried.
+    package static let approve = RPCMethod<Choros_V1_ConnectorApproveRequest, Choros_V1_ConnectorApproveResponse>(
+        "/choros.v1.Airlock/ConnectorApprove",
+        isIdempotent: false
+    )
+    package static let event = RPCMethod<Choros_V1_ConnectorEventRequest, Choros_V1_ConnectorEventResponse>(
+        "/choros.v1.Airlock/ConnectorEvent",
+        isIdempotent: false
+    )
+    package static let consoleApprove =
+        RPCMethod<Choros_V1_ConnectorApproveRequest, Choros_V1_ConnectorApproveResponse>(
+            "/choros.v1.Admin/ConnectorApprove",
+            isIdempotent: true
+        )
+    package static let consoleEvent = RPCMethod<Choros_V1_ConnectorEventRequest, Choros_V1_ConnectorEventResponse>(
+        "/choros.v1.Admin/ConnectorEvent",
+        isIdempotent: false
+    )
+}

@@ -33,6 +33,7 @@ extension Refusal {
         package static let code = Gate("code")
         package static let conflictPreviewProposal = Gate("conflict_preview.proposal")
         package static let connections = Gate("connections")
+        package static let connector = Gate("connector")
         package static let contentBinding = Gate("content_binding")
         package static let floor = Gate("floor")
         package static let handshake = Gate("handshake")

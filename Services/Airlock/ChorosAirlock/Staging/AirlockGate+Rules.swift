@@ -45,23 +45,30 @@ extension AirlockGate {
                 now
             )
         }
-        let used = try await self.daemons.audit.call(
-            AuditRPC.events,
-            .with {
-                $0.op = AirlockEvent.window
-                $0.actor = purpose
-                $0.targetPath = String(window)
-                $0.limit = 1
-            }
-        )
-        if !used.events.isEmpty {
-            throw try await self.wrongCode(
-                "replay",
-                "window \(window) was already used to \(purpose)",
-                instance,
-                proposal,
-                now
+        // A window approves a connector once and nothing else: it is shared between a
+        // connector's approval and the airlock's own purposes (HTTP.md).
+        let sharing =
+            purpose == ConnectorEvent.purpose
+            ? ["stage", "land", ConnectorEvent.purpose] : [purpose, ConnectorEvent.purpose]
+        for actor in sharing {
+            let used = try await self.daemons.audit.call(
+                AuditRPC.events,
+                .with {
+                    $0.op = AirlockEvent.window
+                    $0.actor = actor
+                    $0.targetPath = String(window)
+                    $0.limit = 1
+                }
             )
+            if let use = used.events.first {
+                throw try await self.wrongCode(
+                    "replay",
+                    "window \(window) was already used to \(use.actor == ConnectorEvent.purpose ? "approve a connector" : use.actor)",
+                    instance,
+                    proposal,
+                    now
+                )
+            }
         }
         return window
     }

@@ -48,7 +48,7 @@ package actor AirlockGate {
     }
 
     /// Runs `body` once every earlier call has finished.
-    private func serially<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+    func serially<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         if self.isBusy {
             await withCheckedContinuation { self.waiting.append($0) }
         } else {
@@ -83,7 +83,7 @@ package actor AirlockGate {
         set { self.loadedState = newValue }
     }
 
-    private func loadState() async throws {
+    func loadState() async throws {
         guard self.loadedState == nil else { return }
         var events: [Choros_V1_AuditEvent] = []
         for op in [AirlockEvent.stage, AirlockEvent.revert, AirlockEvent.wrongCode, "land_merge"] {
