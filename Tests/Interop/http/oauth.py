@@ -341,6 +341,25 @@ def connector_revoke(deployment, where, client_id, totp, used):
     check(mcp_status(where, pair["access_token"]) == 401, "a revoked grant's token is refused on its next request")
 
 
+def route_hardening(where):
+    """On every route: a foreign Host is misdirected (421) and every answer carries the
+    security headers; the auth routes cap bodies at 64 KiB (413)."""
+    routes = [("GET", "/.well-known/oauth-authorization-server"), ("GET", "/.well-known/oauth-protected-resource/mcp"),
+              ("POST", "/register"), ("GET", "/authorize"), ("GET", "/approve"), ("POST", "/approve"),
+              ("GET", "/approve/status"), ("POST", "/token"), ("POST", "/revoke"), ("GET", "/healthz"),
+              ("GET", "/metrics"), ("POST", "/mcp")]
+    for method, path in routes:
+        status, headers, _ = raw(where, method, path, {"Host": "evil.example"}, "" if method == "POST" else None)
+        check(status == 421, f"{method} {path} with a foreign Host: {status}")
+        check(all(h in headers for h in HEADERS), f"{method} {path}: security headers on the refusal: {headers}")
+        status, headers, _ = raw(where, method, path, {}, "" if method == "POST" else None)
+        check(all(h in headers for h in HEADERS), f"{method} {path}: security headers: {status} {headers}")
+    for path in ("/token", "/revoke", "/approve"):
+        status, _, _ = raw(where, "POST", path, {"Content-Type": "application/x-www-form-urlencoded"},
+                           "token=" + "x" * (64 << 10))
+        check(status == 413, f"{path} refuses a body past 64 KiB: {status}")
+
+
 def rate_limits(where):
     statuses = [form(where, "/token", {"grant_type": "nope"})[0] for _ in range(70)]
     check(statuses[0] in (400, 401) and statuses[-1] == 429, f"/token is rate limited per address: {statuses[-3:]}")
@@ -397,6 +416,7 @@ def main():
         console_approval(deployment, where, client_id)
         refresh_and_revoke(deployment, where, client_id, totp, used)
         connector_revoke(deployment, where, client_id, totp, used)
+        route_hardening(where)
         rate_limits(where)
         audit_trail(deployment)
         print("http oauth: ok")
