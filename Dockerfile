@@ -2,7 +2,7 @@
 # release with the Swift runtime linked statically; a slim Debian runs them.
 FROM swift:6.2-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libgit2-dev libsqlite3-dev libsodium-dev pkg-config \
+    && apt-get install -y --no-install-recommends libgit2-dev libsqlite3-dev libsodium-dev libcmark-gfm-dev libcmark-gfm-extensions-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # .git is not copied: pass the version in (docker compose build --build-arg CHOROS_VERSION=$(git describe)).

@@ -62,6 +62,7 @@ let package = Package(
         .executable(name: "choros", targets: ["ChorosSupervisorCLI"]),
         .executable(name: "choros-admin", targets: ["ChorosAdminCLI"]),
         .executable(name: "choros-mcp", targets: ["ChorosMCPBridge"]),
+        .executable(name: "choros-cockpit", targets: ["ChorosCockpitCLI"]),
         .executable(name: "choros-bench", targets: ["ChorosBenchmarks"]),
         .executable(name: "choros-fuzz", targets: ["ChorosFuzz"]),
     ],
@@ -80,6 +81,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -129,6 +131,17 @@ let package = Package(
             ],
             path: "Shared/ChorosAuth",
             swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ChorosPractitioner",
+            dependencies: ["ChorosAuth", "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", protobuf],
+            path: "Shared/ChorosPractitioner",
+            swiftSettings: swiftSettings
+        ),
+        .systemLibrary(
+            name: "CCmark",
+            path: "Shared/CCmark",
+            providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]
         ),
         .plugin(name: "BuildVersion", capability: .buildTool(), path: "Plugins/BuildVersion"),
         // Only the executables' commands import it, so a new commit rebuilds them, not the tree.
@@ -202,8 +215,7 @@ let package = Package(
                 name: "ChorosAdminCLI",
                 dependencies: [
                     "ChorosAuth", "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", "ChorosBuildVersion",
-                    argumentParser,
-                    protobuf,
+                    "ChorosPractitioner", argumentParser, protobuf,
                 ],
                 path: "Services/Admin/ChorosAdminCLI",
                 swiftSettings: swiftSettings
@@ -214,6 +226,28 @@ let package = Package(
                     "ChorosCore", "ChorosWire", "ChorosProto", logging, .product(name: "MCP", package: "swift-sdk"),
                 ],
                 path: "Shared/ChorosMCP",
+                swiftSettings: swiftSettings
+            ),
+            .target(
+                name: "ChorosCockpit",
+                dependencies: [
+                    "ChorosPractitioner", "ChorosAuth", "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto",
+                    "CCmark", protobuf, logging, lifecycle, nioCore, locks,
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HTTPTypes", package: "swift-http-types"),
+                    .product(name: "Mustache", package: "swift-mustache"),
+                    .product(name: "Crypto", package: "swift-crypto"),
+                ],
+                path: "Services/Cockpit/ChorosCockpit",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "ChorosCockpitCLI",
+                dependencies: [
+                    "ChorosCockpit", "ChorosCore", "ChorosBuildVersion", argumentParser, logging, lifecycle,
+                    .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                ],
+                path: "Services/Cockpit/ChorosCockpitCLI",
                 swiftSettings: swiftSettings
             ),
             .executableTarget(
@@ -300,6 +334,15 @@ let package = Package(
                 name: "ChorosHTTPTests",
                 dependencies: [
                     "ChorosHTTP", "ChorosAuth", "ChorosTesting", .product(name: "Hummingbird", package: "hummingbird"),
+                ],
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(
+                name: "ChorosCockpitTests",
+                dependencies: [
+                    "ChorosCockpit", "ChorosPractitioner", "ChorosCore", "ChorosTesting",
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HummingbirdTesting", package: "hummingbird"),
                 ],
                 swiftSettings: swiftSettings
             ),

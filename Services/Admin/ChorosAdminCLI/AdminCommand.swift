@@ -17,6 +17,7 @@ struct AdminCommand: AsyncParsableCommand {
             Init.self, Instance.self, DaemonStatus.self, Proposals.self, Preview.self, Land.self, Verify.self,
             Anchor.self, Reconcile.self, Snapshot.self, Reindex.self, Backup.self, Mirror.self, Restore.self,
             TOTPProvision.self, TOTPCheck.self, Claim.self, Explain.self, InstallSystemd.self, Connector.self,
+            Inbox.self, Close.self, CockpitLauncher.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 internal import ChorosClients
 import ChorosCore
+import ChorosPractitioner
 import ChorosProto
 import ChorosWire
 import Foundation
@@ -61,6 +62,25 @@ struct AdminSession {
         }
     }
 
+    /// Runs `body` with the practitioner's client (acting as `approver`), closed afterwards;
+    /// a refusal prints its reason and exits 1, as `run` does.
+    func practitioner<Result>(
+        _ approver: String = "practitioner",
+        _ body: (PractitionerClient) async throws -> Result
+    ) async throws -> Result {
+        try await self.run {
+            let client: PractitionerClient
+            do { client = try PractitionerClient(configuration: self.configuration, approver: approver) } catch {
+                throw AdminFailure("\(error)")
+            }
+            let outcome: Swift.Result<Result, any Error>
+            do { outcome = .success(try await body(client)) } catch { outcome = .failure(error) }
+            await client.close()
+            if case .failure(let error as PractitionerError) = outcome { throw AdminFailure(error.message) }
+            return try outcome.get()
+        }
+    }
+
     func tip(_ ref: String) async throws -> String? {
         do {
             return try await self.store.call(StoreRPC.resolve, .with { $0.ref = ref }).oid
@@ -71,29 +91,6 @@ struct AdminSession {
 
     func registry() async throws -> [InstanceRecord] {
         try await StoreClient(self.store).registryRecords()
-    }
-
-    /// Sends a practitioner-signed registry op through `admin.sock`.
-    @discardableResult
-    func changeRegistry(
-        _ type: OperationType,
-        name: String,
-        author: AuthorID,
-        key: SigningKey
-    ) async throws
-        -> Choros_V1_RegistryChangeResponse
-    {
-        let op = try SignedOperation.make(
-            type: type,
-            body: ["name": .string(name), "author": .string(author.rawValue)],
-            timestamp: self.now,
-            key: key,
-            deployment: try self.configuration.deploymentID()
-        )
-        return try await self.admin.call(
-            type == .instanceEnroll ? AdminRPC.enroll : AdminRPC.revoke,
-            .with { $0.op = op.proto }
-        )
     }
 }
 

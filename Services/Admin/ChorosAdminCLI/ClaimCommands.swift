@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChorosCore
+import ChorosPractitioner
 import ChorosProto
 import ChorosWire
 import Foundation
@@ -29,14 +30,11 @@ struct Claim: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await judge(
-                .claimRefute,
-                claim: self.claim,
-                body: ["reason": .string(self.reason), "scope": .string(self.scope)],
-                by: self.by,
-                options: self.options,
-                json: self.json
-            )
+            let session = try AdminSession(self.options)
+            let result = try await session.practitioner(self.by) {
+                try await $0.judge(self.claim, reason: self.reason, scope: self.scope)
+            }
+            try Claim.report(result, json: self.json)
         }
     }
 
@@ -55,14 +53,11 @@ struct Claim: AsyncParsableCommand {
             guard let value = try? JSONParser.parse(Array(self.value.utf8)), value.objectValue != nil else {
                 throw ValidationError("--value must be a JSON object of integers, strings, booleans (no floats)")
             }
-            try await judge(
-                .claimCorrect,
-                claim: self.claim,
-                body: ["reason": .string(self.reason), "corrected_value": value],
-                by: self.by,
-                options: self.options,
-                json: self.json
-            )
+            let session = try AdminSession(self.options)
+            let result = try await session.practitioner(self.by) {
+                try await $0.judge(self.claim, reason: self.reason, correctedValue: value)
+            }
+            try Claim.report(result, json: self.json)
         }
     }
 
@@ -85,38 +80,6 @@ struct Claim: AsyncParsableCommand {
             }
             try report(result, json: self.json)
         }
-    }
-
-    /// Signs the judgement with the approver's key, naming the claim under its own key.
-    static func judge(
-        _ type: OperationType,
-        claim: String,
-        body: [String: JSONValue],
-        by approver: String,
-        options: DaemonOptions,
-        json: Bool
-    ) async throws {
-        let session = try AdminSession(options)
-        let result = try await session.run { () async throws -> Choros_V1_ClaimJudgeResponse in
-            let key = try session.approverKey(approver)
-            let explanation = try await session.index.call(IndexRPC.claimExplain, .with { $0.claim = claim })
-            var body = body
-            body["target"] = .string(claim)
-            body["claim_key"] = .string(explanation.claim.claimKey)
-            let op = try SignedOperation.make(
-                type: type,
-                body: body,
-                timestamp: session.now,
-                key: key,
-                deployment: try session.configuration.deploymentID()
-            )
-            return try await session.admin.call(
-                AdminRPC.claimJudge,
-                .with { $0.op = op.proto },
-                options: CallOptions(timeout: .seconds(600))
-            )
-        }
-        try report(result, json: json)
     }
 
     static func report(_ result: Choros_V1_ClaimJudgeResponse, json: Bool) throws {

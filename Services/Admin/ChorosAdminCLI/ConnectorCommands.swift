@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChorosAuth
 import ChorosCore
+import ChorosPractitioner
 import ChorosProto
 import ChorosWire
 import Foundation
@@ -26,31 +27,8 @@ struct Connector: AsyncParsableCommand {
 
         func run() async throws {
             let session = try AdminSession(self.options)
-            let auth = try AuthDatabase(path: session.configuration.authDatabase)
-            let grant = try await session.run { () async throws -> AuthDatabase.Grant in
-                guard let transaction = try auth.transaction(id: self.transaction), transaction.grantID == nil else {
-                    throw AdminFailure("no approval waits as \(self.transaction): it expired, or was completed")
-                }
-                let client = try auth.client(id: transaction.clientID)
-                // The airlock makes and enrolls the instance's key if it must, and audits this.
-                let approval = try await session.admin.call(
-                    ConnectorRPC.consoleApprove,
-                    .with {
-                        $0.transaction = transaction.id
-                        $0.instance = self.instance ?? transaction.instance
-                        $0.clientID = transaction.clientID
-                        $0.clientName = client?.name ?? ""
-                        $0.redirectUri = transaction.redirectURI
-                    }
-                )
-                guard
-                    let grant = try auth.approve(
-                        transaction: transaction.id,
-                        instance: approval.instance,
-                        channel: "console"
-                    )
-                else { throw AdminFailure("\(self.transaction) was approved or expired meanwhile") }
-                return grant
+            let grant = try await session.practitioner {
+                try await $0.approveConnector(transaction: self.transaction, as: self.instance)
             }
             if self.json {
                 try printJSONObject(["grant": grant.id, "instance": grant.instance, "client_id": grant.clientID])
@@ -124,30 +102,7 @@ struct Connector: AsyncParsableCommand {
 
         func run() async throws {
             let session = try AdminSession(self.options)
-            let auth = try AuthDatabase(path: session.configuration.authDatabase)
-            let revoked = try await session.run { () async throws -> [AuthDatabase.Grant] in
-                let grants: [AuthDatabase.Grant]
-                if self.id.hasPrefix("chc_") {
-                    guard try auth.removeClient(id: self.id) else { throw AdminFailure("no client \(self.id)") }
-                    grants = try auth.grants().filter { $0.clientID == self.id }
-                } else {
-                    guard let grant = try auth.revoke(grant: self.id) else { throw AdminFailure("no grant \(self.id)") }
-                    grants = [grant]
-                }
-                for grant in grants {
-                    _ = try await session.admin.call(
-                        ConnectorRPC.consoleEvent,
-                        .with {
-                            $0.op = "connector.revoke"
-                            $0.clientID = grant.clientID
-                            $0.grantID = grant.id
-                            $0.instance = grant.instance
-                            $0.reason = "choros-admin connector revoke"
-                        }
-                    )
-                }
-                return grants
-            }
+            let revoked = try await session.practitioner { try await $0.revokeConnector(self.id) }
             if self.json {
                 try printJSONObject(["revoked": revoked.map(\.id)])
             } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChorosCore
+import ChorosPractitioner
 import ChorosProto
 import ChorosWire
 import Foundation
@@ -31,23 +32,15 @@ struct Init: AsyncParsableCommand {
                 report["practitioner_key"] = "created \(keyPath)"
             }
             let enrolled = try await session.registry()
+            let client = try PractitionerClient(configuration: session.configuration)
+            defer { Task { await client.close() } }
             if !enrolled.contains(where: { $0.author == practitioner.author }) {
-                try await session.changeRegistry(
-                    .instanceEnroll,
-                    name: "practitioner",
-                    author: practitioner.author,
-                    key: practitioner
-                )
+                try await client.changeRegistry(.instanceEnroll, name: "practitioner", author: practitioner.author)
                 report["registry"] = "enrolled practitioner"
             }
             let system = try SigningKey.load(from: session.configuration.keysDirectory + "/system.key")
             if !enrolled.contains(where: { $0.author == system.author }) {
-                try await session.changeRegistry(
-                    .instanceEnroll,
-                    name: "system",
-                    author: system.author,
-                    key: practitioner
-                )
+                try await client.changeRegistry(.instanceEnroll, name: "system", author: system.author)
                 report["system"] = "enrolled system"
             }
             if try await session.tip(session.configuration.canonRef) == nil {

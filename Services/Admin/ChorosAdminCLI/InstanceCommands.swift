@@ -1,6 +1,7 @@
 import ArgumentParser
 import ChorosAuth
 import ChorosCore
+import ChorosPractitioner
 import ChorosProto
 import ChorosWire
 import Foundation
@@ -32,10 +33,10 @@ struct Instance: AsyncParsableCommand {
 
         func run() async throws {
             let session = try AdminSession(self.options)
-            let (record, path) = try await session.run { () async throws -> (Choros_V1_InstanceRecord, String) in
-                let practitioner = try session.approverKey()
-                if let existing = try await session.registry().first(where: { $0.name.folded == self.name.lowercased() }
-                ) {
+            let (record, path) = try await session.practitioner {
+                client async throws -> (Choros_V1_InstanceRecord, String) in
+                if let existing = try await client.registry().first(where: { $0.name.folded == self.name.lowercased() })
+                {
                     throw AdminFailure(
                         "name '\(self.name)' is taken: '\(existing.name)' is enrolled (names are unique ignoring case)"
                     )
@@ -64,12 +65,7 @@ struct Instance: AsyncParsableCommand {
                 try holder?.own(path, mode: 0o600)
                 try holder?.joinInstancesGroup(session.configuration)
                 do {
-                    let response = try await session.changeRegistry(
-                        .instanceEnroll,
-                        name: self.name,
-                        author: key.author,
-                        key: practitioner
-                    )
+                    let response = try await client.changeRegistry(.instanceEnroll, name: self.name, author: key.author)
                     return (response.record, path)
                 } catch {
                     try? FileManager.default.removeItem(atPath: path)
@@ -97,20 +93,7 @@ struct Instance: AsyncParsableCommand {
 
         func run() async throws {
             let session = try AdminSession(self.options)
-            let record = try await session.run { () async throws -> Choros_V1_InstanceRecord in
-                let practitioner = try session.approverKey()
-                guard
-                    let existing = try await session.registry().first(where: {
-                        $0.name.folded == self.name.lowercased()
-                    })
-                else { throw AdminFailure("no instance named '\(self.name)' is enrolled") }
-                return try await session.changeRegistry(
-                    .instanceRevoke,
-                    name: existing.name.rawValue,
-                    author: existing.author,
-                    key: practitioner
-                ).record
-            }
+            let record = try await session.practitioner { try await $0.revoke(instance: self.name) }
             if self.json {
                 try printJSON(record)
             } else {

@@ -1,23 +1,33 @@
 import ArgumentParser
 import ChorosCore
+import ChorosPractitioner
 import ChorosProto
 import ChorosWire
 import Foundation
 import SwiftProtobuf
 
-/// `choros-admin preview ID`: everything CANON.md lists before a land.
+/// `choros-admin preview ID [--diff]`: everything CANON.md lists before a land, and with
+/// `--diff` what each entry says against what canon holds (COCKPIT.md, "The terminal keeps up").
 struct Preview: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show what landing a proposal would do.")
     @Argument var proposal: String
+    @Flag(help: "Also print each changed entry's line diff against canon (coloured on a terminal).") var diff = false
     @OptionGroup var options: DaemonOptions
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         let session = try AdminSession(self.options)
-        let preview = try await session.run {
-            try await session.admin.call(AdminRPC.preview, .with { $0.proposalID = self.proposal })
+        let (preview, changes) = try await session.practitioner { client in
+            let preview = try await client.preview(self.proposal)
+            return (preview, self.diff ? try await client.changes(preview) : [])
         }
-        if self.json { return try printJSON(preview) }
+        if self.json {
+            guard self.diff else { return try printJSON(preview) }
+            return try printJSONObject([
+                "preview": try JSONSerialization.jsonObject(with: Data(try preview.jsonUTF8Data())),
+                "changes": changes.map(DiffPrinter.json),
+            ])
+        }
         print(
             "proposal \(preview.proposalID) at \(preview.proposalOid.prefix(12)) onto canon \(preview.canonOid.prefix(12))"
         )
@@ -33,6 +43,7 @@ struct Preview: AsyncParsableCommand {
         )
         print(preview.logEntryOk ? "log entry: ok" : "LOG ENTRY: \(preview.logProblem)")
         print(preview.candidateOid.isEmpty ? "nothing to approve" : "candidate: \(preview.candidateOid)")
+        if self.diff { DiffPrinter(colour: isatty(STDOUT_FILENO) == 1).print(changes) }
     }
 }
 
@@ -48,30 +59,7 @@ struct Land: AsyncParsableCommand {
 
     func run() async throws {
         let session = try AdminSession(self.options)
-        let result = try await session.run { () async throws -> Choros_V1_LandResult in
-            let key = try session.approverKey(self.by)
-            let preview = try await session.admin.call(AdminRPC.preview, .with { $0.proposalID = self.proposal })
-            if !preview.conflicts.isEmpty {
-                throw AdminFailure("merge conflicts in: \(preview.conflicts.joined(separator: ", "))")
-            }
-            if preview.wouldRemoveCanon { throw AdminFailure("landing would remove canon paths: canon is append-only") }
-            if !preview.logEntryOk { throw AdminFailure(preview.logProblem) }
-            let approval = try SignedOperation.make(
-                type: .canonLand,
-                body: [
-                    "proposal_id": .string(self.proposal), "candidate_oid": .string(preview.candidateOid),
-                    "channel": "console",
-                ],
-                timestamp: session.now,
-                key: key,
-                deployment: try session.configuration.deploymentID()
-            )
-            return try await session.admin.call(
-                AdminRPC.land,
-                .with { $0.approval = approval.proto },
-                options: CallOptions(timeout: .seconds(300))
-            )
-        }
+        let result = try await session.practitioner(self.by) { try await $0.land(self.proposal) }
         if self.json { return try printJSON(result) }
         print("landed \(result.proposalID) as \(result.tag) (::\(result.seq.uppercased())) at \(result.canonOid)")
         print("audit seq \(result.auditSeq), anchored at \(result.anchoredSeq), \(result.indexedPaths) paths indexed")

@@ -110,6 +110,7 @@ package final class AuditLog: Sendable {
     func events(_ request: Choros_V1_EventsRequest) async throws -> (rows: [AuditRow], hasMore: Bool) {
         let limit = request.limit == 0 ? 100 : Int(min(request.limit, 1000))
         var clauses = ["seq > \(request.sinceSeq)"]
+        if request.beforeSeq > 0 { clauses.append("seq < \(request.beforeSeq)") }
         var values: [String] = []
         for (column, value) in [
             ("op", request.op), ("actor", request.actor), ("target_ref", request.targetRef),

@@ -21,6 +21,7 @@ extension ChorosConfiguration {
             ("http_max_sessions", self.httpMaximumSessions), ("http_tls_cert", self.httpTLSCertificate),
             ("http_tls_key", self.httpTLSKey), ("http_allowed_hosts", self.httpAllowedHosts),
             ("http_bind_any", self.httpBindAny), ("http_public_url", self.httpPublicURL),
+            ("cockpit_port", self.cockpitPort),
         ]
     }
 }

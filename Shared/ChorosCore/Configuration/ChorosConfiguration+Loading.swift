@@ -95,6 +95,7 @@ extension ChorosConfiguration {
         self.logMaximumMegabytes = reader.integer("log_max_mb", default: 64, in: 1...65_536)
         self.logKeep = reader.integer("log_keep", default: 5, in: 0...100)
         self.metricsListen = reader.string("metrics_listen", default: "127.0.0.1:9464")
+        self.cockpitPort = reader.integer("cockpit_port", default: 8788, in: 0...65_535)
         self.httpEnabled = reader.boolean("http_enabled", default: false)
         self.httpListen = reader.string("http_listen", default: "127.0.0.1:8765")
         self.authDatabase = Self.absolute(reader.string("auth_db", default: "auth.sqlite"), base: dataDirectory)

@@ -48,6 +48,8 @@ internal import Foundation
 ///   loopback's, such as a reverse proxy's public name.
 /// - `metrics_listen` (`HOST:PORT`, `127.0.0.1:9464`, empty for none): `choros up` serves every
 ///   daemon's metrics there in Prometheus text format, at `/metrics`.
+/// - `cockpit_port` (integer 0…65535, 8788): where `choros-admin cockpit` serves the
+///   practitioner's cockpit, on 127.0.0.1 only (0 picks a free port).
 package struct ChorosConfiguration: Sendable, Equatable {
     package enum EmbedBackend: String, Sendable, CaseIterable {
         case none
@@ -106,6 +108,8 @@ package struct ChorosConfiguration: Sendable, Equatable {
 
     /// `HOST:PORT` where `choros up` serves every daemon's metrics, or empty for none.
     package var metricsListen: String
+    /// The cockpit's port on 127.0.0.1.
+    package var cockpitPort: Int
 
     /// `metrics_listen` split; nil when empty or malformed. `[::1]:9464` for IPv6.
     package var metricsAddress: (host: String, port: Int)? {

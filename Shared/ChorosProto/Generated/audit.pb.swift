@@ -236,6 +236,9 @@ package nonisolated struct Choros_V1_EventsRequest: Sendable {
   /// Any of these ops (instead of `op`), for replaying one kind of history in order.
   package var ops: [String] = []
 
+  /// Only events below this seq (0: no bound): pages of a newest-first listing.
+  package var beforeSeq: UInt64 = 0
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -924,7 +927,7 @@ nonisolated extension Choros_V1_LatestResponse: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".EventsRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{1}actor\0\u{3}target_ref\0\u{3}target_path\0\u{3}since_seq\0\u{1}limit\0\u{3}newest_first\0\u{1}ops\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}op\0\u{1}actor\0\u{3}target_ref\0\u{3}target_path\0\u{3}since_seq\0\u{1}limit\0\u{3}newest_first\0\u{1}ops\0\u{3}before_seq\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -940,6 +943,7 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.newestFirst) }()
       case 8: try { try decoder.decodeRepeatedStringField(value: &self.ops) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.beforeSeq) }()
       default: break
       }
     }
@@ -970,6 +974,9 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
     if !self.ops.isEmpty {
       try visitor.visitRepeatedStringField(value: self.ops, fieldNumber: 8)
     }
+    if self.beforeSeq != 0 {
+      try visitor.visitSingularUInt64Field(value: self.beforeSeq, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -982,6 +989,7 @@ nonisolated extension Choros_V1_EventsRequest: SwiftProtobuf.Message, SwiftProto
     if lhs.limit != rhs.limit {return false}
     if lhs.newestFirst != rhs.newestFirst {return false}
     if lhs.ops != rhs.ops {return false}
+    if lhs.beforeSeq != rhs.beforeSeq {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -422,6 +422,10 @@ package nonisolated struct Choros_V1_CascadeRequest: Sendable {
 
   package var cause: String = String()
 
+  /// Without a cause: what a refute or correction of this claim would invalidate, computed by
+  /// the same walk the cascade makes (the practitioner's preview before confirming).
+  package var previewRoot: String = String()
+
   package var unknownFields = SwiftProtobuf.UnknownStorage()
 
   package init() {}
@@ -1346,7 +1350,7 @@ nonisolated extension Choros_V1_ClaimExplainResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Choros_V1_CascadeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   package static let protoMessageName: String = _protobuf_package + ".CascadeRequest"
-  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cause\0")
+  package static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cause\0\u{3}preview_root\0")
 
   package mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1355,6 +1359,7 @@ nonisolated extension Choros_V1_CascadeRequest: SwiftProtobuf.Message, SwiftProt
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.cause) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.previewRoot) }()
       default: break
       }
     }
@@ -1364,11 +1369,15 @@ nonisolated extension Choros_V1_CascadeRequest: SwiftProtobuf.Message, SwiftProt
     if !self.cause.isEmpty {
       try visitor.visitSingularStringField(value: self.cause, fieldNumber: 1)
     }
+    if !self.previewRoot.isEmpty {
+      try visitor.visitSingularStringField(value: self.previewRoot, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   package static func ==(lhs: Choros_V1_CascadeRequest, rhs: Choros_V1_CascadeRequest) -> Bool {
     if lhs.cause != rhs.cause {return false}
+    if lhs.previewRoot != rhs.previewRoot {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

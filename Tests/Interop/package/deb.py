@@ -21,7 +21,7 @@ from deployment import Deployment, Failure, check  # noqa: E402
 
 SUDO = [] if os.geteuid() == 0 else ["sudo", "-n"]
 EXECUTABLES = ["choros", "choros-admin", "choros-mcp", "choros-store", "choros-audit", "choros-index",
-               "choros-airlock", "choros-gateway", "choros-http"]
+               "choros-airlock", "choros-gateway", "choros-http", "choros-cockpit"]
 UNITS = ["choros.target", "choros-init.service"] + [f"choros-{name}.service" for name in
                                                      ["store", "audit", "index", "airlock", "gateway"]]
 
@@ -61,7 +61,7 @@ def check_contents():
         with gzip.open(f"/usr/share/man/man1/{name}.1.gz", "rt") as page:
             text = page.read()
         check(".Dt " in text and name.upper() in text, f"{name}.1 is an mdoc page for {name}")
-    for name in ["choros", "choros-admin", "choros-mcp"]:
+    for name in ["choros", "choros-admin", "choros-mcp", "choros-cockpit"]:
         completion = f"/usr/share/bash-completion/completions/{name}"
         registered = run("bash", "-c", f"source {completion} && complete -p {name}").stdout
         check(name in registered, f"the bash completion registers {name}: {registered!r}")

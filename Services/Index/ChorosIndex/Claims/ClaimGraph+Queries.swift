@@ -122,6 +122,51 @@ extension ClaimGraph {
 
     /// The cascade of a refute or correction: what it must still invalidate, in emission
     /// order, and what it already has. Visits only the affected subgraph.
+    /// What a new refute or correction of `root` would invalidate: the cascade's own walk,
+    /// for a cause that has invalidated nothing yet.
+    func cascadePreview(root: String) async throws -> Choros_V1_CascadeResponse {
+        try await self.pool.read { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM claim_nodes WHERE op_id = ?", arguments: [root]) ?? false
+            else { throw ClaimGraphError.unknownNode(root) }
+            var response = Choros_V1_CascadeResponse()
+            response.root = root
+            response.pending = try Self.pending(
+                try ClaimCascade.plan(
+                    cause: "",
+                    root: root,
+                    dependents: { try Self.dependents(of: $0, in: db) },
+                    isInvalidated: { _, _ in false }
+                ),
+                db: db
+            )
+            // No cause exists yet: each path starts at the claim itself.
+            for index in response.pending.indices where response.pending[index].path.first == "" {
+                response.pending[index].path.removeFirst()
+            }
+            return response
+        }
+    }
+
+    private static func pending(
+        _ plan: [ClaimCascade.Invalidation],
+        db: Database
+    ) throws
+        -> [Choros_V1_ClaimInvalidation]
+    {
+        try plan.map { invalidation in
+            var pending = Choros_V1_ClaimInvalidation()
+            pending.target = invalidation.target
+            pending.path = invalidation.path
+            pending.targetAuthor =
+                try String.fetchOne(
+                    db,
+                    sql: "SELECT author FROM claim_nodes WHERE op_id = ?",
+                    arguments: [invalidation.target]
+                ) ?? ""
+            return pending
+        }
+    }
+
     func cascade(cause: String) async throws -> Choros_V1_CascadeResponse {
         try await self.pool.read { db in
             guard
@@ -145,18 +190,7 @@ extension ClaimGraph {
             )
             var response = Choros_V1_CascadeResponse()
             response.root = root
-            response.pending = try plan.map { invalidation in
-                var pending = Choros_V1_ClaimInvalidation()
-                pending.target = invalidation.target
-                pending.path = invalidation.path
-                pending.targetAuthor =
-                    try String.fetchOne(
-                        db,
-                        sql: "SELECT author FROM claim_nodes WHERE op_id = ?",
-                        arguments: [invalidation.target]
-                    ) ?? ""
-                return pending
-            }
+            response.pending = try Self.pending(plan, db: db)
             response.done = try Row.fetchAll(
                 db,
                 sql: """

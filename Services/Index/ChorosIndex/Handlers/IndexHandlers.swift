@@ -64,7 +64,11 @@ extension SearchIndex {
         }
         router.register(IndexRPC.claimsFor) { request, _ in try await self.claims.claims(for: request) }
         router.register(IndexRPC.claimExplain) { request, _ in try await self.claims.explain(request.claim) }
-        router.register(IndexRPC.cascade) { request, _ in try await self.claims.cascade(cause: request.cause) }
+        router.register(IndexRPC.cascade) { request, _ in
+            request.cause.isEmpty && !request.previewRoot.isEmpty
+                ? try await self.claims.cascadePreview(root: request.previewRoot)
+                : try await self.claims.cascade(cause: request.cause)
+        }
         router.register(IndexRPC.lineageImpact) { request, _ in try await self.lineageImpact(request) }
         router.register(IndexRPC.clear) { _, _ in
             let removed = try await self.clear()

@@ -1,0 +1,141 @@
+internal import ChorosClients
+package import ChorosCore
+package import ChorosProto
+package import ChorosWire
+internal import Foundation
+internal import SwiftProtobuf
+
+/// What the practitioner sees at a glance (COCKPIT.md, "Overview"; `choros-admin status`).
+package struct Overview: Sendable {
+    package struct Daemon: Sendable {
+        package let name: String
+        package let serving: Bool
+        package let detail: String
+    }
+
+    package var canon: Choros_V1_CanonStateResponse
+    package var daemons: [Daemon]
+    package var instances: [Choros_V1_InstanceStatus]
+    package var proposals: [Choros_V1_ProposalState]
+    package var staged: [Staged]
+    package var unread: Int
+    package var auditHead: UInt64
+
+    /// A proposal staged in the airlock, from the audit log's airlock events.
+    package struct Staged: Sendable {
+        package let proposal: String
+        package let oid: String
+        package let stagedAt: Int64
+        package let landsAfter: Int64
+        package let expiresAt: Int64
+    }
+}
+
+extension PractitionerClient {
+    package static let daemonNames = ["store", "audit", "index", "airlock", "gateway"]
+
+    /// One call per source, all at once: the gateway (canon, instances, proposals, mail, as the
+    /// practitioner), each daemon's health, and the audit log's head and airlock events.
+    package func overview() async throws -> Overview {
+        async let canon = self.tool("canon_state", as: Choros_V1_CanonStateResponse.self)
+        async let who = self.tool("sup_who", as: Choros_V1_SupWhoResponse.self)
+        async let proposals = self.proposals()
+        async let flags = self.tool("imp_flags", as: Choros_V1_ImpFlagsResponse.self)
+        async let head = self.daemons.audit.call(AuditRPC.head, .init())
+        async let staged = self.staged()
+        async let daemons = self.health()
+        return Overview(
+            canon: try await canon,
+            daemons: await daemons,
+            instances: try await who.instances,
+            proposals: try await proposals,
+            staged: try await staged,
+            unread: Int(try await flags.unread),
+            auditHead: try await head.seq
+        )
+    }
+
+    package func health() async -> [Overview.Daemon] {
+        await withTaskGroup(of: (Int, Overview.Daemon).self) { group in
+            for (index, name) in Self.daemonNames.enumerated() {
+                group.addTask {
+                    let client = WireClient(socketPath: self.configuration.socketPath(for: name))
+                    defer { Task { await client.close() } }
+                    do {
+                        let health = try await client.call(
+                            HealthRPC.check,
+                            Choros_V1_HealthCheckRequest(),
+                            options: CallOptions(timeout: .seconds(2), isIdempotent: false)
+                        )
+                        return (index, .init(name: name, serving: true, detail: "pid \(health.pid)"))
+                    } catch {
+                        return (index, .init(name: name, serving: false, detail: "\(error)"))
+                    }
+                }
+            }
+            var rows: [(Int, Overview.Daemon)] = []
+            for await row in group { rows.append(row) }
+            return rows.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// The airlock's staged proposals: the newest stage events not followed by a revert or a
+    /// land of the same proposal. Bounded: the last 20 of each.
+    package func staged() async throws -> [Overview.Staged] {
+        let events = try await self.daemons.audit.call(
+            AuditRPC.events,
+            .with {
+                $0.ops = ["airlock.stage", "airlock.revert", "land_merge"]
+                $0.newestFirst = true
+                $0.limit = 60
+            }
+        ).events
+        var settled: Set<String> = []
+        var staged: [Overview.Staged] = []
+        let floor = Int64(self.configuration.airlockFloorSeconds) * 1000
+        let ceiling = Int64(self.configuration.airlockCeilingSeconds) * 1000
+        for event in events {
+            let proposal = event.targetPath
+            guard settled.insert(proposal).inserted, event.op == "airlock.stage" else { continue }
+            let detail = try? JSONParser.parse(Array(event.detail))
+            let at = detail?["staged_at"]?.integerValue ?? event.ts
+            guard at + ceiling > self.now else { continue }
+            staged.append(
+                .init(
+                    proposal: proposal,
+                    oid: event.resultOid,
+                    stagedAt: at,
+                    landsAfter: at + floor,
+                    expiresAt: at + ceiling
+                )
+            )
+        }
+        return staged
+    }
+
+    // MARK: audit
+
+    /// A page of the audit log, newest first, below `before` (0: from the head).
+    package func auditPage(before: UInt64 = 0, limit: UInt32 = 50) async throws -> Choros_V1_EventsResponse {
+        try await self.daemons.audit.call(
+            AuditRPC.events,
+            .with {
+                $0.newestFirst = true
+                $0.limit = limit
+                $0.beforeSeq = before
+            }
+        )
+    }
+
+    package func verifyAudit() async throws -> Choros_V1_VerifyResponse {
+        try await self.daemons.audit.call(
+            AuditRPC.verify,
+            .with { $0.checkEnvelopes = true },
+            options: CallOptions(timeout: .seconds(600))
+        )
+    }
+
+    package func anchorAudit() async throws -> Choros_V1_AnchorResponse {
+        try await self.daemons.audit.call(AuditRPC.anchor, .init(), options: CallOptions(timeout: .seconds(60)))
+    }
+}
