@@ -22,6 +22,9 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import base64
+import hashlib
+import secrets
 
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -33,7 +36,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 from deployment import Deployment, check, field  # noqa: E402
+from http_support import free_port, wait_for_address  # noqa: E402
 
 HOSTILE = ("Tides follow the moon, twice a day.\n\n<script>document.title='owned';window.owned=1</script>\n\n"
            "<img src=x onerror=\"document.title='owned';window.owned=1\">\n\n"
@@ -184,10 +189,33 @@ def terminal(deployment):
           and "\x1b[" not in diff, f"preview --diff, plain off a terminal: {diff[-600:]}")
     listed = deployment.run("choros-admin", "inbox").stdout
     check("alice  p2 is ready  messages/m1.md" in listed, f"choros-admin inbox: {listed}")
+    shown = deployment.run("choros-admin", "inbox", "--read", "messages/m1.md").stdout
+    check("Please look at **p2**." in shown, f"choros-admin inbox --read: {shown}")
+    listed = deployment.run("choros-admin", "inbox", "--all").stdout
+    check("  alice  p2 is ready" in listed, f"read messages are listed with --all: {listed}")
     deployment.run("choros-admin", "close", "p4", "superseded by p2")
     states = {p["proposal_id"]: p for p in json.loads(deployment.run("choros-admin", "proposals", "--json").stdout)
               ["proposals"]}
     check(states["p4"]["state"] == "closed", f"choros-admin close: {states}")
+
+
+def waiting_connector(deployment):
+    """A remote client registers with the HTTP door and asks to be approved."""
+    where = wait_for_address(deployment)
+    host, port = where.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request("POST", "/register", json.dumps({"client_name": "Remote Claude",
+                                                        "redirect_uris": ["http://127.0.0.1:9/cb"]}),
+                       {"Content-Type": "application/json"})
+    client = json.loads(connection.getresponse().read())
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(secrets.token_urlsafe(48).encode()).digest()).rstrip(b"=")
+    query = urllib.parse.urlencode({"response_type": "code", "client_id": client["client_id"],
+                                    "redirect_uri": "http://127.0.0.1:9/cb", "code_challenge": challenge.decode(),
+                                    "code_challenge_method": "S256", "state": "s"})
+    connection.request("GET", "/authorize?" + query)
+    response = connection.getresponse()
+    response.read()
+    check(response.status == 302, f"the connector waits for approval: {response.status}")
 
 
 def run(deployment, cockpit, claims, shots):
@@ -243,6 +271,8 @@ def run(deployment, cockpit, claims, shots):
 
     # Mail: read (marks read) and reply as the practitioner.
     click_link(driver, "Inbox", partial=True)
+    click_link(driver, "all messages")  # choros-admin inbox --read marked it read already
+    check(shows(driver, "p2 is ready"), f"the inbox lists alice's message: {text(driver)[:300]}")
     check("p2 is ready" in text(driver), f"the inbox lists alice's message: {text(driver)[:300]}")
     shots.take("05-inbox")
     driver.find_element(By.LINK_TEXT, "p2 is ready").click()
@@ -274,12 +304,36 @@ def run(deployment, cockpit, claims, shots):
     driver.find_element(By.ID, "name").send_keys("carol")
     driver.find_element(By.CSS_SELECTOR, "form[action='/instances/enroll'] button").click()
     check(shows(driver, "choros-ed25519-key"), "the new key is shown once")
+    shots.take("08-enrolled")
+    driver.get(cockpit.origin + "/instances")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/instances/revoke'] input[value='carol'] + button").click()
+    check(shows(driver, "revoked"), "carol is revoked")
+    revoked = json.loads(deployment.run("choros-admin", "instance", "list", "--json").stdout)["instances"]
+    check(any(i["name"] == "carol" and "revoked_at" in i for i in revoked), f"revoked in the registry: {revoked}")
+    shots.take("09-instances")
     driver.get(cockpit.origin + "/audit")
     driver.find_element(By.CSS_SELECTOR, "form[action='/audit/verify'] button").click()
     check(shows(driver, "verified:", timeout=60), f"the audit log verifies: {text(driver)[:300]}")
-    shots.take("08-audit")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/audit/anchor'] button").click()
+    check(shows(driver, "Anchored at seq"), f"anchored: {text(driver)[:300]}")
+    shots.take("10-audit")
+
+    # Connectors: a waiting approval, approved as the console channel, then revoked.
+    waiting_connector(deployment)
     driver.get(cockpit.origin + "/connectors")
-    shots.take("09-connectors")
+    check("Remote Claude" in text(driver), f"the waiting approval is listed: {text(driver)[:400]}")
+    shots.take("11-connectors-waiting")
+    field_ = driver.find_element(By.CSS_SELECTOR, "form[action='/connectors/approve'] input[name='instance']")
+    field_.clear()
+    field_.send_keys("remote-claude")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/connectors/approve'] button").click()
+    check(shows(driver, "acts as remote-claude"), f"approved: {text(driver)[:300]}")
+    driver.get(cockpit.origin + "/connectors")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/connectors/revoke'] button").click()
+    check(shows(driver, "revoked"), f"the grant is revoked: {text(driver)[:400]}")
+    grants = json.loads(deployment.run("choros-admin", "connector", "list", "--json").stdout)["grants"]
+    check([g["instance"] for g in grants] == ["remote-claude"] and "revoked_at" in grants[0], f"grants: {grants}")
+    shots.take("12-connectors")
 
 
 def main():
@@ -287,7 +341,9 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--out", default=os.path.join(".build", "test-output", "cockpit"))
     arguments = parser.parse_args()
-    deployment = Deployment(arguments.bin, 120)
+    port = free_port()
+    deployment = Deployment(arguments.bin, 120, f'http_enabled = true\nhttp_listen = "127.0.0.1:{port}"\n'
+                            f'http_public_url = "http://127.0.0.1:{port}"\n')
     cockpit = None
     driver = None
     try:
