@@ -134,7 +134,7 @@ let package = Package(
         ),
         .target(
             name: "ChorosPractitioner",
-            dependencies: ["ChorosAuth", "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", protobuf],
+            dependencies: ["ChorosAuth", "ChorosCore", "ChorosClients", "ChorosWire", "ChorosProto", protobuf, locks],
             path: "Shared/ChorosPractitioner",
             swiftSettings: swiftSettings
         ),

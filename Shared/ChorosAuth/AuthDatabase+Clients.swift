@@ -17,9 +17,19 @@ extension AuthDatabase {
         cap: Int,
         now: Int64 = Clock.milliseconds()
     ) throws -> Client? {
-        let id = "chc_" + BearerToken.generate().text.dropFirst(BearerToken.prefix.count).prefix(32)
+        let id = Self.randomID("chc_")
         let uris = String(decoding: try JSONSerialization.data(withJSONObject: redirectURIs), as: UTF8.self)
         return try self.pool.write { db in
+            // A registration that never led to a grant is dropped after a day, so the cap
+            // bounds live clients, not every registration anyone ever made.
+            try db.execute(sql: "DELETE FROM transactions WHERE expires_ms <= ?", arguments: [now])
+            try db.execute(
+                sql: """
+                    DELETE FROM clients WHERE created_ms < ?
+                      AND id NOT IN (SELECT client_id FROM grants) AND id NOT IN (SELECT client_id FROM transactions)
+                    """,
+                arguments: [now - Self.Lifetime.unusedClient]
+            )
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clients") ?? 0 < cap else { return nil }
             try db.execute(
                 sql: "INSERT INTO clients (id, name, redirect_uris, created_ms) VALUES (?, ?, ?, ?)",

@@ -14,10 +14,14 @@ extension AuthDatabase {
         package static let refresh: Int64 = 30 * 86_400_000
         /// A rotated refresh token is kept this long, so its reuse (a stolen copy) is noticed.
         package static let rotated: Int64 = 86_400_000
+        /// A registered client that never got a grant is dropped after this long.
+        package static let unusedClient: Int64 = 86_400_000
     }
 
-    /// Pending transactions the door holds at once: more is a flood, refused until some expire.
+    /// Pending transactions the door holds at once, and per client: more is a flood, refused
+    /// until some expire (one client cannot take every slot).
     package static let maximumTransactions = 256
+    package static let maximumTransactionsPerClient = 8
 
     package struct Transaction: Sendable, Equatable {
         package let id: String
@@ -27,6 +31,9 @@ extension AuthDatabase {
         package let state: String?
         package let instance: String
         package let expiresAt: Int64
+        /// The SHA-256 of the secret the starting browser holds (a cookie): only that browser
+        /// completes the transaction, whoever else learns its id.
+        package let binding: Data
         package var wrongCodes: Int
         /// Set once approved, at the console or by code.
         package var grantID: String?
@@ -97,6 +104,15 @@ extension AuthDatabase {
                     """
             )
         }
+        // The browser that starts an authorization is the only one that completes it.
+        migrator.registerMigration("v4-transaction-binding") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE transactions ADD COLUMN binding BLOB NOT NULL DEFAULT x'';
+                    CREATE INDEX transactions_client ON transactions(client_id);
+                    """
+            )
+        }
     }
 
     // MARK: transactions
@@ -108,6 +124,7 @@ extension AuthDatabase {
         challenge: String,
         state: String?,
         instance: String,
+        binding: Data,
         now: Int64 = Clock.milliseconds()
     ) throws -> Transaction? {
         let transaction = Transaction(
@@ -118,20 +135,27 @@ extension AuthDatabase {
             state: state,
             instance: instance,
             expiresAt: now + Lifetime.transaction,
+            binding: binding,
             wrongCodes: 0,
             grantID: nil
         )
         return try self.pool.write { db in
             try Self.collect(db, now: now)
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions") ?? 0 < Self.maximumTransactions
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM transactions") ?? 0 < Self.maximumTransactions,
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM transactions WHERE client_id = ?",
+                    arguments: [clientID]
+                )
+                    ?? 0 < Self.maximumTransactionsPerClient
             else { return nil }
             try db.execute(
                 sql: """
-                    INSERT INTO transactions (id, client_id, redirect_uri, challenge, state, instance, expires_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO transactions (id, client_id, redirect_uri, challenge, state, instance, expires_ms, binding)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    transaction.id, clientID, redirectURI, challenge, state, instance, transaction.expiresAt,
+                    transaction.id, clientID, redirectURI, challenge, state, instance, transaction.expiresAt, binding,
                 ]
             )
             return transaction
@@ -149,15 +173,16 @@ extension AuthDatabase {
         }
     }
 
-    /// Counts a wrong code; at `limit` the transaction is burned (deleted). Returns the count.
-    package func countWrongCode(transaction id: String, limit: Int) throws -> Int {
+    /// Counts a wrong code; at `limit` the transaction is burned (deleted). Returns the count,
+    /// or nil when the transaction was gone already.
+    package func countWrongCode(transaction id: String, limit: Int) throws -> Int? {
         try self.pool.write { db in
             try db.execute(sql: "UPDATE transactions SET wrong_codes = wrong_codes + 1 WHERE id = ?", arguments: [id])
             let count = try Int.fetchOne(db, sql: "SELECT wrong_codes FROM transactions WHERE id = ?", arguments: [id])
             if let count, count >= limit {
                 try db.execute(sql: "DELETE FROM transactions WHERE id = ?", arguments: [id])
             }
-            return count ?? limit
+            return count
         }
     }
 
@@ -245,7 +270,7 @@ extension AuthDatabase {
     package func exchange(
         code: String,
         clientID: String,
-        redirectURI: String,
+        redirectURI: String?,
         verifier: String,
         now: Int64 = Clock.milliseconds()
     ) throws -> Result<TokenPair, TokenFailure> {
@@ -262,7 +287,9 @@ extension AuthDatabase {
                 return .failure(.replayed(grantID: grantID))
             }
             guard row["expires_ms"] as Int64 > now else { return .failure(.invalid("the code expired")) }
-            guard row["client_id"] as String == clientID, row["redirect_uri"] as String == redirectURI else {
+            guard row["client_id"] as String == clientID,
+                redirectURI.map({ $0 == row["redirect_uri"] as String }) ?? true
+            else {
                 return .failure(.invalid("the code was issued to another client or redirect_uri"))
             }
             guard PKCE.matches(verifier: verifier, challenge: row["challenge"]) else {
@@ -411,6 +438,7 @@ extension AuthDatabase {
             state: row["state"],
             instance: row["instance"],
             expiresAt: row["expires_ms"],
+            binding: row["binding"] ?? Data(),
             wrongCodes: row["wrong_codes"],
             grantID: row["grant_id"]
         )

@@ -38,6 +38,25 @@ package struct StoreClient: DaemonClient {
         }
     }
 
+    /// The texts of `paths` at one revision (nil where a path is not a file), 200 paths a call.
+    package func texts(_ rev: String, _ paths: [String]) async throws -> [String: String] {
+        var texts: [String: String] = [:]
+        for start in stride(from: 0, to: paths.count, by: 200) {
+            let chunk = Array(paths[start..<min(start + 200, paths.count)])
+            let response = try await self.call(
+                StoreRPC.readBlobs,
+                .with {
+                    $0.rev = rev
+                    $0.paths = chunk
+                }
+            )
+            for blob in response.blobs where blob.found {
+                texts[blob.path] = String(decoding: blob.content, as: UTF8.self)
+            }
+        }
+        return texts
+    }
+
     package func text(_ rev: String, _ path: String) async throws -> String? {
         try await self.blob(rev, path).map { String(decoding: $0.content, as: UTF8.self) }
     }

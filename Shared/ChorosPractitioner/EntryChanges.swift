@@ -25,54 +25,49 @@ package struct EntryChange: Sendable {
 }
 
 extension PractitionerClient {
-    /// Every entry the preview names, read at the proposal and at canon, eight reads at a time
-    /// (a 200-entry proposal is one page, not 400 round trips in a row).
+    /// Every entry the preview names, read at the proposal and at canon: one read of each
+    /// side for the lot (and one more for the entries superseded ones replace), however many.
     package func changes(_ preview: Choros_V1_LandPreview) async throws -> [EntryChange] {
-        let items =
-            preview.added.map { ($0, EntryChange.Kind.added) } + preview.modified.map { ($0, .modified) }
-            + preview.removed.map { ($0, .removed) }
-        return try await withThrowingTaskGroup(of: (Int, EntryChange).self) { group in
-            var changes: [EntryChange?] = Array(repeating: nil, count: items.count)
-            var next = 0
-            func launch() {
-                guard next < items.count else { return }
-                let (index, (path, kind)) = (next, items[next])
-                next += 1
-                group.addTask { (index, try await self.change(path, kind, preview: preview)) }
+        let store = self.daemons.store
+        let written = preview.added + preview.modified
+        async let proposed = store.texts(preview.proposalOid, written)
+        async let canon = store.texts(preview.canonOid, preview.modified + preview.removed)
+        let texts = try await proposed
+        var before = try await canon
+        var superseded: [String: String] = [:]
+        for path in preview.added {
+            guard let named = (try? Entry(parsing: texts[path] ?? ""))?.scalar("supersedes"), !named.isEmpty else {
+                continue
             }
-            for _ in 0..<8 { launch() }
-            while let (index, change) = try await group.next() {
-                changes[index] = change
-                launch()
-            }
-            return changes.compactMap { $0 }
+            superseded[path] = named.hasSuffix(".md") ? named : named + ".md"
         }
+        let missing = Set(superseded.values).subtracting(before.keys)
+        if !missing.isEmpty {
+            before.merge(try await store.texts(preview.canonOid, missing.sorted())) { first, _ in first }
+        }
+        return preview.added.map { path in
+            let text = texts[path] ?? ""
+            guard let beforePath = superseded[path] else {
+                return EntryChange(path: path, kind: .added, text: text, before: nil, beforePath: nil, lines: [])
+            }
+            return Self.compared(path, .superseding, text, before: before[beforePath], at: beforePath)
+        }
+            + preview.modified.map { Self.compared($0, .modified, texts[$0] ?? "", before: before[$0], at: $0) }
+            + preview.removed.map {
+                EntryChange(path: $0, kind: .removed, text: "", before: before[$0], beforePath: $0, lines: [])
+            }
     }
 
-    private func change(
+    private static func compared(
         _ path: String,
         _ kind: EntryChange.Kind,
-        preview: Choros_V1_LandPreview
-    ) async throws
+        _ text: String,
+        before: String?,
+        at beforePath: String
+    )
         -> EntryChange
     {
-        let store = self.daemons.store
-        if kind == .removed {
-            let before = try await store.text(preview.canonOid, path)
-            return EntryChange(path: path, kind: kind, text: "", before: before, beforePath: path, lines: [])
-        }
-        let text = try await store.text(preview.proposalOid, path) ?? ""
-        var kind = kind
-        var beforePath: String? = kind == .modified ? path : nil
-        if kind == .added, let superseded = (try? Entry(parsing: text))?.scalar("supersedes"), !superseded.isEmpty {
-            kind = .superseding
-            beforePath = superseded.hasSuffix(".md") ? superseded : superseded + ".md"
-        }
-        guard let beforePath else {
-            return EntryChange(path: path, kind: kind, text: text, before: nil, beforePath: nil, lines: [])
-        }
-        let before = try await store.text(preview.canonOid, beforePath)
-        return EntryChange(
+        EntryChange(
             path: path,
             kind: kind,
             text: text,
@@ -100,9 +95,23 @@ package struct DiffLine: Sendable, Equatable {
 package enum LineDiff {
     /// A line diff (Myers, by the standard library's `difference(from:)`) with `context` lines
     /// around each change; runs of unchanged lines beyond that become one gap.
+    /// Past this many lines on a side, no diff is computed: Myers' trace grows with the square
+    /// of the lines that differ, and an entry is prose, not a data file.
+    package static let maximumLines = 2000
+
     package static func lines(from old: String, to new: String, context: Int = 3) -> [DiffLine] {
         let before = Self.split(old)
         let after = Self.split(new)
+        guard before.count <= Self.maximumLines, after.count <= Self.maximumLines else {
+            return [
+                DiffLine(
+                    kind: .gap,
+                    text: "too large to compare line by line (\(before.count) and \(after.count) lines)",
+                    old: nil,
+                    new: nil
+                )
+            ]
+        }
         let difference = after.difference(from: before)
         var removed = Set<Int>()
         var inserted = Set<Int>()

@@ -4,14 +4,21 @@ package import ChorosCore
 package import ChorosProto
 internal import ChorosWire
 internal import Foundation
+internal import NIOConcurrencyHelpers
 internal import SwiftProtobuf
 
 /// The practitioner's acts of authority beyond landing: connectors, instances and claims.
 extension PractitionerClient {
     // MARK: connectors (the HTTP door's OAuth approvals)
 
+    /// `auth.sqlite`, opened (and migrated) once per client.
     package func authDatabase() throws -> AuthDatabase {
-        try AuthDatabase(path: self.configuration.authDatabase)
+        try self.auth.withLockedValue { auth in
+            if let auth { return auth }
+            let opened = try AuthDatabase(path: self.configuration.authDatabase)
+            auth = opened
+            return opened
+        }
     }
 
     /// A console approval: the airlock makes and enrolls the instance's key if it must and

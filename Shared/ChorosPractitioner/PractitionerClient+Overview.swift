@@ -59,10 +59,8 @@ extension PractitionerClient {
         await withTaskGroup(of: (Int, Overview.Daemon).self) { group in
             for (index, name) in Self.daemonNames.enumerated() {
                 group.addTask {
-                    let client = WireClient(socketPath: self.configuration.socketPath(for: name))
-                    defer { Task { await client.close() } }
                     do {
-                        let health = try await client.call(
+                        let health = try await self.healthClient(name).call(
                             HealthRPC.check,
                             Choros_V1_HealthCheckRequest(),
                             options: CallOptions(timeout: .seconds(2), isIdempotent: false)

@@ -1,8 +1,10 @@
+internal import ChorosAuth
 package import ChorosClients
 package import ChorosCore
 package import ChorosProto
 package import ChorosWire
 internal import Foundation
+internal import NIOConcurrencyHelpers
 package import SwiftProtobuf
 
 /// What the practitioner does and reads, for both of the practitioner's clients
@@ -17,6 +19,9 @@ package final class PractitionerClient: Sendable {
     package let name: String
     let key: SigningKey
     let gateway: GatewayConnection
+    /// The gateway's socket for its health, kept open like the others (the overview asks often).
+    private let gatewayHealth: WireClient
+    let auth = NIOLockedValueBox<AuthDatabase?>(nil)
 
     package init(configuration: ChorosConfiguration, approver: String = "practitioner") throws {
         guard configuration.approvers.contains(where: { $0.lowercased() == approver.lowercased() }) else {
@@ -34,6 +39,19 @@ package final class PractitionerClient: Sendable {
         self.admin = WireClient(socketPath: configuration.socketPath(for: "admin"))
         self.daemons = DaemonClients(socketPath: configuration.socketPath(for:))
         self.gateway = GatewayConnection(socketPath: configuration.socketPath(for: "gateway"), key: key)
+        self.gatewayHealth = WireClient(socketPath: configuration.socketPath(for: "gateway"))
+    }
+
+    /// The open client of a daemon's socket, for its health.
+    func healthClient(_ name: String) -> WireClient {
+        switch name {
+        case "store": self.daemons.store.wire
+        case "audit": self.daemons.audit.wire
+        case "index": self.daemons.index.wire
+        // admin.sock: the practitioner reaches it whatever the airlock socket's group.
+        case "airlock": self.admin
+        default: self.gatewayHealth
+        }
     }
 
     package func close() async {
@@ -42,6 +60,7 @@ package final class PractitionerClient: Sendable {
             await wire.close()
         }
         await self.daemons.airlock.wire.close()
+        await self.gatewayHealth.close()
     }
 
     var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }

@@ -72,23 +72,35 @@ struct CockpitTests {
                 #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
             }
             try await client.execute(uri: "/login?token=wrong", method: .get) { #expect($0.status == .forbidden) }
-            let cookie = try await client.execute(uri: "/login?token=t0ken", method: .get) { response in
+            let (cookie, base) = try await client.execute(uri: "/login?token=t0ken", method: .get) { response in
                 #expect(response.status == .seeOther)
                 let cookie = response.headers[.setCookie] ?? ""
-                #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
-                return String(cookie.split(separator: ";")[0])
+                let base = String((response.headers[.location] ?? "").dropLast())
+                #expect(base.hasPrefix("/c/") && base.count == 35)
+                #expect(
+                    cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict")
+                        && cookie.contains("Path=\(base);")
+                )
+                return (String(cookie.split(separator: ";")[0]), base)
             }
             try await client.execute(uri: "/login?token=t0ken", method: .get) { response in
                 #expect(response.status == .forbidden, "the login URL is spent")
             }
             try await client.execute(
-                uri: "/proposals/p1/close",
+                uri: base + "/proposals/p1/close",
                 method: .post,
                 headers: [.cookie: cookie, .contentType: "application/x-www-form-urlencoded"],
                 body: ByteBuffer(string: "reason=gone")
             ) { response in
                 #expect(response.status == .forbidden)
                 #expect(String(buffer: response.body).contains("CSRF"))
+            }
+            try await client.execute(
+                uri: "/c/" + String(repeating: "0", count: 32) + "/",
+                method: .get,
+                headers: [.cookie: cookie]
+            ) {
+                #expect($0.status == .unauthorized, "the cookie opens its own session's path only")
             }
             try await client.execute(uri: "/static/cockpit.css", method: .get) { #expect($0.status == .ok) }
         }

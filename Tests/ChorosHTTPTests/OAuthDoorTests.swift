@@ -60,6 +60,7 @@ struct OAuthDoorTests {
                 challenge: challenge,
                 state: "s",
                 instance: "remote",
+                binding: Data(repeating: 1, count: 32),
                 now: now
             )
         )
@@ -162,25 +163,51 @@ struct OAuthDoorTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let auth = try AuthDatabase(path: directory.path + "/auth.sqlite")
-        let client = try #require(try auth.registerClient(name: "c", redirectURIs: ["https://c.example/cb"], cap: 9))
-        func open(at now: Int64) throws -> AuthDatabase.Transaction? {
+        let client = try #require(try auth.registerClient(name: "c", redirectURIs: ["https://c.example/cb"], cap: 99))
+        func open(at now: Int64, for client: AuthDatabase.Client = client) throws -> AuthDatabase.Transaction? {
             try auth.openTransaction(
                 clientID: client.id,
                 redirectURI: "https://c.example/cb",
                 challenge: Self.challenge,
                 state: nil,
                 instance: "remote",
+                binding: Data(repeating: 1, count: 32),
                 now: now
             )
         }
-        for _ in 0..<AuthDatabase.maximumTransactions { #expect(try open(at: 1000) != nil) }
-        #expect(try open(at: 1000) == nil, "a flood of pending approvals is refused")
+        for _ in 0..<AuthDatabase.maximumTransactionsPerClient { #expect(try open(at: 1000) != nil) }
+        #expect(try open(at: 1000) == nil, "one client cannot take every pending slot")
+        var opened = AuthDatabase.maximumTransactionsPerClient
+        while opened < AuthDatabase.maximumTransactions {
+            let other = try #require(
+                try auth.registerClient(name: "o", redirectURIs: ["https://c.example/cb"], cap: 99, now: 1000)
+            )
+            for _ in 0..<AuthDatabase.maximumTransactionsPerClient where opened < AuthDatabase.maximumTransactions {
+                #expect(try open(at: 1000, for: other) != nil)
+                opened += 1
+            }
+        }
+        let last = try #require(
+            try auth.registerClient(name: "x", redirectURIs: ["https://c.example/cb"], cap: 99, now: 1000)
+        )
+        #expect(try open(at: 1000, for: last) == nil, "a flood of pending approvals is refused")
         let later = 1000 + AuthDatabase.Lifetime.transaction
         let fresh = try #require(try open(at: later), "expired ones are collected as new ones open")
         #expect(try auth.pendingTransactions(now: later).map(\.id) == [fresh.id])
         #expect(try auth.countWrongCode(transaction: fresh.id, limit: 5) == 1)
         for count in 2...5 { #expect(try auth.countWrongCode(transaction: fresh.id, limit: 5) == count) }
         #expect(try auth.transaction(id: fresh.id, now: later) == nil, "the fifth wrong code burns it")
+        #expect(try auth.countWrongCode(transaction: fresh.id, limit: 5) == nil, "then it is gone (400, not 429)")
+        // Registrations that never led to a grant are dropped after a day.
+        let count = try auth.clients().count
+        _ = try auth.registerClient(
+            name: "n",
+            redirectURIs: ["https://c.example/cb"],
+            cap: 999,
+            now: Clock.milliseconds() + 2 * AuthDatabase.Lifetime.unusedClient
+        )
+        let granted = Set(try auth.grants().map(\.clientID))
+        #expect(try auth.clients().count == granted.count + 1, "\(count) registrations, the unused ones dropped")
 
         let (_, code) = try self.approved(auth, challenge: Self.challenge, now: later)
         try auth.collectExpired(now: later + AuthDatabase.Lifetime.code)
@@ -200,15 +227,6 @@ struct OAuthDoorTests {
         let static_ = try auth.issueStaticToken(instance: "alice", now: later)
         try auth.collectExpired(now: later + 10 * AuthDatabase.Lifetime.refresh)
         #expect(try auth.instance(presenting: static_)?.instance == "alice", "static tokens do not expire")
-    }
-
-    @Test("form fields decode + and %; a repeated name makes the form unreadable")
-    func forms() throws {
-        let fields = try #require(FormFields("a=1+2&b=%2Fx%3D&c="))
-        #expect(fields["a"] == "1 2" && fields["b"] == "/x=" && fields["c"] == nil)
-        #expect(FormFields("code=1&code=2") == nil)
-        #expect(FormFields(query: "/authorize?state=x")?["state"] == "x")
-        #expect(FormFields(query: "/authorize")?["state"] == nil)
     }
 
     @Test("the instance a page suggests: the client's scope if it names one, else the client's name")

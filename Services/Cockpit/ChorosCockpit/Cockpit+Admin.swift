@@ -9,7 +9,7 @@ internal import NIOConcurrencyHelpers
 /// Connectors (the HTTP door's approvals and grants), instances (enroll, revoke) and the audit
 /// log (paged, verified, anchored).
 extension Cockpit {
-    func addConnectors(to router: Router<CockpitContext>) {
+    func addConnectors(to router: RouterGroup<CockpitContext>) {
         router.get("connectors") { _, context in
             await self.attempt(section: "connectors") {
                 let auth = try self.practitioner.authDatabase()
@@ -109,10 +109,10 @@ extension Cockpit {
         }
     }
 
-    func addAudit(to router: Router<CockpitContext>) {
+    func addAudit(to router: RouterGroup<CockpitContext>) {
         router.get("audit") { request, context in
             await self.attempt(section: "audit") {
-                let before = UInt64(Form(query: request.uri.description)["before"] ?? "") ?? 0
+                let before = UInt64(self.query(request)["before"] ?? "") ?? 0
                 return self.page.render(
                     "audit",
                     try await self.auditPage(before: before, context: context),

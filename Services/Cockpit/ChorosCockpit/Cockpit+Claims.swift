@@ -10,10 +10,10 @@ internal import NIOCore
 /// Claims: look one up, see why it is believed, and refute or correct it after seeing exactly
 /// what the cascade will invalidate (the preview is the cascade's own walk).
 extension Cockpit {
-    func addClaims(to router: Router<CockpitContext>) {
+    func addClaims(to router: RouterGroup<CockpitContext>) {
         router.get("claims") { request, _ in
             await self.attempt(section: "claims") {
-                let query = Form(query: request.uri.description)
+                let query = self.query(request)
                 var values: [String: Any] = ["subject": query["subject"] ?? "", "entry": query["entry"] ?? ""]
                 if query["subject"] != nil || query["entry"] != nil {
                     let found = try await self.practitioner.claims(
@@ -146,7 +146,7 @@ extension Cockpit {
         let valueText: String
         let value: JSONValue?
 
-        init(_ form: Form) throws {
+        init(_ form: URLEncodedForm) throws {
             self.action = form["action"] ?? ""
             self.reason = form["reason"] ?? ""
             self.scope = form["scope"] ?? "value"

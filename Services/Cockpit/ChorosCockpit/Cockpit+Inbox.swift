@@ -7,10 +7,10 @@ internal import Hummingbird
 /// The practitioner's mail: read (which marks read), reply as the practitioner (signed), and
 /// any entry a message's coordinates point at.
 extension Cockpit {
-    func addInbox(to router: Router<CockpitContext>) {
+    func addInbox(to router: RouterGroup<CockpitContext>) {
         router.get("inbox") { request, _ in
             await self.attempt(section: "inbox") {
-                let all = Form(query: request.uri.description)["all"] != nil
+                let all = self.query(request)["all"] != nil
                 let messages = try await self.practitioner.inbox(all: all)
                 let unread = messages.filter { !$0.isRead }.count
                 return self.page.render(
@@ -34,7 +34,7 @@ extension Cockpit {
         }
         router.get("inbox/read") { request, context in
             await self.attempt(section: "inbox", back: "/inbox") {
-                let query = Form(query: request.uri.description)
+                let query = self.query(request)
                 guard
                     let message = try await self.practitioner.inbox(all: true).first(where: {
                         $0.ref == query["ref"] && $0.path == query["path"]
@@ -92,7 +92,7 @@ extension Cockpit {
         }
         router.get("entry") { request, _ in
             await self.attempt(section: "inbox") {
-                let query = Form(query: request.uri.description)
+                let query = self.query(request)
                 let ref = query["ref"] ?? "canon"
                 let path = query["path"] ?? ""
                 let entry = try await self.practitioner.tool(
@@ -101,12 +101,7 @@ extension Cockpit {
                     as: Choros_V1_KipGetResponse.self
                 )
                 let parsed = try? Entry(parsing: entry.text)
-                let fields = (parsed?.fields ?? []).map { field -> [String: String] in
-                    switch field.value {
-                    case .scalar(let text): ["key": field.key, "value": text]
-                    case .list(let items): ["key": field.key, "value": items.joined(separator: ", ")]
-                    }
-                }
+                let fields = Self.fields(parsed)
                 return self.page.render(
                     "entry",
                     [

@@ -7,11 +7,11 @@ internal import NIOConcurrencyHelpers
 
 /// The overview, and the proposal page where a land is judged and made.
 extension Cockpit {
-    func addOverview(to router: Router<CockpitContext>) {
+    func addOverview(to router: RouterGroup<CockpitContext>) {
         router.get("/") { request, _ in
             await self.attempt(section: "overview") {
                 let values = try await self.overview()
-                if Form(query: request.uri.description)["fragment"] != nil {
+                if self.query(request)["fragment"] != nil {
                     return self.page.fragment("overview", values)
                 }
                 return self.page.render(
@@ -76,7 +76,7 @@ extension Cockpit {
         ]
     }
 
-    func addProposals(to router: Router<CockpitContext>) {
+    func addProposals(to router: RouterGroup<CockpitContext>) {
         router.get("proposals/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             return await self.attempt(section: "overview", back: "/") {
@@ -147,18 +147,23 @@ extension Cockpit {
         ].merging(state?.state == "closed" ? ["reason": state?.reason ?? ""] : [:]) { first, _ in first }
     }
 
+    /// An entry's front matter as table rows (a list as its items joined).
+    static func fields(_ entry: Entry?) -> [[String: String]] {
+        (entry?.fields ?? []).map { field in
+            switch field.value {
+            case .scalar(let text): ["key": field.key, "value": text]
+            case .list(let items): ["key": field.key, "value": items.joined(separator: ", ")]
+            }
+        }
+    }
+
     /// One changed entry: front matter as a table, the body through Markdown, the diff, and
     /// who first wrote it against who proposes it.
     func view(_ change: EntryChange, proposer: String) -> [String: Any] {
         let entry = change.entry
         var row: [String: Any] = [
             "path": change.path, "kind": change.kind.rawValue,
-            "fields": (entry?.fields ?? []).map { field -> [String: String] in
-                switch field.value {
-                case .scalar(let text): ["key": field.key, "value": text]
-                case .list(let items): ["key": field.key, "value": items.joined(separator: ", ")]
-                }
-            },
+            "fields": Self.fields(entry),
             "hasFields": !(entry?.fields.isEmpty ?? true),
             "html": Markdown.html(entry?.body ?? (change.kind == .removed ? change.before ?? "" : change.text)),
             "hasDiff": !change.lines.isEmpty,

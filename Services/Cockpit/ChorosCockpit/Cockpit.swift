@@ -1,3 +1,4 @@
+internal import ChorosCore
 package import ChorosCore
 internal import ChorosPractitioner
 internal import ChorosProto
@@ -35,24 +36,26 @@ package struct Cockpit: Sendable {
         router.get("login") { request, _ in self.logIn(request) }
         router.get("static/cockpit.css") { _, _ in Self.asset(Assets.css, type: "text/css; charset=utf-8") }
         router.get("static/cockpit.js") { _, _ in Self.asset(Assets.js, type: "text/javascript; charset=utf-8") }
-        self.addOverview(to: router)
-        self.addProposals(to: router)
-        self.addInbox(to: router)
-        self.addClaims(to: router)
-        self.addConnectors(to: router)
-        self.addAudit(to: router)
+        // Every page lives under the session's own path (the guard checks it is the cookie's).
+        let pages = router.group("c/:session")
+        self.addOverview(to: pages)
+        self.addProposals(to: pages)
+        self.addInbox(to: pages)
+        self.addClaims(to: pages)
+        self.addConnectors(to: pages)
+        self.addAudit(to: pages)
         return router
     }
 
     /// The one-time login URL: the token becomes the session cookie, the URL is spent.
     func logIn(_ request: Request) -> Response {
-        guard let token = Form(query: request.uri.description)["token"], let session = self.sessions.logIn(token: token)
+        guard let token = self.query(request)["token"], let session = self.sessions.logIn(token: token)
         else {
             return Page.refusal(.forbidden, "This login URL is spent or wrong: start the cockpit again for a new one.")
         }
-        var response = Page.redirect("/")
+        var response = Response(status: .seeOther, headers: [.location: session.base + "/"])
         response.headers[.setCookie] =
-            "\(CockpitSessions.cookie)=\(session.id); Path=/; HttpOnly; SameSite=Strict; Max-Age=43200"
+            "\(CockpitSessions.cookie)=\(session.id); Path=\(session.base); HttpOnly; SameSite=Strict; Max-Age=43200"
         return response
     }
 
@@ -102,4 +105,9 @@ package struct Cockpit: Sendable {
     }
 
     func csrf(_ context: CockpitContext) -> String { context.session?.csrf ?? "" }
+
+    /// A request's query (empty when unreadable or a name repeats).
+    func query(_ request: Request) -> URLEncodedForm {
+        URLEncodedForm(query: request.uri.description) ?? URLEncodedForm("")!
+    }
 }

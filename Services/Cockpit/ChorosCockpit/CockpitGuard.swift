@@ -1,3 +1,4 @@
+internal import ChorosCore
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
@@ -7,7 +8,8 @@ internal import NIOCore
 struct CockpitContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var session: CockpitSessions.Session?
-    var form = Form("")
+    /// The posted form (empty when the body is not one, or repeats a name).
+    var form = URLEncodedForm("")!
 
     init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -17,7 +19,8 @@ struct CockpitContext: RequestContext {
 
 /// On every request: a Host that is not loopback is refused (against DNS rebinding); every
 /// page but the login needs the session cookie; every POST needs its session's CSRF token;
-/// every answer carries a strict CSP (scripts and styles from this origin only, no framing).
+/// every answer carries a strict CSP (scripts and styles from this origin only, no framing, and
+/// no image fetched from anywhere: an entry's `![](/some/route)` must not make a request).
 struct CockpitGuard: RouterMiddleware {
     typealias Context = CockpitContext
     let sessions: CockpitSessions
@@ -31,7 +34,7 @@ struct CockpitGuard: RouterMiddleware {
     ) async throws -> Response {
         var response = try await self.admit(request, context: context, next: next)
         response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; "
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src data:; connect-src 'self'; "
             + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
@@ -53,7 +56,9 @@ struct CockpitGuard: RouterMiddleware {
         }
         let path = request.uri.path
         if path == "/login" || path.hasPrefix("/static/") { return try await next(request, context) }
-        guard let id = Self.cookie(request.headers[.cookie]), let session = self.sessions.session(cookie: id) else {
+        guard let id = Self.cookie(request.headers[.cookie]), let session = self.sessions.session(cookie: id),
+            path == session.base || path.hasPrefix(session.base + "/")
+        else {
             return Page.refusal(
                 .unauthorized,
                 "Log in through the URL choros-cockpit printed (choros-admin cockpit starts a new one)."
@@ -61,11 +66,23 @@ struct CockpitGuard: RouterMiddleware {
         }
         var context = context
         context.session = session
+        return try await Page.$base.withValue(session.base) {
+            try await self.admitted(request, context: context, session: session, next: next)
+        }
+    }
+
+    private func admitted(
+        _ request: Request,
+        context: Context,
+        session: CockpitSessions.Session,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        var context = context
         guard request.method == .post else { return try await next(request, context) }
         var request = request
         let body = try await request.body.collect(upTo: Self.maximumBody)
         request.body = RequestBody(buffer: body)
-        context.form = Form(String(buffer: body))
+        context.form = URLEncodedForm(Substring(String(buffer: body))) ?? URLEncodedForm("")!
         guard let token = context.form["csrf"], CockpitSessions.same(token, session.csrf) else {
             return Page.refusal(.forbidden, "This form carries no valid CSRF token: reload the page and try again.")
         }
@@ -89,29 +106,5 @@ struct CockpitGuard: RouterMiddleware {
             if pair.count == 2, pair[0] == CockpitSessions.cookie { return String(pair[1]) }
         }
         return nil
-    }
-}
-
-/// `application/x-www-form-urlencoded` or a query string; a repeated name keeps the first.
-struct Form: Sendable {
-    private var fields: [String: String] = [:]
-
-    init(_ text: String) {
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (part: Substring) in part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : ""),
-                self.fields[name] == nil
-            else { continue }
-            self.fields[name] = value
-        }
-    }
-
-    init(query uri: String) {
-        self.init(uri.firstIndex(of: "?").map { String(uri[uri.index(after: $0)...]) } ?? "")
-    }
-
-    subscript(name: String) -> String? {
-        self.fields[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 }

@@ -9,6 +9,10 @@ package final class CockpitSessions: Sendable {
     struct Session: Sendable {
         let id: String
         let csrf: String
+        /// Every page of the session lives under this path, and its cookie is sent only there:
+        /// another server on another loopback port (an agent's, say) that the practitioner
+        /// opens gets no cookie, since browsers do not keep cookies apart by port.
+        let base: String
         var lastUsed: ContinuousClock.Instant
     }
 
@@ -37,7 +41,12 @@ package final class CockpitSessions: Sendable {
         self.state.withLockedValue { state in
             guard let expected = state.loginToken, Self.same(expected, token) else { return nil }
             state.loginToken = nil
-            let session = Session(id: Self.randomToken(), csrf: Self.randomToken(), lastUsed: .now)
+            let session = Session(
+                id: Self.randomToken(),
+                csrf: Self.randomToken(),
+                base: "/c/" + Self.randomToken().prefix(32),
+                lastUsed: .now
+            )
             state.sessions[session.id] = session
             return session
         }

@@ -1,4 +1,5 @@
 internal import CCmark
+internal import ChorosCore
 internal import Foundation
 
 /// Entry bodies as HTML, through cmark-gfm (GitHub's CommonMark, from Debian) in its safe mode:
@@ -36,24 +37,6 @@ enum Markdown {
 
     /// If cmark cannot run, the text is shown as text.
     private static func fallback(_ text: String) -> String {
-        "<pre>" + HTML.escape(text) + "</pre>"
-    }
-}
-
-enum HTML {
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
+        "<pre>" + HTMLText.escape(text) + "</pre>"
     }
 }

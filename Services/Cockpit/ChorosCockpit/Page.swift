@@ -1,3 +1,4 @@
+internal import ChorosCore
 internal import Foundation
 internal import HTTPTypes
 internal import Hummingbird
@@ -7,6 +8,10 @@ internal import NIOCore
 /// Renders a screen into the layout: the inner template first, then the layout around it.
 struct Page: Sendable {
     let library: MustacheLibrary
+
+    /// The session's path prefix (`/c/…`), set by the guard for the request being served:
+    /// every link and form of a page, and every redirect, goes under it.
+    @TaskLocal static var base = ""
 
     init() throws {
         var library = MustacheLibrary()
@@ -30,9 +35,11 @@ struct Page: Sendable {
         unread: Int = 0,
         live: Int? = nil
     ) -> Response {
-        let content = self.library.render(values, withTemplate: template) ?? ""
+        let content = self.library.render(Self.based(values), withTemplate: template) ?? ""
         let nav: [[String: Any]] = Self.sections.map { item in
-            var row: [String: Any] = ["href": item.href, "label": item.label, "current": item.key == section]
+            var row: [String: Any] = [
+                "href": Self.base + item.href, "label": item.label, "current": item.key == section,
+            ]
             if item.key == "inbox", unread > 0 { row["count"] = unread }
             return row
         }
@@ -55,7 +62,7 @@ struct Page: Sendable {
         status: HTTPResponse.Status = .ok
     ) -> Response {
         var values: [String: Any] = ["heading": heading, "message": message, "tone": tone]
-        if let back { values["back"] = back }
+        if let back { values["back"] = Self.base + back }
         return self.render("notice", values, title: heading, section: section, status: status)
     }
 
@@ -64,8 +71,8 @@ struct Page: Sendable {
         Self.html(
             """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Choros cockpit</title>
-            <link rel="stylesheet" href="/static/cockpit.css"></head><body><main><h1>\(status.code) \(HTML.escape(status.reasonPhrase))</h1>
-            <div class="alert bad">\(HTML.escape(message))</div></main></body></html>
+            <link rel="stylesheet" href="/static/cockpit.css"></head><body><main><h1>\(status.code) \(HTMLText.escape(status.reasonPhrase))</h1>
+            <div class="alert bad">\(HTMLText.escape(message))</div></main></body></html>
             """,
             status: status
         )
@@ -79,8 +86,13 @@ struct Page: Sendable {
         )
     }
 
+    /// A redirect within the session (`location` is a path of the cockpit's).
     static func redirect(_ location: String) -> Response {
-        Response(status: .seeOther, headers: [.location: location])
+        Response(status: .seeOther, headers: [.location: Self.base + location])
+    }
+
+    static func based(_ values: [String: Any]) -> [String: Any] {
+        values.merging(["base": Self.base]) { own, _ in own }
     }
 
     static func time(_ milliseconds: Int64) -> String {

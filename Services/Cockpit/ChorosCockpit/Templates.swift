@@ -17,7 +17,7 @@ enum Templates {
         {{#live}}<script src="/static/cockpit.js" defer></script>{{/live}}
         </head>
         <body{{#live}} data-live="{{live}}"{{/live}}>
-        <header class="bar"><a class="brand" href="/">Choros <span>cockpit</span></a>
+        <header class="bar"><a class="brand" href="{{base}}/">Choros <span>cockpit</span></a>
         <nav>{{#nav}}<a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}{{#count}} <span class="count">{{count}}</span>{{/count}}</a>{{/nav}}</nav>
         </header>
         <main>{{{content}}}</main>
@@ -36,21 +36,21 @@ enum Templates {
         <section class="cards">
         <div class="card"><h2>Canon</h2><p class="big">{{canon.display}}</p>
         <p class="muted">tip <code>{{canon.tip}}</code><br>next seq {{canon.next}}</p></div>
-        <div class="card"><h2>Mail</h2><p class="big"><a href="/inbox">{{unread}} unread</a></p>
+        <div class="card"><h2>Mail</h2><p class="big"><a href="{{base}}/inbox">{{unread}} unread</a></p>
         <p class="muted">messages to the practitioner</p></div>
         <div class="card"><h2>Audit</h2><p class="big">{{auditHead}}</p>
-        <p class="muted">events · {{verify}} · <a href="/audit">log</a></p></div>
+        <p class="muted">events · {{verify}} · <a href="{{base}}/audit">log</a></p></div>
         <div class="card"><h2>Daemons</h2><ul class="daemons">{{#daemons}}
         <li><span class="dot {{state}}"></span>{{name}} <span class="muted">{{detail}}</span></li>{{/daemons}}</ul></div>
         </section>
         {{#hasStaged}}<h2>Staged in the airlock</h2>
         <div class="table"><table><thead><tr><th>Proposal</th><th>Staged oid</th><th>Lands after</th><th>Expires</th></tr></thead><tbody>
-        {{#staged}}<tr><td><a href="/proposals/{{proposal}}">{{proposal}}</a></td><td><code>{{oid}}</code></td>
+        {{#staged}}<tr><td><a href="{{base}}/proposals/{{proposal}}">{{proposal}}</a></td><td><code>{{oid}}</code></td>
         <td><span class="badge staged">{{floor}}</span></td><td>{{expires}}</td></tr>{{/staged}}
         </tbody></table></div>{{/hasStaged}}
         <h2>Proposals</h2>
         {{#hasProposals}}<div class="table"><table><thead><tr><th>Proposal</th><th>State</th><th>Creator</th><th>Note</th></tr></thead><tbody>
-        {{#proposals}}<tr><td><a href="/proposals/{{id}}">{{id}}</a></td><td><span class="badge {{state}}">{{state}}</span>{{#staged}} <span class="badge staged">staged</span>{{/staged}}</td>
+        {{#proposals}}<tr><td><a href="{{base}}/proposals/{{id}}">{{id}}</a></td><td><span class="badge {{state}}">{{state}}</span>{{#staged}} <span class="badge staged">staged</span>{{/staged}}</td>
         <td>{{creator}}</td><td class="muted">{{reason}}</td></tr>{{/proposals}}
         </tbody></table></div>{{/hasProposals}}{{^hasProposals}}<p class="muted">No proposals yet.</p>{{/hasProposals}}
         <h2>Instances</h2>
@@ -83,12 +83,12 @@ enum Templates {
         </article>
         {{/changes}}
         {{#open}}<section class="actions">
-        {{#canLand}}<form method="post" action="/proposals/{{id}}/land" class="panel">
+        {{#canLand}}<form method="post" action="{{base}}/proposals/{{id}}/land" class="panel">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="confirm">Type <code>{{id}}</code> to land it as seq {{expectedSeq}}</label>
         <input id="confirm" name="confirm" autocomplete="off" spellcheck="false" required>
         <button type="submit">Land</button></form>{{/canLand}}
-        <form method="post" action="/proposals/{{id}}/close" class="panel">
+        <form method="post" action="{{base}}/proposals/{{id}}/close" class="panel">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="reason">Close it for good, with a reason</label>
         <input id="reason" name="reason" required>
@@ -102,15 +102,15 @@ enum Templates {
         <dl class="facts"><dt>Canon</dt><dd><code>{{canonOid}}</code></dd><dt>Previous</dt><dd><code>{{previous}}</code></dd>
         <dt>Audit seq</dt><dd>{{auditSeq}}</dd><dt>Anchored at</dt><dd>{{anchoredSeq}}</dd>
         <dt>Re-indexed</dt><dd>{{indexed}} path(s)</dd></dl>
-        <p><a href="/">Back to the overview</a></p>
+        <p><a href="{{base}}/">Back to the overview</a></p>
         """
 
     static let inbox = """
         <h1>Inbox</h1>
-        <p>{{#all}}All messages · <a href="/inbox">unread only</a>{{/all}}{{^all}}Unread · <a href="/inbox?all=1">all messages</a>{{/all}}</p>
+        <p>{{#all}}All messages · <a href="{{base}}/inbox">unread only</a>{{/all}}{{^all}}Unread · <a href="{{base}}/inbox?all=1">all messages</a>{{/all}}</p>
         {{#hasMessages}}<div class="table"><table><thead><tr><th>From</th><th>Subject</th><th>Coordinates</th><th></th></tr></thead><tbody>
-        {{#messages}}<tr class="{{#read}}read{{/read}}"><td>{{from}}</td><td><a href="/inbox/read?ref={{ref}}&amp;path={{path}}">{{subject}}</a></td>
-        <td>{{#coordinates}}<a href="/entry?ref=canon&amp;path={{.}}"><code>{{.}}</code></a> {{/coordinates}}</td>
+        {{#messages}}<tr class="{{#read}}read{{/read}}"><td>{{from}}</td><td><a href="{{base}}/inbox/read?ref={{ref}}&amp;path={{path}}">{{subject}}</a></td>
+        <td>{{#coordinates}}<a href="{{base}}/entry?ref=canon&amp;path={{.}}"><code>{{.}}</code></a> {{/coordinates}}</td>
         <td>{{^read}}<span class="badge staged">unread</span>{{/read}}</td></tr>{{/messages}}
         </tbody></table></div>{{/hasMessages}}{{^hasMessages}}<p class="muted">Nothing here.</p>{{/hasMessages}}
         """
@@ -118,9 +118,9 @@ enum Templates {
     static let message = """
         <h1>{{subject}}</h1>
         <p class="meta">from <strong>{{from}}</strong> · <code>{{path}}</code> on <code>{{ref}}</code> · marked read</p>
-        {{#hasCoordinates}}<p>Coordinates: {{#coordinates}}<a href="/entry?ref=canon&amp;path={{.}}"><code>{{.}}</code></a> {{/coordinates}}</p>{{/hasCoordinates}}
+        {{#hasCoordinates}}<p>Coordinates: {{#coordinates}}<a href="{{base}}/entry?ref=canon&amp;path={{.}}"><code>{{.}}</code></a> {{/coordinates}}</p>{{/hasCoordinates}}
         <article class="entry"><div class="markdown">{{{html}}}</div></article>
-        <form method="post" action="/inbox/reply" class="panel">
+        <form method="post" action="{{base}}/inbox/reply" class="panel">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="to" value="{{from}}">
         <label for="subject">Reply to {{from}}, signed as the practitioner</label>
         <input id="subject" name="subject" value="Re: {{subject}}" required>
@@ -137,11 +137,11 @@ enum Templates {
 
     static let claims = """
         <h1>Claims</h1>
-        <form method="get" action="/claims" class="search">
+        <form method="get" action="{{base}}/claims" class="search">
         <input name="subject" value="{{subject}}" placeholder="subject"> or
         <input name="entry" value="{{entry}}" placeholder="entry path"> <button type="submit">Look up</button></form>
         {{#searched}}{{#hasClaims}}<div class="table"><table><thead><tr><th>Claim</th><th>Subject</th><th>Predicate</th><th>Value</th><th>Author</th><th>State</th></tr></thead><tbody>
-        {{#claims}}<tr><td><a href="/claims/{{op}}"><code>{{short}}</code></a></td><td>{{subject}}</td><td>{{predicate}}</td><td><code>{{value}}</code></td><td>{{author}}</td><td><span class="badge {{state}}">{{state}}</span></td></tr>{{/claims}}
+        {{#claims}}<tr><td><a href="{{base}}/claims/{{op}}"><code>{{short}}</code></a></td><td>{{subject}}</td><td>{{predicate}}</td><td><code>{{value}}</code></td><td>{{author}}</td><td><span class="badge {{state}}">{{state}}</span></td></tr>{{/claims}}
         </tbody></table></div>{{/hasClaims}}{{^hasClaims}}<p class="muted">No claims.</p>{{/hasClaims}}{{/searched}}
         """
 
@@ -151,14 +151,14 @@ enum Templates {
         {{#cause}}<div class="alert">Ended by <code>{{cause}}</code>{{#causePath}}: {{causePath}}{{/causePath}}</div>{{/cause}}
         <h2>Why it is believed</h2>
         <ul class="chain">{{#chain}}<li class="depth-{{depth}}">{{kind}} <code>{{short}}</code> {{what}} <span class="muted">by {{author}}, {{state}}</span></li>{{/chain}}</ul>
-        <p><a href="/claims/{{op}}/bundle">Download the explanation bundle</a> (<code>choros verify-bundle</code> checks it offline)</p>
+        <p><a href="{{base}}/claims/{{op}}/bundle">Download the explanation bundle</a> (<code>choros verify-bundle</code> checks it offline)</p>
         {{#active}}<section class="actions">
-        <form method="post" action="/claims/{{op}}/preview" class="panel">
+        <form method="post" action="{{base}}/claims/{{op}}/preview" class="panel">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="refute">
         <label for="refute-reason">Refute: why it is wrong</label><input id="refute-reason" name="reason" required>
         <label for="scope">Scope</label><select id="scope" name="scope"><option value="value">this value</option><option value="key">the whole key</option></select>
         <button type="submit" class="danger">Preview the cascade</button></form>
-        <form method="post" action="/claims/{{op}}/preview" class="panel">
+        <form method="post" action="{{base}}/claims/{{op}}/preview" class="panel">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="correct">
         <label for="value">Correct: the right value (a JSON object)</label><input id="value" name="value" required>
         <label for="correct-reason">Why</label><input id="correct-reason" name="reason" required>
@@ -172,11 +172,11 @@ enum Templates {
         {{#hasInvalidations}}<div class="table"><table><thead><tr><th>Claim</th><th>Author</th><th>Path from {{short}}</th></tr></thead><tbody>
         {{#invalidations}}<tr><td><code>{{target}}</code></td><td>{{author}}</td><td class="muted">{{path}}</td></tr>{{/invalidations}}
         </tbody></table></div>{{/hasInvalidations}}
-        <form method="post" action="/claims/{{op}}/judge" class="panel">
+        <form method="post" action="{{base}}/claims/{{op}}/judge" class="panel">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="action" value="{{action}}">
         <input type="hidden" name="reason" value="{{reason}}"><input type="hidden" name="scope" value="{{scope}}">
         <input type="hidden" name="value" value="{{value}}">
-        <button type="submit" class="danger">Confirm: {{verb}}</button> <a href="/claims/{{op}}">Cancel</a></form>
+        <button type="submit" class="danger">Confirm: {{verb}}</button> <a href="{{base}}/claims/{{op}}">Cancel</a></form>
         """
 
     static let judged = """
@@ -192,7 +192,7 @@ enum Templates {
         <h1>Connectors</h1>
         {{^enabled}}<div class="alert">The OAuth door is off (set <code>http_public_url</code> and <code>http_enabled</code>).</div>{{/enabled}}
         <h2>Waiting for approval</h2>
-        {{#hasPending}}{{#pending}}<form method="post" action="/connectors/approve" class="panel row">
+        {{#hasPending}}{{#pending}}<form method="post" action="{{base}}/connectors/approve" class="panel row">
         <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="transaction" value="{{transaction}}">
         <div><strong>{{client}}</strong> <span class="muted">→ {{redirect}}</span><br><code>{{transaction}}</code></div>
         <label>as <input name="instance" value="{{instance}}" required></label>
@@ -200,7 +200,7 @@ enum Templates {
         <h2>Grants</h2>
         {{#hasGrants}}<div class="table"><table><thead><tr><th>Grant</th><th>Client</th><th>Instance</th><th>Channel</th><th>Since</th><th></th></tr></thead><tbody>
         {{#grants}}<tr><td><code>{{id}}</code></td><td>{{client}}</td><td>{{instance}}</td><td>{{channel}}</td><td>{{since}}</td>
-        <td>{{#revoked}}<span class="badge refused">revoked</span>{{/revoked}}{{^revoked}}<form method="post" action="/connectors/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button type="submit" class="danger small">Revoke</button></form>{{/revoked}}</td></tr>{{/grants}}
+        <td>{{#revoked}}<span class="badge refused">revoked</span>{{/revoked}}{{^revoked}}<form method="post" action="{{base}}/connectors/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="id" value="{{id}}"><button type="submit" class="danger small">Revoke</button></form>{{/revoked}}</td></tr>{{/grants}}
         </tbody></table></div>{{/hasGrants}}{{^hasGrants}}<p class="muted">None.</p>{{/hasGrants}}
         """
 
@@ -208,9 +208,9 @@ enum Templates {
         <h1>Instances</h1>
         <div class="table"><table><thead><tr><th>Name</th><th>Author</th><th>State</th><th></th></tr></thead><tbody>
         {{#instances}}<tr><td>{{name}}</td><td><code>{{author}}</code></td><td>{{#revoked}}<span class="badge refused">revoked</span>{{/revoked}}{{^revoked}}<span class="badge landed">enrolled</span>{{/revoked}}</td>
-        <td>{{^revoked}}{{^approver}}<form method="post" action="/instances/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button type="submit" class="danger small">Revoke</button></form>{{/approver}}{{/revoked}}</td></tr>{{/instances}}
+        <td>{{^revoked}}{{^approver}}<form method="post" action="{{base}}/instances/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="name" value="{{name}}"><button type="submit" class="danger small">Revoke</button></form>{{/approver}}{{/revoked}}</td></tr>{{/instances}}
         </tbody></table></div>
-        <form method="post" action="/instances/enroll" class="panel">
+        <form method="post" action="{{base}}/instances/enroll" class="panel">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <label for="name">Enroll an instance (its key is shown once)</label>
         <input id="name" name="name" pattern="[A-Za-z0-9._\\-]{1,64}" required>
@@ -222,19 +222,19 @@ enum Templates {
         <h1>Enrolled {{name}}</h1>
         <div class="alert good">The key is at <code>{{keyFile}}</code> (0600). It is shown this once: give it to the instance's bridge (<code>choros-mcp --key FILE</code>).</div>
         <pre class="key">{{key}}</pre>
-        <p><a href="/instances">Back to the instances</a></p>
+        <p><a href="{{base}}/instances">Back to the instances</a></p>
         """
 
     static let audit = """
         <h1>Audit log</h1>
         <section class="actions inline">
-        <form method="post" action="/audit/verify"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Verify now</button></form>
-        <form method="post" action="/audit/anchor"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Anchor now</button></form>
+        <form method="post" action="{{base}}/audit/verify"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Verify now</button></form>
+        <form method="post" action="{{base}}/audit/anchor"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="secondary">Anchor now</button></form>
         </section>
         {{#result}}<div class="alert {{tone}}">{{result}}</div>{{/result}}
         <div class="table"><table><thead><tr><th>Seq</th><th>Time</th><th>Actor</th><th>Op</th><th>Target</th><th>Outcome</th></tr></thead><tbody>
         {{#events}}<tr><td>{{seq}}</td><td class="muted nowrap">{{time}}</td><td>{{actor}}</td><td><code class="op">{{op}}</code></td><td>{{#target}}<code>{{target}}</code>{{/target}}</td><td><span class="badge {{outcome}}">{{outcome}}</span></td></tr>{{/events}}
         </tbody></table></div>
-        {{#older}}<p><a href="/audit?before={{older}}">Older events</a></p>{{/older}}
+        {{#older}}<p><a href="{{base}}/audit?before={{older}}">Older events</a></p>{{/older}}
         """
 }

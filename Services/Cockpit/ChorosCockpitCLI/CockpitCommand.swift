@@ -43,15 +43,24 @@ struct CockpitCommand: AsyncParsableCommand {
     }
 
     /// Opens the URL in the desktop's browser when there is a desktop; a headless machine just
-    /// prints it.
+    /// prints it. The browser is handed a 0600 file that redirects to the URL, never the URL
+    /// itself: a command line is readable by every local user in /proc, the file is not.
     static func open(_ url: String) {
         let environment = ProcessInfo.processInfo.environment
         guard environment["DISPLAY"] != nil || environment["WAYLAND_DISPLAY"] != nil,
             FileManager.default.isExecutableFile(atPath: "/usr/bin/xdg-open")
         else { return }
+        let directory = environment["XDG_RUNTIME_DIR"] ?? NSTemporaryDirectory()
+        let path = directory + "/choros-cockpit-\(getpid()).html"
+        let page =
+            "<!doctype html><meta http-equiv=\"refresh\" content=\"0;url=\(url)\"><a href=\"\(url)\">Open the cockpit</a>\n"
+        let descriptor = Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return }
+        _ = page.withCString { write(descriptor, $0, strlen($0)) }
+        close(descriptor)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/xdg-open")
-        process.arguments = [url]
+        process.arguments = [path]
         try? process.run()
     }
 }

@@ -1,3 +1,4 @@
+internal import ChorosCore
 internal import Crypto
 internal import Foundation
 internal import HTTPTypes
@@ -13,6 +14,8 @@ enum ApprovalPage {
         let clientName: String
         let redirectURI: String
         let instance: String
+        /// The door holds a key for this name already: the client would write as that instance.
+        var instanceExists = false
         let expiresAt: Int64
         var problem: String?
         var wrongCodesLeft: Int?
@@ -47,6 +50,7 @@ enum ApprovalPage {
             <input type="hidden" name="txn" value="\(Self.escape(details.transaction))">
             <label for="instance">Acts as instance</label>
             <input id="instance" name="instance" class="name" value="\(Self.escape(details.instance))" pattern="[A-Za-z0-9._\\-]{1,64}" maxlength="64" required>
+            <p class="note">\(details.instanceExists ? "<strong>An existing instance</strong>: the client would write as it, with its history." : "A new instance, enrolled with a key this server holds.")</p>
             <label for="code">Your TOTP code</label>
             <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
             <button type="submit">Approve</button>
@@ -77,7 +81,7 @@ enum ApprovalPage {
             status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-                .contentSecurityPolicy: Self.policy(returnsTo: returnsTo),
+                .contentSecurityPolicy: Self.policy(returnsTo: returnsTo), .referrerPolicy: "same-origin",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html))
         )
@@ -101,21 +105,7 @@ enum ApprovalPage {
         return "\(scheme)://\(bracketed)" + (url.port.map { ":\($0)" } ?? "")
     }
 
-    static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.unicodeScalars.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     private static func time(_ milliseconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()

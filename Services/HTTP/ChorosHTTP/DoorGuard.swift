@@ -31,7 +31,9 @@ struct DoorGuard<Context: RequestContext>: RouterMiddleware {
             response.headers[.contentSecurityPolicy] = "default-src 'none'; form-action 'self'; frame-ancestors 'none'"
         }
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "no-referrer"
+        // The approval page says same-origin: under no-referrer a browser posts its form with
+        // `Origin: null`, which the Origin check above would refuse.
+        if response.headers[.referrerPolicy] == nil { response.headers[.referrerPolicy] = "no-referrer" }
         if self.tls { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         return response
     }

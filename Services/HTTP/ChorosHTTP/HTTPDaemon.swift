@@ -55,7 +55,8 @@ package func makeHTTPDaemon(configuration: ChorosConfiguration, logger: Logger) 
             auth: auth,
             airlock: airlock,
             audit: audit,
-            limits: OAuthFlow.Limits()
+            limits: OAuthFlow.Limits(),
+            keysDirectory: configuration.keysDirectory
         ).add(to: router)
     }
     router.post("mcp") { request, _ in try await endpoint.post(request) }

@@ -22,6 +22,8 @@ struct OAuthFlow: Sendable {
     let airlock: AirlockClient
     let audit: DoorAudit
     let limits: Limits
+    /// Where the door's custodial keys are: the page says whether the instance exists.
+    let keysDirectory: String
 
     /// Per-address limits on the auth routes (HTTP.md, "Hardening").
     struct Limits: Sendable {
@@ -47,7 +49,7 @@ struct OAuthFlow: Sendable {
 
     func authorize(_ request: Request, context: DoorContext) async throws -> Response {
         guard self.limits.authorize.admit(OAuthRoutes.peer(context)) else { return Self.tooManyPage() }
-        guard let query = FormFields(query: request.uri.description) else {
+        guard let query = URLEncodedForm(query: request.uri.description) else {
             return ApprovalPage.message("Bad request", "a parameter appears more than once", status: .badRequest)
         }
         // Until the client and its redirect URI are known good, errors stay on this server
@@ -77,13 +79,15 @@ struct OAuthFlow: Sendable {
             )
         }
         let instance = Self.instance(scope: query["scope"], clientName: client.name)
+        let binding = BearerToken.generate(prefix: Self.bindingPrefix)
         guard
             let transaction = try self.auth.openTransaction(
                 clientID: client.id,
                 redirectURI: redirect,
                 challenge: challenge,
                 state: state,
-                instance: instance
+                instance: instance,
+                binding: binding.hash
             )
         else {
             return self.redirect(
@@ -92,7 +96,33 @@ struct OAuthFlow: Sendable {
                 state: state
             )
         }
-        return Response(status: .found, headers: [.location: "\(self.issuer)/approve?txn=\(transaction.id)"])
+        var cookie =
+            "\(Self.cookie(transaction.id))=\(binding.text); Path=/approve; HttpOnly; SameSite=Lax; Max-Age=600"
+        if self.issuer.hasPrefix("https://") { cookie += "; Secure" }
+        return Response(
+            status: .found,
+            headers: [.location: "\(self.issuer)/approve?txn=\(transaction.id)", .setCookie: cookie]
+        )
+    }
+
+    /// The secret a starting browser holds for its transaction: only it completes the flow,
+    /// so a transaction id seen elsewhere (the console's list, a log) yields no code.
+    static let bindingPrefix = "chx_"
+
+    static func cookie(_ transaction: String) -> String {
+        "choros_txn_" + transaction.dropFirst(4).prefix(16)
+    }
+
+    static func holdsBinding(_ request: Request, for transaction: AuthDatabase.Transaction) -> Bool {
+        let name = Self.cookie(transaction.id) + "="
+        for part in (request.headers[.cookie] ?? "").split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            guard pair.hasPrefix(name),
+                let hash = BearerToken.hash(presented: String(pair.dropFirst(name.count)), prefix: Self.bindingPrefix)
+            else { continue }
+            return !transaction.binding.isEmpty && hash == transaction.binding
+        }
+        return false
     }
 
     /// The instance the page suggests: `scope=instance:NAME` if the client asked for one (an MCP
@@ -120,20 +150,22 @@ struct OAuthFlow: Sendable {
     // MARK: /approve
 
     func approvalPage(_ request: Request) async throws -> Response {
-        guard let id = FormFields(query: request.uri.description)?["txn"],
+        guard let id = URLEncodedForm(query: request.uri.description)?["txn"],
             let transaction = try self.auth.transaction(id: id)
         else { return Self.gonePage() }
-        if transaction.grantID != nil { return try await self.complete(transaction) }
+        if transaction.grantID != nil { return try await self.complete(transaction, request) }
         return try self.form(transaction)
     }
 
     func approve(_ request: Request, context: DoorContext) async throws -> Response {
         guard self.limits.approve.admit(OAuthRoutes.peer(context)) else { return Self.tooManyPage() }
         let body = try await request.body.collect(upTo: OAuthRoutes.maximumBody)
-        guard let form = FormFields(Substring(String(buffer: body))), let id = form["txn"],
+        guard let form = URLEncodedForm(Substring(String(buffer: body))), let id = form["txn"],
             let transaction = try self.auth.transaction(id: id)
         else { return Self.gonePage() }
-        if transaction.grantID != nil { return try await self.complete(transaction) }
+        if transaction.grantID != nil { return try await self.complete(transaction, request) }
+        // Refused before the code is spent: the airlock is asked only from the starting browser.
+        guard Self.holdsBinding(request, for: transaction) else { return Self.foreignBrowserPage() }
         let client = try self.auth.client(id: transaction.clientID)
         // The page lets the practitioner pick another name than the one the client suggested.
         let instance = form["instance"] ?? transaction.instance
@@ -156,7 +188,7 @@ struct OAuthFlow: Sendable {
         }
         guard try self.auth.approve(transaction: transaction.id, instance: approval.instance, channel: "totp") != nil
         else { return Self.gonePage() }
-        return try await self.complete(transaction)
+        return try await self.complete(transaction, request)
     }
 
     /// The airlock said no: a wrong code counts against the transaction (the fifth burns it);
@@ -166,7 +198,9 @@ struct OAuthFlow: Sendable {
         details.problem = error.message
         switch error.code {
         case .permissionDenied:
-            let count = try self.auth.countWrongCode(transaction: transaction.id, limit: Self.wrongCodes)
+            guard let count = try self.auth.countWrongCode(transaction: transaction.id, limit: Self.wrongCodes) else {
+                return Self.gonePage()
+            }
             guard count < Self.wrongCodes else {
                 await self.audit.record(
                     "connector.refused",
@@ -198,8 +232,10 @@ struct OAuthFlow: Sendable {
         }
     }
 
-    /// An approved transaction ends here: its code goes to the client's redirect URI.
-    private func complete(_ transaction: AuthDatabase.Transaction) async throws -> Response {
+    /// An approved transaction ends here, in the browser that started it: its code goes to the
+    /// client's redirect URI.
+    private func complete(_ transaction: AuthDatabase.Transaction, _ request: Request) async throws -> Response {
+        guard Self.holdsBinding(request, for: transaction) else { return Self.foreignBrowserPage() }
         guard let (code, transaction) = try self.auth.issueCode(transaction: transaction.id) else {
             return Self.gonePage()
         }
@@ -210,7 +246,7 @@ struct OAuthFlow: Sendable {
 
     func status(_ request: Request, context: DoorContext) throws -> Response {
         guard self.limits.status.admit(OAuthRoutes.peer(context)) else { return OAuthRoutes.tooMany() }
-        let transaction = try FormFields(query: request.uri.description)?["txn"].flatMap {
+        let transaction = try URLEncodedForm(query: request.uri.description)?["txn"].flatMap {
             try self.auth.transaction(id: $0)
         }
         let status = transaction.map { $0.grantID == nil ? "pending" : "approved" } ?? "gone"
@@ -227,6 +263,8 @@ struct OAuthFlow: Sendable {
             clientName: try self.auth.client(id: transaction.clientID)?.name ?? "unknown client",
             redirectURI: transaction.redirectURI,
             instance: transaction.instance,
+            instanceExists: CustodialKeys.candidates(keysDirectory: self.keysDirectory, instance: transaction.instance)
+                .contains { FileManager.default.fileExists(atPath: $0) },
             expiresAt: transaction.expiresAt
         )
     }
@@ -236,7 +274,7 @@ struct OAuthFlow: Sendable {
     func token(_ request: Request, context: DoorContext) async throws -> Response {
         guard self.limits.token.admit(OAuthRoutes.peer(context)) else { return OAuthRoutes.tooMany() }
         let body = try await request.body.collect(upTo: OAuthRoutes.maximumBody)
-        guard let form = FormFields(Substring(String(buffer: body))) else {
+        guard let form = URLEncodedForm(Substring(String(buffer: body))) else {
             return OAuthRoutes.error("invalid_request", "a parameter appears more than once, or is not form-encoded")
         }
         guard let clientID = form["client_id"], try self.auth.client(id: clientID) != nil else {
@@ -246,8 +284,11 @@ struct OAuthFlow: Sendable {
         let kind = form["grant_type"] ?? ""
         switch kind {
         case "authorization_code":
-            guard let code = form["code"], let redirect = form["redirect_uri"], let verifier = form["code_verifier"]
-            else { return OAuthRoutes.error("invalid_request", "code, redirect_uri and code_verifier are required") }
+            // OAuth 2.1 drops redirect_uri from this request; one that is sent must match.
+            guard let code = form["code"], let verifier = form["code_verifier"] else {
+                return OAuthRoutes.error("invalid_request", "code and code_verifier are required")
+            }
+            let redirect = form["redirect_uri"]
             outcome = try self.auth.exchange(code: code, clientID: clientID, redirectURI: redirect, verifier: verifier)
         case "refresh_token":
             guard let token = form["refresh_token"] else {
@@ -289,7 +330,7 @@ struct OAuthFlow: Sendable {
     func revoke(_ request: Request, context: DoorContext) async throws -> Response {
         guard self.limits.token.admit(OAuthRoutes.peer(context)) else { return OAuthRoutes.tooMany() }
         let body = try await request.body.collect(upTo: OAuthRoutes.maximumBody)
-        guard let form = FormFields(Substring(String(buffer: body))), let token = form["token"] else {
+        guard let form = URLEncodedForm(Substring(String(buffer: body))), let token = form["token"] else {
             return OAuthRoutes.error("invalid_request", "token is required")
         }
         if let grant = try self.auth.revoke(token: token) {
@@ -319,6 +360,14 @@ struct OAuthFlow: Sendable {
             "This approval request is gone",
             "It expired, was completed, or was burned by wrong codes. Start again from the client.",
             status: .badRequest
+        )
+    }
+
+    static func foreignBrowserPage() -> Response {
+        ApprovalPage.message(
+            "Finish where you started",
+            "This approval completes only in the browser that started it from the client.",
+            status: .forbidden
         )
     }
 

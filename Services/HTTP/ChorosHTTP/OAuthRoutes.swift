@@ -80,8 +80,7 @@ struct OAuthRoutes: Sendable {
             return Self.error(
                 "invalid_client_metadata",
                 "\(self.maximumClients) clients are registered, the most this door takes: "
-                    + "remove some with choros-admin connector revoke",
-                status: .forbidden
+                    + "remove some with choros-admin connector revoke"
             )
         }
         await self.audit.record("connector.register", clientID: client.id, reason: name)

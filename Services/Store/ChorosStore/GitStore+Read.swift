@@ -1,6 +1,7 @@
 internal import ChorosCore
 internal import ChorosProto
 internal import Foundation
+internal import SwiftProtobuf
 
 extension GitStore {
     func resolve(_ rev: String) async throws -> GitOID {
@@ -16,6 +17,46 @@ extension GitStore {
             let commit = try repository.resolve(rev)
             let blob = try repository.blob(at: path, commit: commit, rev: rev)
             return (blob.content, blob.oid, commit, try repository.target(ofRef: WriteAuthority.registryRef))
+        }
+    }
+
+    /// Paths a `ReadBlobs` may name, and the contents it may carry (half a frame, so the
+    /// answer always fits one).
+    static let maximumReadPaths = 1000
+
+    /// Many files of one commit under one reader's handle; a path that is not a file there is
+    /// answered `found: false`, not an error.
+    func readBlobs(rev: String, paths: [String]) async throws -> Choros_V1_ReadBlobsResponse {
+        guard paths.count <= Self.maximumReadPaths else {
+            throw StoreError.tooMany(what: "paths", count: paths.count, limit: Self.maximumReadPaths)
+        }
+        let valid = try paths.map { try Self.validate($0).rawValue }
+        let budget = self.configuration.maximumFrameBytes / 2
+        return try await self.pool.read { repository in
+            let commit = try repository.resolve(rev)
+            var response = Choros_V1_ReadBlobsResponse()
+            response.commitOid = commit.hex
+            var bytes = 0
+            for path in valid {
+                guard let oid = try repository.blobOID(at: path, commit: commit) else {
+                    response.blobs.append(.with { $0.path = path })
+                    continue
+                }
+                let content = try repository.blobContent(oid)
+                bytes += content.count
+                guard bytes <= budget else {
+                    throw StoreError.tooMany(what: "bytes of content", count: bytes, limit: budget)
+                }
+                response.blobs.append(
+                    .with {
+                        $0.path = path
+                        $0.found = true
+                        $0.content = Data(content)
+                        $0.blobOid = oid.hex
+                    }
+                )
+            }
+            return response
         }
     }
 

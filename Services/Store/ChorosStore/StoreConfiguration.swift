@@ -19,6 +19,8 @@ package struct StoreConfiguration: Sendable {
     package var mirrorRemotes: [String]
     /// The deployment every signed op must name (TRUST.md, rule 7).
     package var deploymentID: String
+    /// The wire's frame bound: an answer must fit one.
+    package var maximumFrameBytes: Int
 
     package init(_ configuration: ChorosConfiguration) throws {
         self.deploymentID = try configuration.deploymentID()
@@ -30,6 +32,7 @@ package struct StoreConfiguration: Sendable {
         self.opFreshnessSeconds = configuration.opFreshnessSeconds
         self.backupDirectories = configuration.backupDirectories
         self.mirrorRemotes = configuration.mirrorRemotes
+        self.maximumFrameBytes = configuration.maximumFrameBytes
     }
 
     /// The namespaces that are mirrored and verified (STORE.md, Sync).

@@ -34,6 +34,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
     /// An entry rule (kip_commit's) refused the change; the gateway reports it as its gate.
     case immutable(path: String, reason: String)
     case differentAct(key: String, commit: String, ref: String)
+    case tooMany(what: String, count: Int, limit: Int)
 
     package var description: String {
         switch self {
@@ -71,6 +72,7 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
         case .immutable(let path, let reason): "'\(path)' \(reason)"
         case .differentAct(let key, let commit, let ref):
             "op_id '\(key)' already names a different act (commit \(commit.prefix(12)) on \(ref))"
+        case .tooMany(let what, let count, let limit): "\(count) \(what) asked for at once; at most \(limit)"
         }
     }
 
@@ -104,6 +106,8 @@ package enum StoreError: Error, CustomStringConvertible, WireErrorConvertible {
             RPCError(code: .alreadyExists, message: self.description, details: ["gate": Refusal.Gate.idempotency.name])
         case .deadlinePassed:
             RPCError(code: .deadlineExceeded, message: self.description)
+        case .tooMany:
+            RPCError(code: .resourceExhausted, message: self.description)
         case .remoteFailed:
             RPCError(code: .unavailable, message: self.description)
         case .git:

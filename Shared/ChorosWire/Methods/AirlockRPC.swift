@@ -64,10 +64,11 @@ package enum ConnectorRPC {
         "/choros.v1.Airlock/ConnectorEvent",
         isIdempotent: false
     )
+    /// Not retried: each approval is an audit event of its own.
     package static let consoleApprove =
         RPCMethod<Choros_V1_ConnectorApproveRequest, Choros_V1_ConnectorApproveResponse>(
             "/choros.v1.Admin/ConnectorApprove",
-            isIdempotent: true
+            isIdempotent: false
         )
     package static let consoleEvent = RPCMethod<Choros_V1_ConnectorEventRequest, Choros_V1_ConnectorEventResponse>(
         "/choros.v1.Admin/ConnectorEvent",

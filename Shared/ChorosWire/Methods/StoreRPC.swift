@@ -12,6 +12,10 @@ package enum StoreRPC {
         path("ReadBlob"),
         isIdempotent: true
     )
+    package static let readBlobs = RPCMethod<Choros_V1_ReadBlobsRequest, Choros_V1_ReadBlobsResponse>(
+        path("ReadBlobs"),
+        isIdempotent: true
+    )
     package static let blobOid = RPCMethod<Choros_V1_BlobOidRequest, Choros_V1_BlobOidResponse>(
         path("BlobOid"),
         isIdempotent: true

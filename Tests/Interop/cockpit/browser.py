@@ -23,6 +23,8 @@ import sys
 import time
 import urllib.parse
 import base64
+
+import pyotp
 import hashlib
 import secrets
 
@@ -218,10 +220,56 @@ def waiting_connector(deployment):
     check(response.status == 302, f"the connector waits for approval: {response.status}")
 
 
+def approval_in_browser(deployment, shots):
+    """The HTTP door's approval page in the browser: the practitioner's code approves and the
+    browser goes on to the client's redirect URI (the form's POST passes the door's Origin check
+    and its CSP); a page left waiting continues by itself once the console approves."""
+    driver = shots.driver
+    where = wait_for_address(deployment)
+    host, port = where.rsplit(":", 1)
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.request("POST", "/register", json.dumps({"client_name": "Browser Client",
+                                                        "redirect_uris": ["http://127.0.0.1:9/cb"]}),
+                       {"Content-Type": "application/json"})
+    client = json.loads(connection.getresponse().read())["client_id"]
+    deployment.run("choros-admin", "totp-provision")
+    with open(os.path.join(deployment.data, "keys", "airlock.totp")) as secret_file:
+        totp = pyotp.TOTP(secret_file.read().strip())
+
+    def authorize(state):
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(secrets.token_urlsafe(48).encode()).digest())
+        driver.get(f"http://{where}/authorize?" + urllib.parse.urlencode({
+            "response_type": "code", "client_id": client, "redirect_uri": "http://127.0.0.1:9/cb",
+            "code_challenge": challenge.rstrip(b"=").decode(), "code_challenge_method": "S256", "state": state}))
+        check(shows(driver, "Approve a connector"), f"the approval page: {text(driver)[:300]}")
+        return urllib.parse.parse_qs(urllib.parse.urlparse(driver.current_url).query)["txn"][0]
+
+    def redirected(state):
+        WebDriverWait(driver, 30).until(lambda d: d.current_url.startswith("http://127.0.0.1:9/cb"))
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(driver.current_url).query)
+        return query.get("state") == [state] and len(query.get("code", [""])[0]) > 20
+
+    authorize("by-code")
+    shots.take("13-approval-page")
+    driver.find_element(By.ID, "instance").clear()
+    driver.find_element(By.ID, "instance").send_keys("browser-remote")
+    driver.find_element(By.ID, "code").send_keys(totp.now())
+    driver.find_element(By.CSS_SELECTOR, "form button").click()
+    check(redirected("by-code"), f"the code approves and the browser goes on to the client: {driver.current_url}")
+    txn = authorize("by-console")
+    deployment.run("choros-admin", "connector", "approve", txn)
+    check(redirected("by-console"), f"the waiting page continued by itself: {driver.current_url}")
+
+
 def run(deployment, cockpit, claims, shots):
     driver = shots.driver
     driver.get(cockpit.url)
-    check(driver.current_url.rstrip("/") == cockpit.origin, f"the login lands on the overview: {driver.current_url}")
+    landed = urllib.parse.urlparse(driver.current_url)
+    check(f"{landed.scheme}://{landed.netloc}" == cockpit.origin and landed.path.startswith("/c/"),
+          f"the login lands on the session's overview: {driver.current_url}")
+    cockpit.base = cockpit.origin + landed.path.rstrip("/")
+    cookie_path = next(c for c in driver.get_cookies() if c["name"] == "choros_cockpit")["path"]
+    check(cookie_path == landed.path.rstrip("/"), f"the cookie is sent to the session's path only: {cookie_path}")
     check("::1" in text(driver) and "p2" in text(driver), f"the overview shows canon ::1 and p2: {text(driver)[:400]}")
     shots.take("01-overview")
     shots.take("01-overview-narrow", width=640)
@@ -244,27 +292,32 @@ def run(deployment, cockpit, claims, shots):
 
     # A form without its CSRF token, with the browser's own session cookie, is refused.
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-    status, body = raw(cockpit.port, "POST", "/proposals/p2/land",
+    base = urllib.parse.urlparse(cockpit.base).path
+    status, body = raw(cockpit.port, "POST", base + "/proposals/p2/land",
                        {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}, "confirm=p2")
     check(status == 403 and b"CSRF" in body, f"a form without its CSRF token: {status}")
-    status, _ = raw(cockpit.port, "GET", "/", {"Cookie": cookie, "Host": "evil.example"})
+    status, _ = raw(cockpit.port, "GET", base + "/", {"Cookie": cookie, "Host": "evil.example"})
     check(status == 421, f"a request naming another Host: {status}")
+    status, _ = raw(cockpit.port, "GET", "/c/" + "0" * 32 + "/", {"Cookie": cookie})
+    check(status == 401, f"the cookie opens its own session's path only: {status}")
+    status, _ = raw(cockpit.port, "GET", base + "/", {"Cookie": cookie})
+    check(status == 200, f"the same request on loopback: {status}")
 
     # A wrong confirmation lands nothing; the right one lands.
     driver.find_element(By.ID, "confirm").send_keys("p1")
     driver.find_element(By.CSS_SELECTOR, "form[action$='/land'] button").click()
     check(shows(driver, "Type the proposal's id exactly"), "a wrong id is refused")
-    driver.get(cockpit.origin + "/proposals/p2")
+    driver.get(cockpit.base + "/proposals/p2")
     driver.find_element(By.ID, "confirm").send_keys("p2")
     driver.find_element(By.CSS_SELECTOR, "form[action$='/land'] button").click()
     check(shows(driver, "Landed") and "::2" in text(driver), f"landed: {text(driver)[:300]}")
     shots.take("03-landed")
-    driver.get(cockpit.origin + "/")
+    driver.get(cockpit.base + "/")
     check("::2" in text(driver), "the overview shows the seq advanced")
     shots.take("04-overview-after-land")
 
     # Close, with a reason, from the proposal's page.
-    driver.get(cockpit.origin + "/proposals/p3")
+    driver.get(cockpit.base + "/proposals/p3")
     driver.find_element(By.ID, "reason").send_keys("a draft nobody needs")
     driver.find_element(By.CSS_SELECTOR, "form[action$='/close'] button").click()
     check(shows(driver, "Closed: a draft nobody needs"), f"closed from the cockpit: {text(driver)[:300]}")
@@ -278,14 +331,14 @@ def run(deployment, cockpit, claims, shots):
     driver.find_element(By.LINK_TEXT, "p2 is ready").click()
     check(driver.find_elements(By.CSS_SELECTOR, ".markdown strong"), "the message renders")
     driver.find_element(By.NAME, "body").send_keys("Landed as ::2.")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/inbox/reply'] button").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/inbox/reply'] button").click()
     check(shows(driver, "Your reply to alice"), f"the reply is sent: {text(driver)[:300]}")
     unread = json.loads(deployment.run("choros-admin", "inbox", "--json").stdout)["messages"]
     check(not unread, f"the message is read: {unread}")
 
     # Claims: the cascade preview lists exactly what the refute then invalidates.
     root, level1, level2 = claims
-    driver.get(cockpit.origin + "/claims?subject=harbor")
+    driver.get(cockpit.base + "/claims?subject=harbor")
     driver.find_element(By.PARTIAL_LINK_TEXT, root[:16]).click()
     driver.find_element(By.ID, "refute-reason").send_keys("the table was for another year")
     driver.find_element(By.CSS_SELECTOR, "form[action$='/preview'] button.danger").click()
@@ -300,36 +353,36 @@ def run(deployment, cockpit, claims, shots):
     shots.take("07-refuted")
 
     # Instances and the audit log.
-    driver.get(cockpit.origin + "/instances")
+    driver.get(cockpit.base + "/instances")
     driver.find_element(By.ID, "name").send_keys("carol")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/instances/enroll'] button").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/instances/enroll'] button").click()
     check(shows(driver, "choros-ed25519-key"), "the new key is shown once")
     shots.take("08-enrolled")
-    driver.get(cockpit.origin + "/instances")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/instances/revoke'] input[value='carol'] + button").click()
+    driver.get(cockpit.base + "/instances")
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/instances/revoke'] input[value='carol'] + button").click()
     check(shows(driver, "revoked"), "carol is revoked")
     revoked = json.loads(deployment.run("choros-admin", "instance", "list", "--json").stdout)["instances"]
     check(any(i["name"] == "carol" and "revoked_at" in i for i in revoked), f"revoked in the registry: {revoked}")
     shots.take("09-instances")
-    driver.get(cockpit.origin + "/audit")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/audit/verify'] button").click()
+    driver.get(cockpit.base + "/audit")
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/audit/verify'] button").click()
     check(shows(driver, "verified:", timeout=60), f"the audit log verifies: {text(driver)[:300]}")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/audit/anchor'] button").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/audit/anchor'] button").click()
     check(shows(driver, "Anchored at seq"), f"anchored: {text(driver)[:300]}")
     shots.take("10-audit")
 
     # Connectors: a waiting approval, approved as the console channel, then revoked.
     waiting_connector(deployment)
-    driver.get(cockpit.origin + "/connectors")
+    driver.get(cockpit.base + "/connectors")
     check("Remote Claude" in text(driver), f"the waiting approval is listed: {text(driver)[:400]}")
     shots.take("11-connectors-waiting")
-    field_ = driver.find_element(By.CSS_SELECTOR, "form[action='/connectors/approve'] input[name='instance']")
+    field_ = driver.find_element(By.CSS_SELECTOR, "form[action$='/connectors/approve'] input[name='instance']")
     field_.clear()
     field_.send_keys("remote-claude")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/connectors/approve'] button").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/connectors/approve'] button").click()
     check(shows(driver, "acts as remote-claude"), f"approved: {text(driver)[:300]}")
-    driver.get(cockpit.origin + "/connectors")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/connectors/revoke'] button").click()
+    driver.get(cockpit.base + "/connectors")
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/connectors/revoke'] button").click()
     check(shows(driver, "revoked"), f"the grant is revoked: {text(driver)[:400]}")
     grants = json.loads(deployment.run("choros-admin", "connector", "list", "--json").stdout)["grants"]
     check([g["instance"] for g in grants] == ["remote-claude"] and "revoked_at" in grants[0], f"grants: {grants}")
@@ -351,7 +404,9 @@ def main():
         terminal(deployment)
         cockpit = Cockpit(deployment)
         driver = browser()
-        run(deployment, cockpit, claims, Shots(driver, os.path.abspath(arguments.out)))
+        shots = Shots(driver, os.path.abspath(arguments.out))
+        run(deployment, cockpit, claims, shots)
+        approval_in_browser(deployment, shots)
         print("cockpit browser: ok")
     finally:
         if driver is not None:

@@ -75,9 +75,10 @@ def main():
         connection.request("GET", cockpit.url.split(str(cockpit.port), 1)[1])
         response = connection.getresponse()
         cookie = response.getheader("Set-Cookie").split(";")[0]
+        base = response.getheader("Location").rstrip("/")
         response.read()
-        for label, path in ((f"proposal page, {arguments.entries + 1} entries", "/proposals/big"),
-                            ("overview", "/")):
+        for label, path in ((f"proposal page, {arguments.entries + 1} entries", base + "/proposals/big"),
+                            ("overview", base + "/")):
             times, size = timed(cockpit.port, path, cookie, arguments.rounds)
             print(f"{label:34} median {statistics.median(times):7.1f} ms  p90 {times[int(len(times) * .9)]:7.1f} ms"
                   f"  max {times[-1]:7.1f} ms  ({size // 1024} KiB)")

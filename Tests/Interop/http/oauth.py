@@ -110,8 +110,20 @@ def pkce():
     return verifier, challenge
 
 
-def form(where, path, fields):
-    return raw(where, "POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, urlencode(fields))
+def form(where, path, fields, cookie=None):
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if cookie:
+        headers["Cookie"] = cookie
+    return raw(where, "POST", path, headers, urlencode(fields))
+
+
+class Txn(str):
+    """A transaction id, with the cookie its starting browser got (only that browser completes it)."""
+
+    def __new__(cls, id, cookie):
+        value = super().__new__(cls, id)
+        value.cookie = cookie
+        return value
 
 
 def wait_for_new_window(totp, used):
@@ -133,7 +145,9 @@ def transaction(where, client_id, challenge, scope=None):
     status, headers, body = authorize(where, client_id, challenge, scope)
     location = headers.get("location", "")
     check(status == 302 and "/approve?txn=" in location, f"/authorize sends the browser to /approve: {status} {body[:200]}")
-    return parse_qs(urlparse(location).query)["txn"][0]
+    cookie = headers.get("set-cookie", "")
+    check("HttpOnly" in cookie and "Path=/approve" in cookie, f"the starting browser's cookie: {cookie}")
+    return Txn(parse_qs(urlparse(location).query)["txn"][0], cookie.split(";")[0])
 
 
 def redirected(headers, state="s1"):
@@ -185,15 +199,17 @@ def authorize_checks(where, client_id):
 def wrong_codes(where, client_id, totp):
     """Five wrong codes burn the transaction: 401, 401, 401, 401, 429, then 400."""
     txn = transaction(where, client_id, pkce()[1])
-    status, headers, page = raw(where, "GET", f"/approve?txn={txn}")
+    status, headers, page = raw(where, "GET", f"/approve?txn={txn}", {"Cookie": txn.cookie})
     check(status == 200 and b"Approve a connector" in page and REDIRECT.encode() in page,
           f"the approval page shows the client and where it returns: {status}")
     policy = headers.get("content-security-policy", "")
     check("script-src 'sha256-" in policy and "http://127.0.0.1:9" in policy, f"the page's own CSP: {policy}")
     good = totp.now()
     wrong = f"{(int(good) + 500000) % 1000000:06d}"
-    statuses = [form(where, "/approve", {"txn": txn, "code": wrong})[0] for _ in range(5)]
-    statuses.append(form(where, "/approve", {"txn": txn, "code": good})[0])
+    status, _, page = form(where, "/approve", {"txn": txn, "code": good})
+    check(status == 403 and b"browser that started it" in page, f"another browser cannot approve it: {status}")
+    statuses = [form(where, "/approve", {"txn": txn, "code": wrong}, txn.cookie)[0] for _ in range(5)]
+    statuses.append(form(where, "/approve", {"txn": txn, "code": good}, txn.cookie)[0])
     check(statuses == [401, 401, 401, 401, 429, 400], f"wrong codes burn the transaction: {statuses}")
 
 
@@ -210,7 +226,9 @@ def console_approval(deployment, where, client_id):
     deployment.run("choros-admin", "connector", "approve", txn, "--as", "remote2")
     status, _, body = raw(where, "GET", f"/approve/status?txn={txn}")
     check(json.loads(body)["status"] == "approved", f"approved at the console: {body}")
-    status, headers, _ = raw(where, "GET", f"/approve?txn={txn}")
+    status, _, page = raw(where, "GET", f"/approve?txn={txn}")
+    check(status == 403, f"whoever else knows the id gets no code: {status}")
+    status, headers, _ = raw(where, "GET", f"/approve?txn={txn}", {"Cookie": txn.cookie})
     check(status == 303, f"the waiting page continues to the client: {status}")
     code, iss = redirected(headers)
     check(iss == f"http://{where}", f"RFC 9207 iss: {iss}")
@@ -228,12 +246,12 @@ def refresh_and_revoke(deployment, where, client_id, totp, used):
     verifier, challenge = pkce()
     txn = transaction(where, client_id, challenge, scope="instance:remote2")
     code = wait_for_new_window(totp, used)
-    status, headers, _ = form(where, "/approve", {"txn": txn, "code": code})
+    status, headers, _ = form(where, "/approve", {"txn": txn, "code": code}, txn.cookie)
     used.add(code)
     check(status == 303, f"a fresh window approves: {status}")
     # The same window again, for another transaction: a window approves once.
     txn2 = transaction(where, client_id, pkce()[1])
-    status, _, page = form(where, "/approve", {"txn": txn2, "code": code})
+    status, _, page = form(where, "/approve", {"txn": txn2, "code": code}, txn2.cookie)
     check(status == 401 and b"already used" in page, f"a window approves once: {status} {page[-300:]}")
     status, pair = tokens(where, client_id, redirected(headers)[0], verifier)
     check(status == 200, f"tokens: {pair}")
@@ -287,13 +305,14 @@ async def sdk_flow(deployment, where, totp, used):
         status, headers, _ = raw(where, "GET", f"{parsed.path}?{parsed.query}")
         check(status == 302, f"the SDK's authorization URL: {status}")
         txn = parse_qs(urlparse(headers["location"]).query)["txn"][0]
-        status, _, page = raw(where, "GET", f"/approve?txn={txn}")
+        cookie = headers["set-cookie"].split(";")[0]
+        status, _, page = raw(where, "GET", f"/approve?txn={txn}", {"Cookie": cookie})
         check(status == 200 and b'value="choros-test-client"' in page and b"choros test client" in page,
               f"the page names the client and the instance: {page[-1500:]}")
         code = wait_for_new_window(totp, used)
         used.add(code)
         # The practitioner names the instance on the page.
-        status, headers, page = form(where, "/approve", {"txn": txn, "code": code, "instance": "remote1"})
+        status, headers, page = form(where, "/approve", {"txn": txn, "code": code, "instance": "remote1"}, cookie)
         check(status == 303, f"the practitioner's code approves: {status} {page[-400:]}")
         query = parse_qs(urlparse(headers["location"]).query)
         Secrets.add(query["code"][0])
@@ -332,7 +351,7 @@ def connector_revoke(deployment, where, client_id, totp, used):
     verifier, challenge = pkce()
     txn = transaction(where, client_id, challenge, scope="instance:remote1")
     deployment.run("choros-admin", "connector", "approve", txn)
-    status, headers, _ = raw(where, "GET", f"/approve?txn={txn}")
+    status, headers, _ = raw(where, "GET", f"/approve?txn={txn}", {"Cookie": txn.cookie})
     status, pair = tokens(where, client_id, redirected(headers)[0], verifier)
     check(whoami(where, pair["access_token"]) == "remote1", "a second grant for remote1")
     grants = json.loads(deployment.run("choros-admin", "connector", "list", "--json").stdout)["grants"]

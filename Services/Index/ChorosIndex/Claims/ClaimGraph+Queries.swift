@@ -120,8 +120,6 @@ extension ClaimGraph {
         }
     }
 
-    /// The cascade of a refute or correction: what it must still invalidate, in emission
-    /// order, and what it already has. Visits only the affected subgraph.
     /// What a new refute or correction of `root` would invalidate: the cascade's own walk,
     /// for a cause that has invalidated nothing yet.
     func cascadePreview(root: String) async throws -> Choros_V1_CascadeResponse {
@@ -167,6 +165,8 @@ extension ClaimGraph {
         }
     }
 
+    /// The cascade of a refute or correction: what it must still invalidate, in emission
+    /// order, and what it already has. Visits only the affected subgraph.
     func cascade(cause: String) async throws -> Choros_V1_CascadeResponse {
         try await self.pool.read { db in
             guard

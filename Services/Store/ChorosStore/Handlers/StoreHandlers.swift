@@ -26,6 +26,9 @@ extension GitStore {
                 $0.registryTip = blob.registryTip?.hex ?? ""
             }
         }
+        router.register(StoreRPC.readBlobs) { request, _ in
+            try await self.readBlobs(rev: request.rev, paths: request.paths)
+        }
         router.register(StoreRPC.blobOid) { request, _ in
             let value = try await self.blobOID(rev: request.rev, path: request.path).hex
             return .with { $0.blobOid = value }
