@@ -54,6 +54,38 @@ struct StoreCommitTests {
             )
             #expect(blob.blobOid == (try await store.git(["rev-parse", "\(second.commitOid):practice/c.md"])))
 
+            // Many files in one round trip: in order, a miss answered as such, bounds named.
+            let many = try await store.client.call(
+                StoreRPC.readBlobs,
+                .with {
+                    $0.rev = first.commitOid
+                    $0.paths = ["practice/deep/b.md", "practice/missing.md", "practice/a.md"]
+                }
+            )
+            #expect(many.commitOid == first.commitOid)
+            #expect(many.blobs.map(\.path) == ["practice/deep/b.md", "practice/missing.md", "practice/a.md"])
+            #expect(many.blobs.map(\.found) == [true, false, true])
+            #expect(many.blobs.map { String(decoding: $0.content, as: UTF8.self) } == ["B", "", "A"])
+            let tooMany = await expectRPCError(.resourceExhausted) {
+                _ = try await store.client.call(
+                    StoreRPC.readBlobs,
+                    .with {
+                        $0.rev = first.commitOid
+                        $0.paths = (0...1000).map { "p/\($0).md" }
+                    }
+                )
+            }
+            #expect(tooMany?.message.contains("at most 1000") == true)
+            _ = await expectRPCError(.invalidArgument) {
+                _ = try await store.client.call(
+                    StoreRPC.readBlobs,
+                    .with {
+                        $0.rev = first.commitOid
+                        $0.paths = ["../escape.md"]
+                    }
+                )
+            }
+
             try await store.commit("refs/cap/perspectives/bob", ["x.md": "x"], author: "bob")
             let refs = try await store.client.call(StoreRPC.listRefs, .with { $0.prefix = "refs/cap/perspectives/" })
             #expect(refs.refs.map(\.name) == ["refs/cap/perspectives/alice", "refs/cap/perspectives/bob"])
