@@ -1,4 +1,4 @@
-package import ChorosCore
+internal import ChorosCore
 internal import Crypto
 package import Foundation
 internal import GRDB

@@ -1,7 +1,7 @@
 internal import ChorosClients
-package import ChorosCore
+internal import ChorosCore
 package import ChorosProto
-package import ChorosWire
+internal import ChorosWire
 internal import Foundation
 internal import SwiftProtobuf
 

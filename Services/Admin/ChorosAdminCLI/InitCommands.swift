@@ -35,12 +35,12 @@ struct Init: AsyncParsableCommand {
             let client = try PractitionerClient(configuration: session.configuration)
             defer { Task { await client.close() } }
             if !enrolled.contains(where: { $0.author == practitioner.author }) {
-                try await client.changeRegistry(.instanceEnroll, name: "practitioner", author: practitioner.author)
+                _ = try await client.changeRegistry(.instanceEnroll, name: "practitioner", author: practitioner.author)
                 report["registry"] = "enrolled practitioner"
             }
             let system = try SigningKey.load(from: session.configuration.keysDirectory + "/system.key")
             if !enrolled.contains(where: { $0.author == system.author }) {
-                try await client.changeRegistry(.instanceEnroll, name: "system", author: system.author)
+                _ = try await client.changeRegistry(.instanceEnroll, name: "system", author: system.author)
                 report["system"] = "enrolled system"
             }
             if try await session.tip(session.configuration.canonRef) == nil {

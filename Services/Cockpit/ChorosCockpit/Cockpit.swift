@@ -1,4 +1,3 @@
-internal import ChorosCore
 package import ChorosCore
 internal import ChorosPractitioner
 internal import ChorosProto
