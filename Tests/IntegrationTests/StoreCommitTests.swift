@@ -89,6 +89,15 @@ struct StoreCommitTests {
             try await store.commit("refs/cap/perspectives/bob", ["x.md": "x"], author: "bob")
             let refs = try await store.client.call(StoreRPC.listRefs, .with { $0.prefix = "refs/cap/perspectives/" })
             #expect(refs.refs.map(\.name) == ["refs/cap/perspectives/alice", "refs/cap/perspectives/bob"])
+            // A prefix lists by the directory it names (libgit2's glob walk), partial names too.
+            for (prefix, names) in [
+                ("refs/cap/perspectives/a", ["refs/cap/perspectives/alice"]),
+                ("refs/cap/", ["refs/cap/perspectives/alice", "refs/cap/perspectives/bob", "refs/cap/registry"]),
+                ("refs/tags/state/", []), ("refs/cap/perspectives/*", []),
+            ] {
+                let listed = try await store.client.call(StoreRPC.listRefs, .with { $0.prefix = prefix })
+                #expect(listed.refs.map(\.name) == names, "\(prefix)")
+            }
 
             try await store.commit(self.perspective, ["practice/deep/e/f.md": "F"], expectedParent: second.commitOid)
             let all = try await store.client.call(

@@ -1,10 +1,20 @@
 internal import CGit2
 
 extension GitRepository {
-    /// Every direct reference whose name starts with `prefix`, sorted by name.
+    /// Every direct reference whose name starts with `prefix`, sorted by name. libgit2 walks
+    /// only the prefix's directory for a glob, so listing the state tags reads the state tags,
+    /// not the thousands of proposal refs beside them. A prefix with glob characters (no ref
+    /// name has any) is listed the long way.
     func references(withPrefix prefix: String) throws -> [(name: String, oid: GitOID)] {
         var iterator: OpaquePointer?
-        try StoreError.check(git_reference_iterator_new(&iterator, self.pointer), "list refs")
+        if prefix.contains(where: { "*?[\\".contains($0) }) {
+            try StoreError.check(git_reference_iterator_new(&iterator, self.pointer), "list refs")
+        } else {
+            try StoreError.check(
+                git_reference_iterator_glob_new(&iterator, self.pointer, prefix + "*"),
+                "list refs under \(prefix)"
+            )
+        }
         defer { git_reference_iterator_free(iterator) }
         var result: [(name: String, oid: GitOID)] = []
         var reference: OpaquePointer?
