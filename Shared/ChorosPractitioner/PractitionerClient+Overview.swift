@@ -77,38 +77,17 @@ extension PractitionerClient {
         }
     }
 
-    /// The airlock's staged proposals: the newest stage events not followed by a revert or a
-    /// land of the same proposal. Bounded: the last 20 of each.
+    /// The proposals staged in the airlock, as the airlock holds them.
     package func staged() async throws -> [Overview.Staged] {
-        let events = try await self.daemons.audit.call(
-            AuditRPC.events,
-            .with {
-                $0.ops = ["airlock.stage", "airlock.revert", "land_merge"]
-                $0.newestFirst = true
-                $0.limit = 60
-            }
-        ).events
-        var settled: Set<String> = []
-        var staged: [Overview.Staged] = []
-        let floor = Int64(self.configuration.airlockFloorSeconds) * 1000
-        let ceiling = Int64(self.configuration.airlockCeilingSeconds) * 1000
-        for event in events {
-            let proposal = event.targetPath
-            guard settled.insert(proposal).inserted, event.op == "airlock.stage" else { continue }
-            let detail = try? JSONParser.parse(Array(event.detail))
-            let at = detail?["staged_at"]?.integerValue ?? event.ts
-            guard at + ceiling > self.now else { continue }
-            staged.append(
-                .init(
-                    proposal: proposal,
-                    oid: event.resultOid,
-                    stagedAt: at,
-                    landsAfter: at + floor,
-                    expiresAt: at + ceiling
-                )
+        try await self.admin.call(AdminRPC.staged, .init()).staged.map {
+            .init(
+                proposal: $0.proposalID,
+                oid: $0.stagedOid,
+                stagedAt: $0.stagedAtMs,
+                landsAfter: $0.landsAfterMs,
+                expiresAt: $0.expiresAtMs
             )
         }
-        return staged
     }
 
     // MARK: audit

@@ -160,11 +160,13 @@ struct AirlockGateTests {
             #expect(staged.landsAfterMs == staged.stagedAtMs + 120_000)
             #expect(staged.expiresAtMs == staged.stagedAtMs + 7_200_000)
             #expect(staged.seq == "1")
+            #expect(try await airlock.gate.stagedProposals().map(\.stagedOid) == [staged.stagedOid])
             let again = await expectRPCError(.failedPrecondition) { try await airlock.stage("p1") }
             #expect(again?.details["gate"] == "staged")
 
             // Revert is free; the same window never stages twice.
             #expect(try await airlock.revert("p1").reverted)
+            #expect(try await airlock.gate.stagedProposals().isEmpty)
             let replay = await expectRPCError(.permissionDenied) { try await airlock.stage("p1") }
             #expect(replay?.message.contains("already used") == true)
             airlock.clock.advance(seconds: 30)

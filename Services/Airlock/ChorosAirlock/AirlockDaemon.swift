@@ -5,6 +5,7 @@ internal import ChorosWire
 internal import Foundation
 package import Logging
 package import ServiceLifecycle
+internal import SwiftProtobuf
 
 /// The composition root of `choros-airlock`: serves `airlock.sock` (the gateway's relays) and
 /// `admin.sock` (the practitioner's uid only: previews, console lands, enrollment), and
@@ -39,6 +40,10 @@ package func makeAirlockDaemon(configuration: ChorosConfiguration, logger: Logge
     let judge = ClaimJudge(daemons: daemons, configuration: configuration, logger: logger)
     admin.register(AdminRPC.claimJudge) { request, _ in try await judge.judge(request.op) }
     admin.register(AdminRPC.cascadeRun) { request, _ in try await judge.runCascade(cause: request.cause) }
+    admin.register(AdminRPC.staged) { _, _ in
+        let staged = try await gate.stagedProposals()
+        return .with { $0.staged = staged }
+    }
     admin.register(ConnectorRPC.consoleApprove) { request, _ in try await desk.approve(atConsole: request) }
     admin.register(ConnectorRPC.consoleEvent) { request, _ in try await desk.record(request, actor: "practitioner") }
     let figures = ["airlock_secret_path": configuration.airlockSecretPath]

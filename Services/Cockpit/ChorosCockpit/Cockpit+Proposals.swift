@@ -123,11 +123,15 @@ extension Cockpit {
     }
 
     func proposal(_ id: String, csrf: String) async throws -> [String: Any] {
-        async let states = self.practitioner.proposals()
+        async let status = self.practitioner.tool(
+            "proposal_status",
+            ["proposal_id": .string(id)],
+            as: Choros_V1_ProposalState.self
+        )
         async let staged = self.practitioner.staged()
         let preview = try await self.practitioner.preview(id)
         let changes = try await self.practitioner.changes(preview)
-        let state = try await states.first { $0.proposalID == id }
+        let state: Choros_V1_ProposalState? = try await status
         let isOpen = state?.state == "open"
         let logTone = preview.logEntryOk ? "good" : "bad"
         return [

@@ -30,6 +30,10 @@ package enum AdminRPC {
         "/choros.v1.Admin/CascadeRun",
         isIdempotent: true
     )
+    package static let staged = RPCMethod<Choros_V1_StagedListRequest, Choros_V1_StagedListResponse>(
+        "/choros.v1.Admin/Staged",
+        isIdempotent: true
+    )
 }
 
 package enum AirlockRPC {

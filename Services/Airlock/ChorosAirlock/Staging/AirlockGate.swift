@@ -338,6 +338,15 @@ package actor AirlockGate {
         try await self.record([event])
     }
 
+    /// Every proposal staged now, after reverting what outlived the ceiling.
+    package func stagedProposals() async throws -> [Choros_V1_StagedProposal] {
+        try await self.serially {
+            try await self.loadState()
+            try await self.expire(now: self.clock())
+        }
+        return self.state.staged.values.sorted { $0.proposalID < $1.proposalID }.map(self.proto)
+    }
+
     /// A read on every propose: answered at once unless something is due to expire.
     package func stagedState(_ proposalID: String) async throws -> Choros_V1_StagedStateResponse {
         let now = self.clock()
