@@ -51,4 +51,22 @@ struct StagingStateTests {
         ])
         #expect(state.staged.isEmpty)
     }
+
+    @Test("the door's wrong codes are counted over a day, others' are not")
+    func doorFailures() {
+        func wrong(_ seq: UInt64, by actor: String, at ts: Int64) -> Choros_V1_AuditEvent {
+            var event = self.event(seq, AirlockEvent.wrongCode, "")
+            event.actor = actor
+            event.ts = ts
+            return event
+        }
+        let day = StagingState.dayMilliseconds
+        let state = StagingState(events: [
+            wrong(1, by: "http", at: 1000), wrong(2, by: "http", at: 2000), wrong(3, by: "alice", at: 3000),
+            wrong(4, by: "http", at: day + 1500),
+        ])
+        #expect(state.doorFailures(now: day + 1500).count == 2, "the first fell out of the day")
+        #expect(state.doorFailures(now: day + 1500).oldest == 2000)
+        #expect(state.doorFailures(now: 3 * day).count == 0)
+    }
 }

@@ -233,6 +233,19 @@ struct AirlockGateTests {
             #expect(!second.enrolled, "an instance whose key the door holds is approved as it is")
             let approvals = try await airlock.fixture.auditEvents(op: "connector.approve")
             #expect(approvals.count == 2)
+
+            // Thirty wrong codes in a day (fewer than ten a minute) stop approvals by code: the
+            // two replays above were wrong codes too.
+            let wrong = airlock.code == "000000" ? "111111" : "000000"
+            for _ in 0..<7 {
+                airlock.clock.advance(seconds: 61)
+                for _ in 0..<4 {
+                    _ = await expectRPCError(.permissionDenied) { try await approve("remote", code: wrong) }
+                }
+            }
+            airlock.clock.advance(seconds: 61)
+            let daily = await expectRPCError(.resourceExhausted) { try await approve("remote") }
+            #expect(daily?.message.contains("30 wrong connector codes within a day") == true)
             let detail = try JSONParser.parse(Array(try #require(approvals.first).detail))
             #expect(detail["channel"]?.stringValue == "totp" && detail["window"]?.integerValue == approved.window)
         }

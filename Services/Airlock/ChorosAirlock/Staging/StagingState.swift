@@ -25,8 +25,12 @@ struct StagingState: Sendable {
     private(set) var proposalFailures = RecentFailures()
     /// Until when an instance that forced a brute-force revert is refused outright.
     private(set) var penalties: [String: Int64] = [:]
+    /// Wrong connector codes over the last day (the door as a whole): past a cap, connectors
+    /// are approved at the console only, so guessing cannot go on at 10 a minute for weeks.
+    private(set) var doorFailures: [Int64] = []
 
     static let rateWindowMilliseconds: Int64 = 60_000
+    static let dayMilliseconds: Int64 = 86_400_000
 
     init() {}
 
@@ -58,6 +62,10 @@ struct StagingState: Sendable {
             self.staged[proposal] = nil
         case AirlockEvent.wrongCode:
             self.instanceFailures.add(event.actor, at: event.ts)
+            if event.actor == ConnectorEvent.door {
+                self.doorFailures.removeAll { $0 <= event.ts - Self.dayMilliseconds }
+                self.doorFailures.append(event.ts)
+            }
             if self.staged[proposal] != nil {
                 self.staged[proposal]?.wrongCodes += 1
             } else if !proposal.isEmpty {
@@ -70,6 +78,12 @@ struct StagingState: Sendable {
         default:
             break
         }
+    }
+
+    /// Wrong connector codes within the day before `now`, and the oldest of them.
+    func doorFailures(now: Int64) -> (count: Int, oldest: Int64?) {
+        let recent = self.doorFailures.filter { $0 > now - Self.dayMilliseconds }
+        return (recent.count, recent.min())
     }
 
     func matching(prefix: String) -> [Staged] {
