@@ -52,6 +52,30 @@ struct StoreSyncTests {
                 ]
             )
 
+            // The mirror is whole by git's own check, and a second backup places only what is new.
+            let fsck = try await ChildProcess.run(
+                "/usr/bin/git",
+                ["--git-dir", mirror, "fsck", "--full", "--strict"],
+                outputDirectory: store.directory.path
+            )
+            #expect(fsck.status == 0, "git fsck of the mirror: \(fsck.error)")
+            func objects(_ repository: String) throws -> Set<String> {
+                Set(
+                    try FileManager.default.subpathsOfDirectory(atPath: repository + "/objects").filter {
+                        $0.count == 41
+                    }
+                )
+            }
+            let before = try objects(mirror)
+            let bob = try await store.commit("refs/cap/perspectives/bob", ["b.md": "b"])
+            #expect(try await store.client.call(StoreRPC.pushAll, .with { $0.remote = mirror }).ok)
+            let placed = try objects(mirror).subtracting(before)
+            #expect(placed == (try objects(store.gitDirectory)).subtracting(before), "exactly the objects it lacked")
+            #expect(!placed.isEmpty && placed.count < before.count + 10)
+            #expect(
+                try await store.git(["--git-dir", mirror, "rev-parse", "refs/cap/perspectives/bob"]) == bob.commitOid
+            )
+
             _ = try await ChildProcess.run(
                 "/usr/bin/git",
                 ["--git-dir", mirror, "update-ref", "-d", "refs/cap/perspectives/alice"],
@@ -59,6 +83,7 @@ struct StoreSyncTests {
             )
             let afterDelete = try await store.client.call(StoreRPC.verifySync, .with { $0.remote = mirror })
             #expect(!afterDelete.ok && afterDelete.missingOnRemote == ["refs/cap/perspectives/alice"])
+            _ = try await store.client.call(StoreRPC.pushAll, .with { $0.remote = mirror })
 
             // The mirror's canon moves to a commit that is not ours: our push is now non-fast-forward.
             let tree = try await ChildProcess.run(

@@ -1,5 +1,6 @@
 internal import ChorosCore
 internal import ChorosProto
+internal import Foundation
 
 extension GitStore {
     private func mirroredReferences(_ repository: GitRepository) throws -> [(name: String, oid: GitOID)] {
@@ -9,11 +10,10 @@ extension GitStore {
     /// Pushes every head, `refs/cap/*` and state tag, then verifies by listing the remote.
     ///
     /// A push only reads this repository, so it runs off the writer, on a thread of its own that
-    /// runs pushes one at a time: a backup of a large store takes minutes (libgit2 packs every
-    /// object), and on the writer it held every commit back meanwhile (the 1,000-kill soak's
-    /// writers were refused once 256 commits waited).
+    /// runs pushes one at a time. A local mirror (a backup) takes the object files it lacks as
+    /// they are (`mirror(_:toLocal:)`); a network remote gets libgit2's push, which packs.
     /// A batch turns libgit2's fsync off process-wide while it runs, so what the push wrote to a
-    /// local mirror is synced once at the end instead.
+    /// local mirror is synced by the mirror itself instead.
     ///
     /// - Throws: `StoreError.pushRejected` naming each refused ref (non-fast-forward).
     func pushAll(to remote: String) async throws -> Choros_V1_SyncReport {
@@ -22,9 +22,8 @@ extension GitStore {
             let local = try self.mirroredReferences(repository)
             let nonFastForward = try Self.nonFastForward(local, remote: remote, repository: repository)
             guard nonFastForward.isEmpty else { return nonFastForward }
-            let rejected = try repository.push(local.map(\.name), to: remote)
-            if let path = Self.localPath(remote) { try GitRepository.syncFilesystem(holding: path) }
-            return rejected
+            if let path = Self.localPath(remote) { return try repository.mirror(local, toLocal: path) }
+            return try repository.push(local.map(\.name), to: remote)
         }
         guard rejected.isEmpty else { throw StoreError.pushRejected(rejected) }
         return try await self.verifySync(with: remote)
@@ -89,15 +88,30 @@ extension GitStore {
     static let fetchedPrefix = "refs/remotes/fetched/"
 
     /// Fetches the mirrored namespaces from `remote` into `refs/remotes/fetched/…` for
-    /// inspection (TRUST.md: a fetch never moves a live ref); returns the refs that changed.
+    /// inspection (TRUST.md: a fetch never moves a live ref); returns the refs that changed. From
+    /// a local mirror (a restore's backup) the object files come as they are, then the refs.
     func fetch(from remote: String) async throws -> [(name: String, oid: GitOID)] {
         try await self.pool.write { repository in
             let fetched = { try repository.references(withPrefix: Self.fetchedPrefix) }
             let before = Dictionary(uniqueKeysWithValues: try fetched().map { ($0.name, $0.oid) })
-            try repository.fetch(
-                StoreConfiguration.mirroredPrefixes.map { ($0 + "*", Self.fetchedPrefix + $0 + "*") },
-                from: remote
-            )
+            if let path = Self.localPath(remote) {
+                guard FileManager.default.fileExists(atPath: path + "/HEAD") else {
+                    throw StoreError.remoteFailed(remote: remote, reason: "no repository at \(path)")
+                }
+                try repository.takeObjects(fromLocal: path)
+                let mirror = try GitRepository.openOrCreate(at: path, canonRef: self.configuration.canonRef)
+                for prefix in StoreConfiguration.mirroredPrefixes {
+                    for (name, oid) in try mirror.references(withPrefix: prefix) {
+                        let copy = Self.fetchedPrefix + name
+                        try repository.moveRef(copy, to: oid, from: try repository.target(ofRef: copy))
+                    }
+                }
+            } else {
+                try repository.fetch(
+                    StoreConfiguration.mirroredPrefixes.map { ($0 + "*", Self.fetchedPrefix + $0 + "*") },
+                    from: remote
+                )
+            }
             return try fetched().filter { before[$0.name] != $0.oid }
         }
     }
